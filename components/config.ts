@@ -1,0 +1,304 @@
+/**
+ * Stack configuration: read once, validated in one place, returned typed and frozen.
+ *
+ * Pulumi.yaml declares every key (type, description, default); this module turns the raw values
+ * into a `StackConfig` and rejects anything AWS or this program cannot use, before a single
+ * resource is registered, with messages that name the key, the value and what is allowed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { AWS_REGIONS, type AwsRegion, isAwsRegion } from "./regions";
+
+/** The config keys of this project and their Pulumi.yaml types (a test keeps them in step). */
+export const CONFIG_KEYS = {
+  primaryRegion: "string",
+  secondaryRegion: "string",
+  environment: "string",
+  production: "boolean",
+  protectData: "boolean",
+  namePrefix: "string",
+  dnsZoneName: "string",
+  alertEmail: "string",
+  allowedAccountIds: "array",
+  owner: "string",
+  costCenter: "string",
+  dataClassification: "string",
+  availabilityZoneCount: "integer",
+  backupRetentionDays: "integer",
+  logRetentionDays: "integer",
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Keys whose empty value means "not set" (their Pulumi.yaml default is the empty string). */
+const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set(["alertEmail", "environment"]);
+
+/** Tags every taggable resource carries (through the providers' defaultTags). */
+export const REQUIRED_TAG_KEYS = [
+  "Environment",
+  "Application",
+  "Owner",
+  "CostCenter",
+  "DataClassification",
+] as const;
+export type RequiredTagKey = (typeof REQUIRED_TAG_KEYS)[number];
+
+export const DATA_CLASSIFICATIONS = ["public", "internal", "confidential", "restricted"] as const;
+
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+export interface StackConfig {
+  readonly project: string;
+  readonly stack: string;
+  readonly environment: string;
+  readonly production: boolean;
+  readonly protectData: boolean;
+  readonly namePrefix: string;
+  readonly regions: { readonly primary: AwsRegion; readonly secondary: AwsRegion };
+  readonly dnsZoneName: string;
+  readonly alertEmail: string | undefined;
+  readonly allowedAccountIds: readonly string[];
+  readonly tags: Readonly<Record<RequiredTagKey, string>>;
+  readonly availabilityZoneCount: number;
+  readonly backupRetentionDays: number;
+  readonly logRetentionDays: number;
+}
+
+/** Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. */
+export type RawConfig = Readonly<Partial<Record<ConfigKey, string>>>;
+
+export class ConfigError extends pulumi.RunError {
+  constructor(
+    readonly stackName: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `Invalid configuration for stack "${stackName}":\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const NAME_SEGMENT = /^[a-z][a-z0-9]{1,9}$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const RESERVED_TLDS = ["test", "example", "invalid", "localhost", "local"];
+const RESERVED_DOMAINS = ["example.com", "example.net", "example.org"];
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+const nameSegment = (what: string) =>
+  z.string().regex(NAME_SEGMENT, {
+    error: `must be 2–10 lowercase letters or digits starting with a letter (${what})`,
+  });
+
+const region = z.string().refine(isAwsRegion, {
+  error: `is not an AWS region this program supports; allowed: ${AWS_REGIONS.join(", ")}`,
+});
+
+const dnsName = z.string().superRefine((name, ctx) => {
+  const fail = (message: string) => ctx.addIssue({ code: "custom", message });
+  const labels = name.split(".");
+  const tld = labels[labels.length - 1];
+  if (name.length > 253) {
+    fail(`is ${name.length} characters; a DNS name has at most 253`);
+  } else if (name !== name.toLowerCase()) {
+    fail(`must be lowercase: Route 53 stores names in lowercase (write "${name.toLowerCase()}")`);
+  } else if (
+    RESERVED_TLDS.includes(tld) ||
+    RESERVED_DOMAINS.some((d) => name === d || name.endsWith(`.${d}`))
+  ) {
+    fail(
+      "is reserved (RFC 2606/6761) and cannot be a Route 53 hosted zone; use a domain your organisation owns",
+    );
+  } else if (labels.length < 2 || !labels.every((label) => DNS_LABEL.test(label))) {
+    fail(
+      "is not a DNS name: at least two labels of 1–63 lowercase letters, digits or inner hyphens (e.g. payments.acme.io)",
+    );
+  }
+});
+
+const tagValue = (tag: RequiredTagKey) =>
+  z
+    .string()
+    .refine((v) => v.trim().length > 0, { error: `must not be empty (the ${tag} tag value)` })
+    .refine((v) => v.length <= 256, { error: `is longer than 256 characters (the ${tag} tag)` })
+    .refine((v) => TAG_VALUE.test(v), {
+      error: `has characters AWS tags do not allow (the ${tag} tag); allowed: letters, digits, spaces and _.:/=+-@`,
+    });
+
+const integer = (min: number, max: number, unit: string) =>
+  z
+    .number()
+    .int({ error: `must be a whole number of ${unit}` })
+    .min(min, { error: `must be between ${min} and ${max} ${unit}` })
+    .max(max, { error: `must be between ${min} and ${max} ${unit}` });
+
+const schema = z
+  .object({
+    primaryRegion: region,
+    secondaryRegion: region,
+    environment: nameSegment("it is part of every physical name"),
+    production: z.boolean(),
+    protectData: z.boolean(),
+    namePrefix: nameSegment("it prefixes every physical name"),
+    dnsZoneName: dnsName,
+    alertEmail: z
+      .string()
+      .regex(/^[^@\s]+@[^@\s]+\.[^@\s.]+$/, { error: "is not an e-mail address" })
+      .optional(),
+    allowedAccountIds: z.array(
+      z.string().regex(/^\d{12}$/, { error: "must list 12-digit AWS account ids" }),
+    ),
+    owner: tagValue("Owner"),
+    costCenter: tagValue("CostCenter"),
+    dataClassification: z.enum(DATA_CLASSIFICATIONS, {
+      error: `must be one of ${DATA_CLASSIFICATIONS.join(", ")}`,
+    }),
+    availabilityZoneCount: integer(2, 6, "availability zones"),
+    backupRetentionDays: integer(7, 35, "days (Aurora and AWS Backup limits)"),
+    logRetentionDays: z
+      .number()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+        error: `is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(", ")}`,
+      }),
+  })
+  .superRefine((c, ctx) => {
+    const fail = (key: ConfigKey, message: string) =>
+      ctx.addIssue({ code: "custom", path: [key], message });
+    if (c.primaryRegion === c.secondaryRegion) {
+      fail(
+        "secondaryRegion",
+        "must differ from primaryRegion: a standby in the same region is no standby",
+      );
+    }
+    if (c.production && c.allowedAccountIds.length === 0) {
+      fail("allowedAccountIds", "must list the AWS account ids a production stack may deploy to");
+    }
+    if (c.production && !c.protectData) {
+      fail("protectData", "must be true in a production stack: its data stores are protected");
+    }
+    if (c.production && c.availabilityZoneCount < 3) {
+      fail("availabilityZoneCount", "must be at least 3 in a production stack");
+    }
+  });
+
+type Typed = Partial<Record<ConfigKey, unknown>>;
+
+function qualified(project: string, key: string): string {
+  return `${project}:${key}`;
+}
+
+/** Converts raw strings to the Pulumi.yaml types, as the Pulumi CLI would. */
+function typeValues(raw: RawConfig, project: string, problems: string[]): Typed {
+  const typed: Typed = {};
+  for (const [key, type] of Object.entries(CONFIG_KEYS) as [ConfigKey, string][]) {
+    const value = raw[key];
+    const name = qualified(project, key);
+    if (value === undefined || (value === "" && OPTIONAL_KEYS.has(key))) {
+      if (!OPTIONAL_KEYS.has(key)) {
+        problems.push(`${name} is required (pulumi config set ${key} <value>)`);
+      }
+      continue;
+    }
+    if (type === "integer") {
+      if (!/^-?\d+$/.test(value.trim())) {
+        problems.push(`${name} = ${JSON.stringify(value)}: must be an integer`);
+        continue;
+      }
+      typed[key] = Number(value);
+    } else if (type === "boolean") {
+      if (value !== "true" && value !== "false") {
+        problems.push(`${name} = ${JSON.stringify(value)}: must be true or false`);
+        continue;
+      }
+      typed[key] = value === "true";
+    } else if (type === "array") {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        parsed = undefined;
+      }
+      if (!Array.isArray(parsed)) {
+        problems.push(`${name} = ${JSON.stringify(value)}: must be a list`);
+        continue;
+      }
+      typed[key] = parsed;
+    } else {
+      typed[key] = value;
+    }
+  }
+  return typed;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates raw stack configuration. Throws a ConfigError listing every problem at once. */
+export function parseStackConfig(
+  raw: RawConfig,
+  context: { readonly project: string; readonly stack: string },
+): StackConfig {
+  const problems: string[] = [];
+  const environment =
+    raw.environment === undefined || raw.environment === "" ? context.stack : raw.environment;
+  const typed = typeValues({ ...raw, environment }, context.project, problems);
+  if (problems.length > 0) {
+    throw new ConfigError(context.stack, problems);
+  }
+  const result = schema.safeParse(typed);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0]);
+      const value = typed[key as ConfigKey];
+      problems.push(
+        `${qualified(context.project, key)} = ${JSON.stringify(value)}: ${issue.message}`,
+      );
+    }
+    throw new ConfigError(context.stack, problems);
+  }
+  const c = result.data;
+  return deepFreeze({
+    project: context.project,
+    stack: context.stack,
+    environment: c.environment,
+    production: c.production,
+    protectData: c.protectData,
+    namePrefix: c.namePrefix,
+    regions: { primary: c.primaryRegion as AwsRegion, secondary: c.secondaryRegion as AwsRegion },
+    dnsZoneName: c.dnsZoneName,
+    alertEmail: c.alertEmail,
+    allowedAccountIds: c.allowedAccountIds,
+    tags: {
+      Environment: c.environment,
+      Application: context.project,
+      Owner: c.owner,
+      CostCenter: c.costCenter,
+      DataClassification: c.dataClassification,
+    },
+    availabilityZoneCount: c.availabilityZoneCount,
+    backupRetentionDays: c.backupRetentionDays,
+    logRetentionDays: c.logRetentionDays,
+  });
+}
+
+/** Reads this stack's configuration from the Pulumi runtime (CLI or offline engine). */
+export function loadStackConfig(): StackConfig {
+  const config = new pulumi.Config();
+  const raw: Partial<Record<ConfigKey, string>> = {};
+  for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
+    const value = config.get(key);
+    if (value !== undefined) {
+      raw[key] = value;
+    }
+  }
+  return parseStackConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack() });
+}

@@ -1,0 +1,93 @@
+/**
+ * AWS regions this program can deploy to, and which AWS services are global (no region).
+ *
+ * Plain data and pure functions with no imports, so that the program, the offline engine and the
+ * policy pack (a separate package) all read the same facts.
+ */
+
+/** Commercial AWS regions (partition `aws`) that offer every service this program uses. */
+export const AWS_REGIONS = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "ca-west-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-south-2",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-east-1",
+  "sa-east-1",
+  "me-south-1",
+  "me-central-1",
+  "af-south-1",
+  "il-central-1",
+] as const;
+
+export type AwsRegion = (typeof AWS_REGIONS)[number];
+
+export function isAwsRegion(value: string): value is AwsRegion {
+  return (AWS_REGIONS as readonly string[]).includes(value);
+}
+
+const DIRECTION_CODES: Readonly<Record<string, string>> = {
+  east: "e",
+  west: "w",
+  north: "n",
+  south: "s",
+  central: "c",
+  northeast: "ne",
+  northwest: "nw",
+  southeast: "se",
+  southwest: "sw",
+};
+
+/**
+ * The short code used in physical names: `us-east-1` → `use1`, `ap-southeast-2` → `apse2`.
+ * Unique across AWS_REGIONS (a test checks it).
+ */
+export function regionCode(region: AwsRegion): string {
+  const [area, direction, number] = region.split("-");
+  return `${area}${DIRECTION_CODES[direction]}${number}`;
+}
+
+/**
+ * Resource type prefixes of AWS services whose resources are global: they have no region even
+ * though the provider that manages them has one. Route 53 Resolver is regional, hence the
+ * exception.
+ */
+const GLOBAL_TYPE_PREFIXES = [
+  "aws:iam/",
+  "aws:route53/",
+  "aws:route53domains/",
+  "aws:route53recoverycontrolconfig/",
+  "aws:route53recoveryreadiness/",
+  "aws:cloudfront/",
+  "aws:organizations/",
+  "aws:budgets/",
+  "aws:globalaccelerator/",
+  "aws:shield/",
+] as const;
+
+const REGIONAL_EXCEPTIONS = ["aws:route53/resolver"] as const;
+
+export function isGlobalServiceType(type: string): boolean {
+  return (
+    GLOBAL_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix)) &&
+    !REGIONAL_EXCEPTIONS.some((prefix) => type.startsWith(prefix))
+  );
+}

@@ -1,0 +1,358 @@
+/**
+ * What AWS would answer, offline: ids, ARNs and computed attributes for each resource type, and
+ * the results of the invokes the program makes. Deterministic (derived from the stack, type and
+ * name), so two evaluations of the same program give the same plan.
+ */
+import { createHash } from "node:crypto";
+import { PHYSICAL_NAME_INPUTS } from "../../components/naming";
+
+export interface AwsContext {
+  /** Region of the resource's provider (or its own `region` input); undefined for none. */
+  readonly region: string | undefined;
+  readonly accountId: string;
+  readonly stack: string;
+  /** The provider's defaultTags, which AWS merges into `tagsAll`. */
+  readonly defaultTags: Readonly<Record<string, string>>;
+}
+
+type State = Record<string, unknown>;
+
+function hex(seed: string, length: number): string {
+  return createHash("sha256").update(seed).digest("hex").slice(0, length);
+}
+
+function alnum(
+  seed: string,
+  length: number,
+  alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+): string {
+  const digest = createHash("sha256").update(seed).digest();
+  return Array.from(
+    { length },
+    (_, i) => alphabet[digest[i % digest.length] % alphabet.length],
+  ).join("");
+}
+
+function uuid(seed: string): string {
+  const h = hex(seed, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The physical name: the explicit name input, or Pulumi's auto-name (logical name + suffix). */
+function physicalName(type: string, name: string, inputs: State, seed: string): string {
+  const spec = PHYSICAL_NAME_INPUTS[type];
+  const explicit = spec === undefined ? inputs.name : inputs[spec.input];
+  if (typeof explicit === "string" && explicit.length > 0) {
+    return explicit;
+  }
+  const auto = `${name}-${hex(seed, 7)}`;
+  return spec?.kind === "s3Bucket" || spec?.kind.startsWith("rds") ? auto.toLowerCase() : auto;
+}
+
+/** Regional hosted zone ids of API Gateway regional endpoints (for alias records). */
+const API_GATEWAY_ZONE_IDS: Readonly<Record<string, string>> = {
+  "us-east-1": "Z1UJRXOUMOOFQ8",
+  "us-east-2": "ZOJJZC49E0EPZ",
+  "us-west-1": "Z2MUQ32089INYE",
+  "us-west-2": "Z2OJLYMUO9EFXC",
+  "eu-west-1": "ZLY8HYME6SFDD",
+  "eu-central-1": "Z1U9ULNL0V5AJ3",
+};
+
+export function mockResourceState(
+  type: string,
+  name: string,
+  inputs: State,
+  context: AwsContext,
+): { id: string; state: State } {
+  const seed = `${context.stack}/${type}/${name}`;
+  const region = context.region ?? "us-east-1";
+  const account = context.accountId;
+  const physical = physicalName(type, name, inputs, seed);
+  const tags = (inputs.tags ?? {}) as Record<string, string>;
+  const common: State = { ...inputs, tagsAll: { ...context.defaultTags, ...tags } };
+  const service = /^aws:([a-z0-9]+)\//.exec(type)?.[1] ?? "unknown";
+  const arn = (resource: string, regional = true) =>
+    `arn:aws:${service}:${regional ? region : ""}:${account}:${resource}`;
+
+  switch (type) {
+    case "pulumi:providers:aws":
+      return { id: uuid(seed), state: { ...inputs } };
+    case "aws:s3/bucket:Bucket":
+      return {
+        id: physical,
+        state: {
+          ...common,
+          bucket: physical,
+          arn: `arn:aws:s3:::${physical}`,
+          bucketRegionalDomainName: `${physical}.s3.${region}.amazonaws.com`,
+          region,
+        },
+      };
+    case "aws:iam/role:Role":
+      return {
+        id: physical,
+        state: {
+          ...common,
+          name: physical,
+          arn: `arn:aws:iam::${account}:role/${physical}`,
+          uniqueId: `AROA${alnum(seed, 17)}`,
+        },
+      };
+    case "aws:iam/policy:Policy":
+      return {
+        id: `arn:aws:iam::${account}:policy/${physical}`,
+        state: {
+          ...common,
+          name: physical,
+          arn: `arn:aws:iam::${account}:policy/${physical}`,
+          policyId: `ANPA${alnum(seed, 17)}`,
+        },
+      };
+    case "aws:lambda/function:Function": {
+      const functionArn = arn(`function:${physical}`);
+      return {
+        id: physical,
+        state: {
+          ...common,
+          name: physical,
+          arn: functionArn,
+          qualifiedArn: `${functionArn}:$LATEST`,
+          invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
+          version: "$LATEST",
+        },
+      };
+    }
+    case "aws:sqs/queue:Queue": {
+      const url = `https://sqs.${region}.amazonaws.com/${account}/${physical}`;
+      return { id: url, state: { ...common, name: physical, url, arn: arn(physical) } };
+    }
+    case "aws:sns/topic:Topic": {
+      const topicArn = arn(physical);
+      return { id: topicArn, state: { ...common, name: physical, arn: topicArn } };
+    }
+    case "aws:dynamodb/table:Table": {
+      const tableArn = arn(`table/${physical}`);
+      return {
+        id: physical,
+        state: {
+          ...common,
+          name: physical,
+          arn: tableArn,
+          streamArn: `${tableArn}/stream/2026-01-01T00:00:00.000`,
+          streamLabel: "2026-01-01T00:00:00.000",
+        },
+      };
+    }
+    case "aws:kms/key:Key":
+    case "aws:kms/replicaKey:ReplicaKey": {
+      const multiRegion = inputs.multiRegion === true || type === "aws:kms/replicaKey:ReplicaKey";
+      const keyId = multiRegion ? `mrk-${hex(`${context.stack}/${name}`, 32)}` : uuid(seed);
+      return { id: keyId, state: { ...common, keyId, arn: arn(`key/${keyId}`) } };
+    }
+    case "aws:kms/alias:Alias":
+      return { id: physical, state: { ...common, name: physical, arn: arn(physical) } };
+    case "aws:sfn/stateMachine:StateMachine": {
+      const machineArn = arn(`stateMachine:${physical}`).replace(":sfn:", ":states:");
+      return { id: machineArn, state: { ...common, name: physical, arn: machineArn } };
+    }
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return {
+        id: physical,
+        state: {
+          ...common,
+          name: physical,
+          arn: arn(`log-group:${physical}`).replace(":cloudwatch:", ":logs:"),
+        },
+      };
+    case "aws:cloudwatch/eventBus:EventBus":
+      return {
+        id: physical,
+        state: {
+          ...common,
+          name: physical,
+          arn: arn(`event-bus/${physical}`).replace(":cloudwatch:", ":events:"),
+        },
+      };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { id: physical, state: { ...common, name: physical, arn: arn(`alarm:${physical}`) } };
+    case "aws:rds/globalCluster:GlobalCluster":
+      return {
+        id: physical,
+        state: {
+          ...common,
+          globalClusterIdentifier: physical,
+          arn: `arn:aws:rds::${account}:global-cluster:${physical}`,
+          globalClusterResourceId: `cluster-${alnum(seed, 20)}`,
+          endpoint: `${physical}.global-${alnum(seed, 12).toLowerCase()}.global.rds.amazonaws.com`,
+        },
+      };
+    case "aws:rds/cluster:Cluster": {
+      const suffix = alnum(seed, 12).toLowerCase();
+      return {
+        id: physical,
+        state: {
+          ...common,
+          clusterIdentifier: physical,
+          arn: arn(`cluster:${physical}`),
+          endpoint: `${physical}.cluster-${suffix}.${region}.rds.amazonaws.com`,
+          readerEndpoint: `${physical}.cluster-ro-${suffix}.${region}.rds.amazonaws.com`,
+          clusterResourceId: `cluster-${alnum(seed, 26)}`,
+          port: 5432,
+        },
+      };
+    }
+    case "aws:secretsmanager/secret:Secret": {
+      const secretArn = arn(
+        `secret:${physical}-${alnum(seed, 6, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")}`,
+      );
+      return { id: secretArn, state: { ...common, name: physical, arn: secretArn } };
+    }
+    case "aws:ssm/parameter:Parameter":
+      return {
+        id: physical,
+        state: { ...common, name: physical, arn: arn(`parameter/${physical.replace(/^\//, "")}`) },
+      };
+    case "aws:route53/zone:Zone": {
+      const zoneId = `Z${alnum(seed, 20)}`;
+      return {
+        id: zoneId,
+        state: {
+          ...common,
+          zoneId,
+          arn: `arn:aws:route53:::hostedzone/${zoneId}`,
+          nameServers: [1, 2, 3, 4].map(
+            (n) => `ns-${100 * n + 7}.awsdns-${10 + n}.${["com", "net", "org", "co.uk"][n - 1]}`,
+          ),
+        },
+      };
+    }
+    case "aws:route53/healthCheck:HealthCheck": {
+      const id = uuid(seed);
+      return { id, state: { ...common, arn: `arn:aws:route53:::healthcheck/${id}` } };
+    }
+    case "aws:acm/certificate:Certificate": {
+      const certArn = arn(`certificate/${uuid(seed)}`);
+      const domain = String(inputs.domainName ?? physical);
+      return {
+        id: certArn,
+        state: {
+          ...common,
+          arn: certArn,
+          domainValidationOptions: [
+            {
+              domainName: domain,
+              resourceRecordName: `_${hex(seed, 32)}.${domain}.`,
+              resourceRecordType: "CNAME",
+              resourceRecordValue: `_${hex(`${seed}/v`, 32)}.acm-validations.aws.`,
+            },
+          ],
+        },
+      };
+    }
+    case "aws:apigateway/domainName:DomainName":
+      return {
+        id: String(inputs.domainName ?? physical),
+        state: {
+          ...common,
+          regionalDomainName: `d-${alnum(seed, 10).toLowerCase()}.execute-api.${region}.amazonaws.com`,
+          regionalZoneId: API_GATEWAY_ZONE_IDS[region] ?? "Z1UJRXOUMOOFQ8",
+          arn: `arn:aws:apigateway:${region}::/domainnames/${String(inputs.domainName)}`,
+        },
+      };
+    default: {
+      const id = `${physical}`;
+      const resourcePart = `${type.split(":")[2]?.toLowerCase() ?? "resource"}/${physical}`;
+      return { id, state: { ...common, arn: inputs.arn ?? arn(resourcePart) } };
+    }
+  }
+}
+
+export class UnmockedInvokeError extends Error {
+  override name = "UnmockedInvokeError";
+}
+
+interface PolicyStatement {
+  sid?: string;
+  effect?: string;
+  actions?: string[];
+  notActions?: string[];
+  resources?: string[];
+  notResources?: string[];
+  principals?: { type: string; identifiers: string[] }[];
+  conditions?: { test: string; variable: string; values: string[] }[];
+}
+
+/** Renders `aws.iam.getPolicyDocument` statements into the JSON document AWS would receive. */
+function renderPolicyDocument(statements: readonly PolicyStatement[]): string {
+  const one = (values: string[]) => (values.length === 1 ? values[0] : values);
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: statements.map((s) => ({
+      ...(s.sid ? { Sid: s.sid } : {}),
+      Effect: s.effect ?? "Allow",
+      ...(s.actions ? { Action: one(s.actions) } : {}),
+      ...(s.notActions ? { NotAction: one(s.notActions) } : {}),
+      ...(s.resources ? { Resource: one(s.resources) } : {}),
+      ...(s.notResources ? { NotResource: one(s.notResources) } : {}),
+      ...(s.principals
+        ? {
+            Principal: Object.fromEntries(s.principals.map((p) => [p.type, one(p.identifiers)])),
+          }
+        : {}),
+      ...(s.conditions
+        ? {
+            Condition: s.conditions.reduce<Record<string, Record<string, unknown>>>((acc, c) => {
+              acc[c.test] = { ...acc[c.test], [c.variable]: one(c.values) };
+              return acc;
+            }, {}),
+          }
+        : {}),
+    })),
+  });
+}
+
+export function mockInvoke(token: string, inputs: State, context: AwsContext): State {
+  const region = context.region ?? "us-east-1";
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return {
+        accountId: context.accountId,
+        arn: `arn:aws:sts::${context.accountId}:assumed-role/pulumi-deployer/pulumi`,
+        userId: `AROA${alnum(context.accountId, 17)}:pulumi`,
+        id: context.accountId,
+      };
+    case "aws:index/getRegion:getRegion":
+      return {
+        id: region,
+        name: region,
+        region,
+        endpoint: `ec2.${region}.amazonaws.com`,
+        description: region,
+      };
+    case "aws:index/getPartition:getPartition":
+      return {
+        id: "aws",
+        partition: "aws",
+        dnsSuffix: "amazonaws.com",
+        reverseDnsPrefix: "com.amazonaws",
+      };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+      const letters = ["a", "b", "c", "d", "e", "f"];
+      return {
+        id: region,
+        names: letters.map((l) => `${region}${l}`),
+        zoneIds: letters.map((_, i) => `${region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`),
+        groupNames: [region],
+      };
+    }
+    case "aws:iam/getPolicyDocument:getPolicyDocument": {
+      const json = renderPolicyDocument((inputs.statements ?? []) as PolicyStatement[]);
+      return { id: hex(json, 10), json, minifiedJson: json };
+    }
+    default:
+      throw new UnmockedInvokeError(
+        `the offline engine has no answer for invoke ${token}: add one to tools/engine/aws-attributes.ts`,
+      );
+  }
+}

@@ -1,0 +1,375 @@
+/**
+ * The offline engine: evaluates the Pulumi program under `pulumi.runtime.setMocks` with a stack's
+ * own configuration and records every registration the way the Pulumi engine would see it
+ * (URN, parent, provider, region, inputs, options). Shared by the tests and the plan command.
+ *
+ * Evaluations run one at a time in one process: each gets a fresh mock monitor, a fresh config
+ * and a fresh load of the program's own modules.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { type StackConfig, parseStackConfig, type RawConfig } from "../../components/config";
+import { isGlobalServiceType } from "../../components/regions";
+import { type AwsContext, mockInvoke, mockResourceState } from "./aws-attributes";
+import {
+  type ProjectFile,
+  readProject,
+  readStackSettings,
+  type StackSettings,
+} from "./stack-files";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+const AWS_PROVIDER_TYPE = "pulumi:providers:aws";
+/** The account ARNs are built in when the stack does not pin one (AWS documentation's example). */
+const DEFAULT_ACCOUNT_ID = "111122223333";
+
+export interface ResourceOptions {
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly ignoreChanges: readonly string[];
+  readonly dependsOn: readonly string[];
+}
+
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly parent: string | null;
+  /** Provider reference (`<urn>::<id>`), or "" when none was given (the default provider). */
+  readonly provider: string;
+  /** The region the resource lives in; null for components and global services. */
+  readonly region: string | null;
+  /** Inputs as registered, secrets as "[secret]", assets summarised: safe to print or store. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly options: ResourceOptions;
+  /** Inputs with secrets revealed and assets as objects, for tests that inspect them. */
+  readonly rawInputs: Readonly<Record<string, unknown>>;
+  /** The AWS region this resource is placed in through its provider, components included. */
+  readonly placement: string | null;
+}
+
+export interface RecordedInvoke {
+  readonly token: string;
+  readonly provider: string;
+}
+
+export interface Evaluation {
+  readonly project: string;
+  readonly stack: string;
+  readonly config: StackConfig;
+  readonly settings: StackSettings;
+  readonly resources: readonly RecordedResource[];
+  readonly invokes: readonly RecordedInvoke[];
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+export type Program = () => unknown;
+
+export interface EvaluateOptions {
+  readonly stack: string;
+  /** The program to run; by default the project's index.ts, loaded fresh. */
+  readonly program?: Program;
+  /** Replaces or adds raw config values (bare keys) on top of the stack file, for tests. */
+  readonly configOverrides?: RawConfig;
+  readonly root?: string;
+}
+
+/** Loads the project's index.ts afresh, as `pulumi up` does: its modules re-run every time. */
+function projectProgram(root: string): Program {
+  return () => {
+    for (const file of Object.keys(require.cache)) {
+      if (file.startsWith(root) && !file.includes(`${path.sep}node_modules${path.sep}`)) {
+        Reflect.deleteProperty(require.cache, file);
+      }
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exported: unknown = require(path.join(root, "index.ts"));
+    return typeof exported === "function" ? (exported as () => unknown)() : exported;
+  };
+}
+
+/** The URN the Pulumi engine gives: the parent's type chain, without the root stack. */
+function engineUrn(
+  project: string,
+  stack: string,
+  parent: string,
+  type: string,
+  name: string,
+): string {
+  let qualifiedType = type;
+  if (parent !== "") {
+    const parentType = parent.split("::")[2];
+    if (parentType !== ROOT_STACK_TYPE) {
+      qualifiedType = `${parentType}$${type}`;
+    }
+  }
+  return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
+}
+
+/** Turns serialized property values into plain, printable JSON. */
+export function redact(value: unknown): unknown {
+  if (value === rpc.unknownValue) {
+    return "[unknown]";
+  }
+  if (Array.isArray(value)) {
+    return value.map(redact);
+  }
+  if (typeof value !== "object" || value === null) {
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  switch (object[rpc.specialSigKey]) {
+    case rpc.specialSecretSig:
+      return "[secret]";
+    case rpc.specialResourceSig:
+      return object.urn;
+    case rpc.specialAssetSig:
+      return typeof object.text === "string"
+        ? `[asset: ${Buffer.byteLength(object.text)} bytes]`
+        : `[asset: ${String(object.path ?? object.uri)}]`;
+    case rpc.specialArchiveSig:
+      if (object.assets !== undefined) {
+        return { archive: redact(object.assets) };
+      }
+      return `[archive: ${String(object.path ?? object.uri)}]`;
+    default:
+      return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, redact(v)]));
+  }
+}
+
+/** Provider inputs arrive as the engine sees them: nested objects as JSON strings. */
+export function providerDefaultTags(
+  providerInputs: Readonly<Record<string, unknown>> | undefined,
+): Record<string, string> {
+  const value = providerInputs?.defaultTags;
+  const parsed = (typeof value === "string" ? JSON.parse(value) : value) as
+    { tags?: Record<string, string> } | undefined;
+  return parsed?.tags ?? {};
+}
+
+function providerUrn(reference: string): string {
+  return reference.slice(0, reference.lastIndexOf("::"));
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getProvidersMap(): { get(key: string): string | undefined };
+  getObject(): { toJavaScript(): Record<string, unknown> };
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }) => void): void };
+}
+
+interface MockMonitorInternals {
+  newUrn(parent: string, type: string, name: string): string;
+  registerResource(request: RegisterRequest, callback: unknown): Promise<void>;
+  registerResourceOutputs(
+    request: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } },
+    callback: unknown,
+  ): void;
+}
+
+class Recorder {
+  readonly resources: RecordedResource[] = [];
+  readonly invokes: RecordedInvoke[] = [];
+  private readonly byUrn = new Map<string, RecordedResource>();
+  stackOutputs: Record<string, unknown> = {};
+
+  constructor(private readonly account: string) {}
+
+  private providerRecord(reference: string): RecordedResource | undefined {
+    return reference === "" ? undefined : this.byUrn.get(providerUrn(reference));
+  }
+
+  /** Region and default tags of the resource's provider, for its mocked attributes. */
+  awsContext(
+    providerReference: string,
+    inputs: Record<string, unknown>,
+    stack: string,
+  ): AwsContext {
+    const provider = this.providerRecord(providerReference)?.rawInputs;
+    const ownRegion = typeof inputs.region === "string" ? inputs.region : undefined;
+    const providerRegion = typeof provider?.region === "string" ? provider.region : undefined;
+    return {
+      region: ownRegion ?? providerRegion,
+      accountId: this.account,
+      stack,
+      defaultTags: providerDefaultTags(provider),
+    };
+  }
+
+  record(request: RegisterRequest, urn: string): void {
+    const type = request.getType();
+    const custom = request.getCustom();
+    const parent = request.getParent() === "" ? null : request.getParent();
+    const serialized = request.getObject().toJavaScript();
+    const rawInputs = rpc.deserializeProperties(request.getObject() as never) as Record<
+      string,
+      unknown
+    >;
+    const provider = request.getProvider();
+
+    const implicit = new Set<string>();
+    request
+      .getPropertydependenciesMap()
+      .forEach((deps) => deps.getUrnsList().forEach((u) => implicit.add(u)));
+
+    const ownRegion = typeof rawInputs.region === "string" ? rawInputs.region : undefined;
+    const providerRegion = this.providerRecord(provider)?.rawInputs.region as string | undefined;
+    const componentProvider = custom ? undefined : request.getProvidersMap().get("aws");
+    const parentPlacement = parent === null ? null : (this.byUrn.get(parent)?.placement ?? null);
+
+    let region: string | null = null;
+    let placement: string | null;
+    if (type === AWS_PROVIDER_TYPE) {
+      region = (rawInputs.region as string | undefined) ?? null;
+      placement = region;
+    } else if (!custom) {
+      placement =
+        componentProvider !== undefined
+          ? ((this.providerRecord(componentProvider)?.rawInputs.region as string | undefined) ??
+            null)
+          : parentPlacement;
+    } else {
+      const where = ownRegion ?? providerRegion ?? null;
+      region = isGlobalServiceType(type) ? null : where;
+      placement = where;
+    }
+
+    const resource: RecordedResource = {
+      urn,
+      type,
+      name: request.getName(),
+      custom,
+      parent,
+      provider,
+      region,
+      inputs: redact(serialized) as Record<string, unknown>,
+      options: {
+        protect: request.getProtect(),
+        retainOnDelete: request.getRetainondelete(),
+        ignoreChanges: request.getIgnorechangesList(),
+        dependsOn: request.getDependenciesList().filter((u) => !implicit.has(u)),
+      },
+      rawInputs,
+      placement,
+    };
+    this.resources.push(resource);
+    this.byUrn.set(urn, resource);
+  }
+}
+
+let running = false;
+
+/** Evaluates one stack of the program offline and returns everything it registered. */
+export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
+  if (running) {
+    throw new Error("offline evaluations run one at a time; await the previous one");
+  }
+  running = true;
+  try {
+    return await evaluateOnce(options);
+  } finally {
+    running = false;
+  }
+}
+
+async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
+  const root = options.root ?? PROJECT_ROOT;
+  const project: ProjectFile = readProject(root);
+  const stackSettings = readStackSettings(root, project, options.stack);
+  const values: Record<string, string> = { ...stackSettings.config };
+  for (const [key, value] of Object.entries(options.configOverrides ?? {})) {
+    if (value !== undefined) {
+      values[`${project.name}:${key}`] = value;
+    }
+  }
+  const prefix = `${project.name}:`;
+  const raw = Object.fromEntries(
+    Object.entries(values)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  ) as RawConfig;
+  // The program validates its configuration itself; validating here too lets the plan command
+  // report a bad config without a stack trace, and gives the engine the regions and account.
+  const config = parseStackConfig(raw, { project: project.name, stack: options.stack });
+  const recorder = new Recorder(config.allowedAccountIds[0] ?? DEFAULT_ACCOUNT_ID);
+
+  pulumi.runtime.setAllConfig(values, [...stackSettings.secretKeys]);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const context = recorder.awsContext(args.provider ?? "", args.inputs, options.stack);
+        return mockResourceState(args.type, args.name, args.inputs, context);
+      },
+      call: (args) => {
+        recorder.invokes.push({ token: args.token, provider: args.provider ?? "" });
+        return mockInvoke(
+          args.token,
+          args.inputs,
+          recorder.awsContext(args.provider ?? "", {}, options.stack),
+        );
+      },
+    },
+    project.name,
+    options.stack,
+    false,
+  );
+
+  const monitor = settings.getMonitor() as unknown as MockMonitorInternals;
+  monitor.newUrn = (parent, type, name) =>
+    engineUrn(project.name, options.stack, parent, type, name);
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    recorder.record(
+      request,
+      monitor.newUrn(request.getParent(), request.getType(), request.getName()),
+    );
+    return register(request, callback);
+  };
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (request, callback) => {
+    if (request.getUrn().split("::")[2] === ROOT_STACK_TYPE) {
+      recorder.stackOutputs = redact(request.getOutputs().toJavaScript()) as Record<
+        string,
+        unknown
+      >;
+    }
+    registerOutputs(request, callback);
+  };
+
+  // Failures inside resource constructors surface as unhandled rejections, as under the CLI.
+  const failures: unknown[] = [];
+  const onFailure = (error: unknown) => failures.push(error);
+  process.on("unhandledRejection", onFailure);
+  try {
+    const program = options.program ?? projectProgram(root);
+    await pulumi.runtime.runInPulumiStack(async () => (await program()) as Record<string, unknown>);
+    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  } finally {
+    process.off("unhandledRejection", onFailure);
+  }
+  if (failures.length > 0) {
+    throw failures[0];
+  }
+
+  return {
+    project: project.name,
+    stack: options.stack,
+    config,
+    settings: stackSettings,
+    resources: recorder.resources,
+    invokes: recorder.invokes,
+    outputs: recorder.stackOutputs,
+  };
+}

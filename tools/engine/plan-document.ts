@@ -1,0 +1,53 @@
+/**
+ * The machine-readable plan (ARCHITECTURE.md, "Plan JSON contract"). Later keys are added at the
+ * top level; the keys here do not change meaning.
+ */
+import type { Evaluation, ResourceOptions } from "./engine";
+
+export interface PlanResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly parent: string | null;
+  readonly provider: string;
+  readonly region: string | null;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly options: ResourceOptions;
+}
+
+export interface PlanDocument {
+  readonly project: string;
+  readonly stack: string;
+  readonly regions: { readonly primary: string; readonly secondary: string };
+  readonly resources: readonly PlanResource[];
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+export function toPlanDocument(evaluation: Evaluation): PlanDocument {
+  return {
+    project: evaluation.project,
+    stack: evaluation.stack,
+    regions: {
+      primary: evaluation.config.regions.primary,
+      secondary: evaluation.config.regions.secondary,
+    },
+    resources: evaluation.resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      custom: r.custom,
+      parent: r.parent,
+      provider: r.provider,
+      region: r.region,
+      inputs: r.inputs,
+      options: {
+        protect: r.options.protect,
+        retainOnDelete: r.options.retainOnDelete,
+        ignoreChanges: [...r.options.ignoreChanges],
+        dependsOn: [...r.options.dependsOn],
+      },
+    })),
+    outputs: evaluation.outputs,
+  };
+}

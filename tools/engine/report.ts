@@ -1,0 +1,112 @@
+/**
+ * The human-readable plan: what `pulumi preview` would create, grouped by region and by the
+ * top-level component each resource belongs to.
+ */
+import type { Evaluation, RecordedResource } from "./engine";
+import type { InvariantResult } from "./invariants";
+
+const TYPE_WIDTH = 48;
+
+function topComponent(
+  resource: RecordedResource,
+  byUrn: Map<string, RecordedResource>,
+): RecordedResource | undefined {
+  let current = resource;
+  while (current.parent !== null) {
+    const parent = byUrn.get(current.parent);
+    if (parent === undefined || parent.type === "pulumi:pulumi:Stack") {
+      return current.custom ? undefined : current;
+    }
+    current = parent;
+  }
+  return undefined;
+}
+
+function depthBelow(
+  resource: RecordedResource,
+  ancestor: RecordedResource,
+  byUrn: Map<string, RecordedResource>,
+): number {
+  let depth = 0;
+  let current: RecordedResource | undefined = resource;
+  while (current !== undefined && current.urn !== ancestor.urn) {
+    depth += 1;
+    current = current.parent === null ? undefined : byUrn.get(current.parent);
+  }
+  return depth;
+}
+
+function line(indent: number, resource: RecordedResource): string {
+  return `${"  ".repeat(indent)}+ ${resource.type.padEnd(TYPE_WIDTH - 2 * indent)} ${resource.name}`;
+}
+
+export function renderPlan(evaluation: Evaluation, invariants: readonly InvariantResult[]): string {
+  const { config, resources } = evaluation;
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const roles = new Map<string | null, string>([
+    [config.regions.primary, "primary"],
+    [config.regions.secondary, "secondary"],
+  ]);
+  const regionOrder: (string | null)[] = [null, config.regions.primary, config.regions.secondary];
+  for (const r of resources) {
+    if (!regionOrder.includes(r.placement)) {
+      regionOrder.push(r.placement);
+    }
+  }
+
+  const out: string[] = [
+    `Plan of ${evaluation.project}/${evaluation.stack} (offline: what \`pulumi preview\` would create)`,
+    `Regions: primary ${config.regions.primary}, secondary ${config.regions.secondary}`,
+    "",
+  ];
+  for (const region of regionOrder) {
+    const members = resources.filter((r) => r.placement === region);
+    if (members.length === 0) {
+      continue;
+    }
+    out.push(
+      region === null
+        ? "global"
+        : `${region} (${roles.get(region) ?? "outside the configured regions"})`,
+    );
+    const components = new Map<string, RecordedResource[]>();
+    for (const r of members) {
+      const top = topComponent(r, byUrn);
+      if (top === undefined) {
+        out.push(line(1, r));
+      } else {
+        components.set(top.urn, [...(components.get(top.urn) ?? []), r]);
+      }
+    }
+    for (const [urn, children] of components) {
+      const top = byUrn.get(urn) as RecordedResource;
+      out.push(`  ${top.type} ${top.name}`);
+      for (const child of children.filter((c) => c.urn !== urn)) {
+        out.push(line(1 + depthBelow(child, top, byUrn), child));
+      }
+    }
+  }
+
+  const custom = resources.filter((r) => r.custom).length;
+  const perRegion = regionOrder
+    .map(
+      (region) => `${region ?? "global"} ${resources.filter((r) => r.placement === region).length}`,
+    )
+    .join(" · ");
+  out.push(
+    "",
+    `Resources: ${resources.length} to create (${custom} custom, ${resources.length - custom} component${resources.length - custom === 1 ? "" : "s"}) · ${perRegion}`,
+  );
+
+  const violations = invariants.flatMap((i) => i.violations.map((v) => `  ✗ ${i.name}: ${v}`));
+  out.push(
+    `Invariants: ${invariants.length} checked, ${violations.length} violated`,
+    ...violations,
+  );
+
+  out.push("", "Outputs:");
+  for (const [key, value] of Object.entries(evaluation.outputs)) {
+    out.push(`  ${key}: ${JSON.stringify(value)}`);
+  }
+  return out.join("\n");
+}

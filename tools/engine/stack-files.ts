@@ -1,0 +1,142 @@
+/**
+ * Reads Pulumi.yaml and Pulumi.<stack>.yaml and produces the configuration the Pulumi CLI would
+ * hand to the program: project defaults applied, declared types checked, with the CLI's own
+ * error messages (pulumi/pulumi sdk/go/common/workspace/config.go).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+
+type ConfigType = "string" | "integer" | "boolean" | "array";
+
+interface ConfigDeclaration {
+  readonly type: ConfigType;
+  readonly default?: unknown;
+  readonly description?: string;
+  readonly items?: { readonly type: ConfigType };
+}
+
+export interface ProjectFile {
+  readonly name: string;
+  readonly config: Readonly<Record<string, ConfigDeclaration>>;
+}
+
+export interface StackSettings {
+  readonly stack: string;
+  /** Fully qualified keys (`project:key`) to values as the CLI passes them: strings, JSON. */
+  readonly config: Readonly<Record<string, string>>;
+  readonly secretKeys: readonly string[];
+  /** Packages whose default provider the stack disables (`pulumi:disable-default-providers`). */
+  readonly disabledDefaultProviders: readonly string[];
+}
+
+export class StackFileError extends Error {
+  override name = "StackFileError";
+}
+
+function readYaml(file: string): unknown {
+  return yaml.load(fs.readFileSync(file, "utf8"));
+}
+
+export function readProject(root: string): ProjectFile {
+  const project = readYaml(path.join(root, "Pulumi.yaml")) as Partial<ProjectFile> | undefined;
+  if (typeof project?.name !== "string") {
+    throw new StackFileError(`${path.join(root, "Pulumi.yaml")} has no project name`);
+  }
+  return { name: project.name, config: project.config ?? {} };
+}
+
+/** The stacks that have a settings file, sorted. */
+export function listStacks(root: string): string[] {
+  return fs
+    .readdirSync(root)
+    .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
+}
+
+function matchesType(type: ConfigType, items: ConfigType | undefined, value: unknown): boolean {
+  switch (type) {
+    case "string":
+      return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+    case "integer":
+      return Number.isInteger(typeof value === "string" ? Number(value) : value);
+    case "boolean":
+      return typeof value === "boolean" || value === "true" || value === "false";
+    case "array":
+      return (
+        Array.isArray(value) &&
+        (items === undefined || value.every((item) => matchesType(items, undefined, item)))
+      );
+  }
+}
+
+function asConfigString(value: unknown): string {
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
+export function readStackSettings(
+  root: string,
+  project: ProjectFile,
+  stack: string,
+): StackSettings {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) {
+    throw new StackFileError(
+      `unknown stack "${stack}": there is no Pulumi.${stack}.yaml (stacks: ${listStacks(root).join(", ")})`,
+    );
+  }
+  const settings = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
+  const values = new Map<string, unknown>(Object.entries(settings.config ?? {}));
+  const secretKeys: string[] = [];
+  for (const [key, value] of values) {
+    if (typeof value === "object" && value !== null && "secure" in value) {
+      // Ciphertext can only be decrypted by the stack's secrets provider; offline, the program
+      // sees a marked secret in its place.
+      values.set(key, "[secret]");
+      secretKeys.push(key);
+    }
+  }
+
+  const missing: string[] = [];
+  for (const [key, declaration] of Object.entries(project.config).sort()) {
+    const qualified = `${project.name}:${key}`;
+    if (!values.has(qualified)) {
+      if (declaration.default === undefined) {
+        missing.push(key);
+        continue;
+      }
+      values.set(qualified, declaration.default);
+    }
+    const value = values.get(qualified);
+    if (
+      !secretKeys.includes(qualified) &&
+      !matchesType(declaration.type, declaration.items?.type, value)
+    ) {
+      const typeName =
+        declaration.type === "array"
+          ? `List<${declaration.items?.type ?? "any"}>`
+          : declaration.type;
+      throw new StackFileError(
+        `Stack '${stack}' with configuration key '${key}' must be of type '${typeName}'`,
+      );
+    }
+  }
+  if (missing.length > 0) {
+    const keys = missing.map((k) => `'${k}'`);
+    const list =
+      keys.length === 1 ? keys[0] : `${keys.slice(0, -1).join(", ")} and ${keys[keys.length - 1]}`;
+    throw new StackFileError(
+      `Stack '${stack}' is missing configuration value${missing.length > 1 ? "s" : ""} ${list}`,
+    );
+  }
+
+  const disabled = values.get("pulumi:disable-default-providers");
+  values.delete("pulumi:disable-default-providers");
+  return {
+    stack,
+    config: Object.fromEntries([...values].map(([k, v]) => [k, asConfigString(v)])),
+    secretKeys,
+    disabledDefaultProviders: Array.isArray(disabled) ? disabled.map(String) : [],
+  };
+}
