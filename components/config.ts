@@ -81,6 +81,11 @@ export class ConfigError extends pulumi.RunError {
     );
     this.name = "ConfigError";
   }
+
+  /** True for a ConfigError from any copy of this module (the offline engine reloads it). */
+  static isConfigError(error: unknown): error is ConfigError {
+    return error instanceof Error && error.name === "ConfigError" && "problems" in error;
+  }
 }
 
 const NAME_SEGMENT = /^[a-z][a-z0-9]{1,9}$/;

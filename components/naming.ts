@@ -24,7 +24,7 @@ export interface NameRule {
 const ALNUM_HYPHEN_UNDERSCORE = "letters, digits, hyphens and underscores";
 
 /** Service limits, from each service's API reference (CreateX › Name constraints). */
-export const NAME_RULES = {
+const RULES = {
   s3Bucket: {
     min: 3,
     max: 63,
@@ -83,7 +83,8 @@ export const NAME_RULES = {
   securityGroup: { min: 1, max: 255, pattern: /^[ -~]+$/, allowed: "printable ASCII" },
 } as const satisfies Record<string, NameRule>;
 
-export type NameKind = keyof typeof NAME_RULES;
+export type NameKind = keyof typeof RULES;
+export const NAME_RULES: Readonly<Record<NameKind, NameRule>> = RULES;
 
 /** For each resource type with a physical name: the input that holds it, and its rule. */
 export const PHYSICAL_NAME_INPUTS: Readonly<Record<string, { input: string; kind: NameKind }>> = {
@@ -125,7 +126,7 @@ export const AUTONAME_SUFFIX_LENGTH = 8;
 
 /** Why `name` breaks the rule of `kind`, or undefined when it fits. */
 export function nameViolation(kind: NameKind, name: string): string | undefined {
-  const rule: NameRule = NAME_RULES[kind];
+  const rule = NAME_RULES[kind];
   if (name.length < rule.min || name.length > rule.max) {
     return `${kind} name "${name}" is ${name.length} characters; allowed ${rule.min}–${rule.max}`;
   }
@@ -161,7 +162,7 @@ export class Namer {
     if (!BASE_PATTERN.test(base)) {
       throw new Error(`name base "${base}" must be lowercase words joined by single hyphens`);
     }
-    const rule: NameRule = NAME_RULES[kind];
+    const rule = NAME_RULES[kind];
     const head = `${rule.fixedPrefix ?? ""}${this.context.prefix}-${this.context.environment}-`;
     const tail = suffix === undefined ? "" : `-${suffix}`;
     let name = `${head}${base}${tail}`;

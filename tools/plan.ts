@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../components/config";
-import { evaluate } from "./engine/engine";
+import { evaluate, type EvaluateOptions } from "./engine/engine";
 import { checkInvariants } from "./engine/invariants";
 import { toPlanDocument } from "./engine/plan-document";
 import { renderPlan } from "./engine/report";
@@ -14,48 +14,63 @@ import { StackFileError } from "./engine/stack-files";
 
 const USAGE = "usage: npm run plan -- --stack <name> [--json <file>]";
 
-async function main(): Promise<number> {
+export interface PlanIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const consoleIo: PlanIo = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+/** Runs the plan command; returns its exit code. `engine` lets tests change what is evaluated. */
+export async function runPlan(
+  args: readonly string[],
+  io: PlanIo = consoleIo,
+  engine: Omit<EvaluateOptions, "stack"> = {},
+): Promise<number> {
   let stack: string | undefined;
   let json: string | undefined;
   try {
     ({
       values: { stack, json },
     } = parseArgs({
+      args: [...args],
       options: { stack: { type: "string" }, json: { type: "string" } },
       strict: true,
     }));
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    io.err(`error: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
   if (stack === undefined) {
-    console.error(`--stack is required\n${USAGE}`);
+    io.err(`error: --stack is required\n${USAGE}`);
     return 2;
   }
 
   let evaluation;
   try {
-    evaluation = await evaluate({ stack });
+    evaluation = await evaluate({ ...engine, stack });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StackFileError) {
-      console.error(`error: ${error.message}`);
+    if (ConfigError.isConfigError(error) || error instanceof StackFileError) {
+      io.err(`error: ${error.message}`);
       return 2;
     }
     throw error;
   }
   const invariants = checkInvariants(evaluation);
-  console.log(renderPlan(evaluation, invariants));
+  io.out(renderPlan(evaluation, invariants));
   if (json !== undefined) {
     fs.writeFileSync(json, `${JSON.stringify(toPlanDocument(evaluation), null, 2)}\n`);
-    console.log(`\nPlan JSON written to ${json}`);
+    io.out(`\nPlan JSON written to ${json}`);
   }
   return invariants.some((i) => i.violations.length > 0) ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(2);
-  },
-);
+if (require.main === module) {
+  runPlan(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(2);
+    },
+  );
+}

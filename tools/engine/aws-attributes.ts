@@ -270,6 +270,8 @@ export function mockResourceState(
 
 export class UnmockedInvokeError extends Error {
   override name = "UnmockedInvokeError";
+  /** The SDK reports a failed invoke by its gRPC `details`, as it would the engine's. */
+  readonly details = this.message;
 }
 
 interface PolicyStatement {

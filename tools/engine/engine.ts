@@ -76,13 +76,19 @@ export interface EvaluateOptions {
   /** Replaces or adds raw config values (bare keys) on top of the stack file, for tests. */
   readonly configOverrides?: RawConfig;
   readonly root?: string;
+  /** Receives every registration as it happens, also when the program then fails. */
+  readonly sink?: RecordedResource[];
 }
+
+/** The program's own modules: what `pulumi up` loads, apart from packages. */
+const PROGRAM_PATHS = ["index.ts", "components", "handlers"];
 
 /** Loads the project's index.ts afresh, as `pulumi up` does: its modules re-run every time. */
 function projectProgram(root: string): Program {
+  const programFiles = PROGRAM_PATHS.map((p) => path.join(root, p));
   return () => {
     for (const file of Object.keys(require.cache)) {
-      if (file.startsWith(root) && !file.includes(`${path.sep}node_modules${path.sep}`)) {
+      if (programFiles.some((p) => file === p || file.startsWith(`${p}${path.sep}`))) {
         Reflect.deleteProperty(require.cache, file);
       }
     }
@@ -141,6 +147,28 @@ export function redact(value: unknown): unknown {
   }
 }
 
+/** Serialized values with secrets unwrapped and references as URNs; assets stay as they are. */
+function reveal(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(reveal);
+  }
+  if (typeof value !== "object" || value === null) {
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  switch (object[rpc.specialSigKey]) {
+    case rpc.specialSecretSig:
+      return reveal(object.value);
+    case rpc.specialResourceSig:
+      return object.urn;
+    case rpc.specialAssetSig:
+    case rpc.specialArchiveSig:
+      return object;
+    default:
+      return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, reveal(v)]));
+  }
+}
+
 /** Provider inputs arrive as the engine sees them: nested objects as JSON strings. */
 export function providerDefaultTags(
   providerInputs: Readonly<Record<string, unknown>> | undefined,
@@ -179,13 +207,25 @@ interface MockMonitorInternals {
   ): void;
 }
 
+/** The account ARNs are built in: the first allowed account id, when the stack pins one. */
+function pinnedAccount(raw: RawConfig): string | undefined {
+  try {
+    const ids: unknown = JSON.parse(raw.allowedAccountIds ?? "[]");
+    return Array.isArray(ids) && typeof ids[0] === "string" ? ids[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 class Recorder {
-  readonly resources: RecordedResource[] = [];
   readonly invokes: RecordedInvoke[] = [];
   private readonly byUrn = new Map<string, RecordedResource>();
   stackOutputs: Record<string, unknown> = {};
 
-  constructor(private readonly account: string) {}
+  constructor(
+    private readonly account: string,
+    readonly resources: RecordedResource[],
+  ) {}
 
   private providerRecord(reference: string): RecordedResource | undefined {
     return reference === "" ? undefined : this.byUrn.get(providerUrn(reference));
@@ -213,10 +253,7 @@ class Recorder {
     const custom = request.getCustom();
     const parent = request.getParent() === "" ? null : request.getParent();
     const serialized = request.getObject().toJavaScript();
-    const rawInputs = rpc.deserializeProperties(request.getObject() as never) as Record<
-      string,
-      unknown
-    >;
+    const rawInputs = reveal(serialized) as Record<string, unknown>;
     const provider = request.getProvider();
 
     const implicit = new Set<string>();
@@ -300,10 +337,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
       .filter(([k]) => k.startsWith(prefix))
       .map(([k, v]) => [k.slice(prefix.length), v]),
   ) as RawConfig;
-  // The program validates its configuration itself; validating here too lets the plan command
-  // report a bad config without a stack trace, and gives the engine the regions and account.
-  const config = parseStackConfig(raw, { project: project.name, stack: options.stack });
-  const recorder = new Recorder(config.allowedAccountIds[0] ?? DEFAULT_ACCOUNT_ID);
+  const recorder = new Recorder(pinnedAccount(raw) ?? DEFAULT_ACCOUNT_ID, options.sink ?? []);
 
   pulumi.runtime.setAllConfig(values, [...stackSettings.secretKeys]);
   await pulumi.runtime.setMocks(
@@ -352,13 +386,14 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   const failures: unknown[] = [];
   const onFailure = (error: unknown) => failures.push(error);
   process.on("unhandledRejection", onFailure);
-  try {
-    const program = options.program ?? projectProgram(root);
-    await pulumi.runtime.runInPulumiStack(async () => (await program()) as Record<string, unknown>);
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-  } finally {
-    process.off("unhandledRejection", onFailure);
-  }
+  const program = options.program ?? projectProgram(root);
+  await pulumi.runtime
+    .runInPulumiStack(async () => (await program()) as Record<string, unknown>)
+    .catch(onFailure);
+  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch(onFailure);
+  // Rejections of a failed program settle on later turns; collect them before letting go.
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off("unhandledRejection", onFailure);
   if (failures.length > 0) {
     throw failures[0];
   }
@@ -366,7 +401,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   return {
     project: project.name,
     stack: options.stack,
-    config,
+    config: parseStackConfig(raw, { project: project.name, stack: options.stack }),
     settings: stackSettings,
     resources: recorder.resources,
     invokes: recorder.invokes,

@@ -81,7 +81,10 @@ export function renderPlan(evaluation: Evaluation, invariants: readonly Invarian
     for (const [urn, children] of components) {
       const top = byUrn.get(urn) as RecordedResource;
       out.push(`  ${top.type} ${top.name}`);
-      for (const child of children.filter((c) => c.urn !== urn)) {
+      const ordered = children
+        .filter((c) => c.urn !== urn)
+        .sort((a, b) => a.urn.localeCompare(b.urn));
+      for (const child of ordered) {
         out.push(line(1 + depthBelow(child, top, byUrn), child));
       }
     }

@@ -1,0 +1,316 @@
+import { strict as assert } from "node:assert";
+import {
+  CONFIG_KEYS,
+  ConfigError,
+  LOG_RETENTION_DAYS,
+  parseStackConfig,
+  type RawConfig,
+} from "../../components/config";
+import { AWS_REGIONS } from "../../components/regions";
+import { PROJECT_ROOT } from "../../tools/engine/engine";
+import { readProject, readStackSettings } from "../../tools/engine/stack-files";
+
+const project = "payments-dr";
+
+const DEV: RawConfig = {
+  primaryRegion: "us-east-1",
+  secondaryRegion: "us-west-2",
+  environment: "",
+  production: "false",
+  protectData: "false",
+  namePrefix: "acmepay",
+  dnsZoneName: "payments.acmepay.io",
+  alertEmail: "",
+  allowedAccountIds: "[]",
+  owner: "payments-platform",
+  costCenter: "cc-4021",
+  dataClassification: "restricted",
+  availabilityZoneCount: "2",
+  backupRetentionDays: "7",
+  logRetentionDays: "30",
+};
+
+const PROD: RawConfig = {
+  ...DEV,
+  production: "true",
+  protectData: "true",
+  allowedAccountIds: '["418295077265"]',
+  availabilityZoneCount: "3",
+};
+
+function problemsOf(raw: RawConfig, stack = "dev"): readonly string[] {
+  try {
+    parseStackConfig(raw, { project, stack });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error.problems;
+  }
+  assert.fail("the configuration was accepted");
+}
+
+const RESERVED =
+  "is reserved (RFC 2606/6761) and cannot be a Route 53 hosted zone; use a domain your organisation owns";
+const NOT_DNS =
+  "is not a DNS name: at least two labels of 1–63 lowercase letters, digits or inner hyphens (e.g. payments.acme.io)";
+const longName = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(60)}.io`;
+
+/** Each bad value, on an otherwise valid dev (or prod) config, and the exact problem it causes. */
+const CASES: readonly [string, RawConfig, string, string?][] = [
+  [
+    "unknown region",
+    { ...DEV, primaryRegion: "us-east-9" },
+    `payments-dr:primaryRegion = "us-east-9": is not an AWS region this program supports; allowed: ${AWS_REGIONS.join(", ")}`,
+  ],
+  [
+    "identical regions",
+    { ...DEV, secondaryRegion: "us-east-1" },
+    'payments-dr:secondaryRegion = "us-east-1": must differ from primaryRegion: a standby in the same region is no standby',
+  ],
+  [
+    "example.com",
+    { ...DEV, dnsZoneName: "example.com" },
+    `payments-dr:dnsZoneName = "example.com": ${RESERVED}`,
+  ],
+  [
+    "example.org",
+    { ...DEV, dnsZoneName: "example.org" },
+    `payments-dr:dnsZoneName = "example.org": ${RESERVED}`,
+  ],
+  [
+    "a subdomain of example.net",
+    { ...DEV, dnsZoneName: "api.example.net" },
+    `payments-dr:dnsZoneName = "api.example.net": ${RESERVED}`,
+  ],
+  [
+    "a .test name",
+    { ...DEV, dnsZoneName: "payments.test" },
+    `payments-dr:dnsZoneName = "payments.test": ${RESERVED}`,
+  ],
+  [
+    "a *.test wildcard",
+    { ...DEV, dnsZoneName: "*.test" },
+    `payments-dr:dnsZoneName = "*.test": ${RESERVED}`,
+  ],
+  [
+    "localhost",
+    { ...DEV, dnsZoneName: "localhost" },
+    `payments-dr:dnsZoneName = "localhost": ${RESERVED}`,
+  ],
+  [
+    "an uppercase zone",
+    { ...DEV, dnsZoneName: "Payments.Acme.io" },
+    'payments-dr:dnsZoneName = "Payments.Acme.io": must be lowercase: Route 53 stores names in lowercase (write "payments.acme.io")',
+  ],
+  [
+    "a zone over 253 characters",
+    { ...DEV, dnsZoneName: longName },
+    `payments-dr:dnsZoneName = "${longName}": is 255 characters; a DNS name has at most 253`,
+  ],
+  [
+    "a single label",
+    { ...DEV, dnsZoneName: "acmepay" },
+    `payments-dr:dnsZoneName = "acmepay": ${NOT_DNS}`,
+  ],
+  [
+    "a label starting with a hyphen",
+    { ...DEV, dnsZoneName: "-pay.acme.io" },
+    `payments-dr:dnsZoneName = "-pay.acme.io": ${NOT_DNS}`,
+  ],
+  [
+    "an environment that breaks AWS names",
+    { ...DEV, environment: "Prod_EU" },
+    'payments-dr:environment = "Prod_EU": must be 2–10 lowercase letters or digits starting with a letter (it is part of every physical name)',
+  ],
+  [
+    "a stack name that breaks AWS names when environment is unset",
+    { ...DEV, environment: "" },
+    'payments-dr:environment = "qa_east": must be 2–10 lowercase letters or digits starting with a letter (it is part of every physical name)',
+    "qa_east",
+  ],
+  [
+    "a name prefix with a hyphen",
+    { ...DEV, namePrefix: "acme-pay" },
+    'payments-dr:namePrefix = "acme-pay": must be 2–10 lowercase letters or digits starting with a letter (it prefixes every physical name)',
+  ],
+  [
+    "negative backup retention",
+    { ...DEV, backupRetentionDays: "-1" },
+    "payments-dr:backupRetentionDays = -1: must be between 7 and 35 days (Aurora and AWS Backup limits)",
+  ],
+  [
+    "backup retention over 35 days",
+    { ...DEV, backupRetentionDays: "36" },
+    "payments-dr:backupRetentionDays = 36: must be between 7 and 35 days (Aurora and AWS Backup limits)",
+  ],
+  [
+    "a fractional retention",
+    { ...DEV, backupRetentionDays: "7.5" },
+    'payments-dr:backupRetentionDays = "7.5": must be an integer',
+  ],
+  [
+    "a log retention CloudWatch refuses",
+    { ...DEV, logRetentionDays: "45" },
+    `payments-dr:logRetentionDays = 45: is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(", ")}`,
+  ],
+  [
+    "one availability zone",
+    { ...DEV, availabilityZoneCount: "1" },
+    "payments-dr:availabilityZoneCount = 1: must be between 2 and 6 availability zones",
+  ],
+  [
+    "seven availability zones",
+    { ...DEV, availabilityZoneCount: "7" },
+    "payments-dr:availabilityZoneCount = 7: must be between 2 and 6 availability zones",
+  ],
+  [
+    "a non-boolean flag",
+    { ...DEV, production: "yes" },
+    'payments-dr:production = "yes": must be true or false',
+  ],
+  [
+    "an account id list that is not a list",
+    { ...DEV, allowedAccountIds: "418295077265" },
+    'payments-dr:allowedAccountIds = "418295077265": must be a list',
+  ],
+  [
+    "a malformed account id",
+    { ...DEV, allowedAccountIds: '["4182950"]' },
+    'payments-dr:allowedAccountIds = ["4182950"]: must list 12-digit AWS account ids',
+  ],
+  [
+    "a missing tag value",
+    { ...DEV, owner: undefined },
+    "payments-dr:owner is required (pulumi config set owner <value>)",
+  ],
+  [
+    "an empty tag value",
+    { ...DEV, owner: "  " },
+    'payments-dr:owner = "  ": must not be empty (the Owner tag value)',
+  ],
+  [
+    "a tag value AWS refuses",
+    { ...DEV, costCenter: "cc#4021" },
+    'payments-dr:costCenter = "cc#4021": has characters AWS tags do not allow (the CostCenter tag); allowed: letters, digits, spaces and _.:/=+-@',
+  ],
+  [
+    "an unknown data classification",
+    { ...DEV, dataClassification: "secret" },
+    'payments-dr:dataClassification = "secret": must be one of public, internal, confidential, restricted',
+  ],
+  [
+    "a malformed alert e-mail",
+    { ...DEV, alertEmail: "oncall@acmepay" },
+    'payments-dr:alertEmail = "oncall@acmepay": is not an e-mail address',
+  ],
+  [
+    "a prod stack without allowedAccountIds",
+    { ...PROD, allowedAccountIds: "[]" },
+    "payments-dr:allowedAccountIds = []: must list the AWS account ids a production stack may deploy to",
+    "prod",
+  ],
+  [
+    "a prod stack with unprotected data",
+    { ...PROD, protectData: "false" },
+    "payments-dr:protectData = false: must be true in a production stack: its data stores are protected",
+    "prod",
+  ],
+  [
+    "a prod stack in two availability zones",
+    { ...PROD, availabilityZoneCount: "2" },
+    "payments-dr:availabilityZoneCount = 2: must be at least 3 in a production stack",
+    "prod",
+  ],
+];
+
+describe("stack configuration", () => {
+  describe("rejects each bad value with a message naming key, value and what is allowed", () => {
+    for (const [what, raw, expected, stack] of CASES) {
+      it(what, () => {
+        assert.deepEqual(problemsOf(raw, stack), [expected]);
+      });
+    }
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf({ ...DEV, primaryRegion: "mars-1", dnsZoneName: "example.com" });
+    assert.equal(problems.length, 2);
+    assert.match(problems[0], /^payments-dr:primaryRegion = "mars-1"/);
+    assert.match(problems[1], /^payments-dr:dnsZoneName = "example.com"/);
+  });
+
+  it("returns a typed, deeply frozen object with the required tags", () => {
+    const config = parseStackConfig(PROD, { project, stack: "prod" });
+    assert.deepEqual(config.tags, {
+      Environment: "prod",
+      Application: "payments-dr",
+      Owner: "payments-platform",
+      CostCenter: "cc-4021",
+      DataClassification: "restricted",
+    });
+    assert.deepEqual(config.regions, { primary: "us-east-1", secondary: "us-west-2" });
+    assert.deepEqual(config.allowedAccountIds, ["418295077265"]);
+    assert.equal(config.backupRetentionDays, 7);
+    assert.equal(config.alertEmail, undefined);
+    assert.ok(
+      Object.isFrozen(config) && Object.isFrozen(config.tags) && Object.isFrozen(config.regions),
+    );
+    assert.throws(() => {
+      (config.regions as { primary: string }).primary = "eu-west-1";
+    }, TypeError);
+  });
+
+  describe("Pulumi.yaml declares exactly the keys the program reads", () => {
+    const declared = readProject(PROJECT_ROOT).config;
+
+    it("with the same types", () => {
+      const types = Object.fromEntries(Object.entries(declared).map(([k, d]) => [k, d.type]));
+      assert.deepEqual(types, { ...CONFIG_KEYS });
+    });
+
+    it("each with a description", () => {
+      const undescribed = Object.entries(declared).filter(([, d]) => !d.description);
+      assert.deepEqual(undescribed, []);
+    });
+
+    it("with defaults for all but the values only the team can know", () => {
+      const required = Object.entries(declared)
+        .filter(([, d]) => d.default === undefined)
+        .map(([k]) => k);
+      assert.deepEqual(required, ["namePrefix", "dnsZoneName", "owner", "costCenter"]);
+    });
+  });
+
+  describe("the stack files", () => {
+    const load = (stack: string) => {
+      const settings = readStackSettings(PROJECT_ROOT, readProject(PROJECT_ROOT), stack);
+      const raw = Object.fromEntries(
+        Object.entries(settings.config).map(([k, v]) => [k.replace(`${project}:`, ""), v]),
+      );
+      return { settings, config: parseStackConfig(raw, { project, stack }) };
+    };
+
+    it("dev is small and destroyable", () => {
+      const { config } = load("dev");
+      assert.equal(config.production, false);
+      assert.equal(config.protectData, false);
+      assert.equal(config.availabilityZoneCount, 2);
+      assert.deepEqual(config.regions, { primary: "us-east-1", secondary: "us-west-2" });
+    });
+
+    it("prod is protected, full size and locked to its account", () => {
+      const { config } = load("prod");
+      assert.equal(config.production, true);
+      assert.equal(config.protectData, true);
+      assert.equal(config.availabilityZoneCount, 3);
+      assert.equal(config.backupRetentionDays, 35);
+      assert.deepEqual(config.allowedAccountIds, ["418295077265"]);
+      assert.notEqual(config.dnsZoneName, load("dev").config.dnsZoneName);
+    });
+
+    it("both disable the default AWS provider", () => {
+      for (const stack of ["dev", "prod"]) {
+        assert.deepEqual(load(stack).settings.disabledDefaultProviders, ["aws"], stack);
+      }
+    });
+  });
+});

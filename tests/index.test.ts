@@ -1,0 +1,85 @@
+import { strict as assert } from "node:assert";
+import { ConfigError } from "../components/config";
+import {
+  evaluate,
+  type Evaluation,
+  providerDefaultTags,
+  type RecordedResource,
+} from "../tools/engine/engine";
+import { checkInvariants } from "../tools/engine/invariants";
+
+/** The whole program, evaluated offline for each stack with its own Pulumi.<stack>.yaml. */
+describe("the program", () => {
+  const evaluations = new Map<string, Evaluation>();
+
+  before(async () => {
+    for (const stack of ["dev", "prod"]) {
+      evaluations.set(stack, await evaluate({ stack }));
+    }
+  });
+
+  for (const stack of ["dev", "prod"]) {
+    describe(`stack ${stack}`, () => {
+      const evaluation = () => evaluations.get(stack) as Evaluation;
+      const providers = () =>
+        evaluation().resources.filter((r) => r.type === "pulumi:providers:aws");
+
+      it("keeps every program-wide invariant", () => {
+        for (const result of checkInvariants(evaluation())) {
+          assert.deepEqual(result.violations, [], result.name);
+        }
+      });
+
+      it("creates exactly one AWS provider per configured region", () => {
+        const { regions } = evaluation().config;
+        assert.deepEqual(
+          providers().map((p) => [p.name, p.region]),
+          [
+            ["aws-primary", regions.primary],
+            ["aws-secondary", regions.secondary],
+          ],
+        );
+      });
+
+      it("tags everything through the providers' defaultTags", () => {
+        for (const provider of providers()) {
+          assert.deepEqual(providerDefaultTags(provider.rawInputs), {
+            ...evaluation().config.tags,
+          });
+        }
+        assert.equal(providerDefaultTags(providers()[0].rawInputs).Environment, stack);
+      });
+
+      it("exports the regions and the account each provider deploys into", () => {
+        const { outputs, config } = evaluation();
+        assert.deepEqual(outputs.regions, { ...config.regions });
+        const account = stack === "prod" ? "418295077265" : "111122223333";
+        assert.deepEqual(outputs.accountIds, { primary: account, secondary: account });
+      });
+    });
+  }
+
+  it("locks prod's providers to its account, and leaves dev's unlocked", () => {
+    const allowed = (stack: string) =>
+      (evaluations.get(stack) as Evaluation).resources
+        .filter((r: RecordedResource) => r.type === "pulumi:providers:aws")
+        .map((r) => r.rawInputs.allowedAccountIds);
+    assert.deepEqual(allowed("prod"), ['["418295077265"]', '["418295077265"]']);
+    assert.deepEqual(allowed("dev"), [undefined, undefined]);
+  });
+
+  it("fails on a bad config before registering any resource, naming the key", async () => {
+    const registered: RecordedResource[] = [];
+    await assert.rejects(
+      evaluate({ stack: "dev", configOverrides: { dnsZoneName: "example.com" }, sink: registered }),
+      (error: unknown) =>
+        ConfigError.isConfigError(error) &&
+        error.problems.length === 1 &&
+        error.problems[0].startsWith('payments-dr:dnsZoneName = "example.com": is reserved'),
+    );
+    assert.deepEqual(
+      registered.map((r) => r.type),
+      ["pulumi:pulumi:Stack"],
+    );
+  });
+});

@@ -1,0 +1,151 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import { isGlobalServiceType } from "../../components/regions";
+import { PROJECT_ROOT } from "../../tools/engine/engine";
+import { runPlan } from "../../tools/plan";
+import { fixtureProgram } from "../fixtures/programs";
+
+async function plan(args: string[], engine = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runPlan(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, engine);
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("plan command", () => {
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("writes the plan JSON exactly as the contract says", async () => {
+    const file = path.join(dir, "plan.json");
+    const { code } = await plan(["--stack", "prod", "--json", file]);
+    assert.equal(code, 0);
+    const document = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(document), [
+      "project",
+      "stack",
+      "regions",
+      "resources",
+      "outputs",
+    ]);
+    assert.equal(document.project, "payments-dr");
+    assert.equal(document.stack, "prod");
+    assert.deepEqual(document.regions, { primary: "us-east-1", secondary: "us-west-2" });
+    const resources = document.resources as Record<string, unknown>[];
+    const urns = new Set(resources.map((r) => r.urn));
+    assert.ok(resources.length >= 3);
+    for (const r of resources) {
+      assert.deepEqual(Object.keys(r), [
+        "urn",
+        "type",
+        "name",
+        "custom",
+        "parent",
+        "provider",
+        "region",
+        "inputs",
+        "options",
+      ]);
+      assert.match(String(r.urn), /^urn:pulumi:prod::payments-dr::[^:]/);
+      assert.equal(typeof r.custom, "boolean");
+      assert.ok(r.parent === null || urns.has(r.parent), `parent of ${String(r.urn)} is recorded`);
+      assert.equal(typeof r.provider, "string");
+      assert.ok(
+        r.region !== null || !r.custom || isGlobalServiceType(String(r.type)),
+        `${String(r.urn)} has a region`,
+      );
+      assert.deepEqual(Object.keys(r.options as object), [
+        "protect",
+        "retainOnDelete",
+        "ignoreChanges",
+        "dependsOn",
+      ]);
+    }
+    assert.deepEqual((document.outputs as Record<string, unknown>).regions, document.regions);
+  });
+
+  it("prints project, stack, regions, resources by region and counts", async () => {
+    const { code, out } = await plan(["--stack", "dev"], { program: fixtureProgram() });
+    assert.equal(code, 0);
+    const lines = out.split("\n");
+    assert.equal(lines[0], "Plan of payments-dr/dev (offline: what `pulumi preview` would create)");
+    assert.equal(lines[1], "Regions: primary us-east-1, secondary us-west-2");
+    const primary = lines.indexOf("us-east-1 (primary)");
+    const secondary = lines.indexOf("us-west-2 (secondary)");
+    assert.ok(primary > 0 && secondary > primary);
+    assert.match(lines[primary + 1], /^ {2}\+ pulumi:providers:aws +aws-primary$/);
+    assert.equal(lines[primary + 2], "  fixture:index:Tier primary");
+    assert.deepEqual(
+      lines.slice(primary + 3, primary + 6).map((l) => l.trim().split(/ +/)),
+      [
+        ["+", "aws:iam/role:Role", "primary-role"],
+        ["+", "aws:s3/bucket:Bucket", "primary-bucket"],
+        ["+", "aws:sqs/queue:Queue", "primary-queue"],
+      ],
+    );
+    assert.ok(
+      lines.includes(
+        "Resources: 11 to create (8 custom, 3 components) · global 1 · us-east-1 5 · us-west-2 5",
+      ),
+    );
+    assert.ok(lines.includes("Invariants: 6 checked, 0 violated"));
+  });
+
+  it("exits 1 and names the violation when the program leaks a resource to the default provider", async () => {
+    const program = fixtureProgram(() => {
+      new aws.sqs.Queue("leaky", { name: "acmepay-dev-leaky" });
+    });
+    const { code, out } = await plan(["--stack", "dev"], { program });
+    assert.equal(code, 1);
+    assert.ok(
+      out.includes(
+        "✗ explicit-provider: urn:pulumi:dev::payments-dr::aws:sqs/queue:Queue::leaky has no explicit provider: it would use the default AWS provider",
+      ),
+    );
+  });
+
+  it("exits 2 with a clear message for an unknown stack", async () => {
+    const { code, err } = await plan(["--stack", "staging"]);
+    assert.equal(code, 2);
+    assert.equal(
+      err,
+      'error: unknown stack "staging": there is no Pulumi.staging.yaml (stacks: dev, prod)',
+    );
+  });
+
+  it("exits 2 naming the key for a bad config", async () => {
+    const { code, err } = await plan(["--stack", "dev"], {
+      configOverrides: { backupRetentionDays: "90" },
+    });
+    assert.equal(code, 2);
+    assert.equal(
+      err,
+      'error: Invalid configuration for stack "dev":\n  - payments-dr:backupRetentionDays = 90: must be between 7 and 35 days (Aurora and AWS Backup limits)',
+    );
+  });
+
+  it("exits 2 with usage when --stack is missing", async () => {
+    const { code, err } = await plan([]);
+    assert.equal(code, 2);
+    assert.equal(
+      err,
+      "error: --stack is required\nusage: npm run plan -- --stack <name> [--json <file>]",
+    );
+  });
+
+  it("runs as the README says: npm run plan -- --stack dev", () => {
+    const result = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "dev"], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^Plan of payments-dr\/dev/);
+    assert.match(result.stdout, /Invariants: 6 checked, 0 violated/);
+  });
+});
