@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   CONFIG_KEYS,
   ConfigError,
@@ -270,6 +272,12 @@ describe("stack configuration", () => {
     it("each with a description", () => {
       const undescribed = Object.entries(declared).filter(([, d]) => !d.description);
       assert.deepEqual(undescribed, []);
+    });
+
+    it("each documented in the README's configuration reference", () => {
+      const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+      const undocumented = Object.keys(declared).filter((k) => !readme.includes(`| \`${k}\` |`));
+      assert.deepEqual(undocumented, []);
     });
 
     it("with defaults for all but the values only the team can know", () => {
