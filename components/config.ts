@@ -7,7 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { dnsNameProblem } from "./dns";
 import { AWS_REGIONS, type AwsRegion, isAwsRegion } from "./regions";
+import type { RequiredTagKey } from "./tags";
 
 /** The config keys of this project and their Pulumi.yaml types (a test keeps them in step). */
 export const CONFIG_KEYS = {
@@ -32,16 +34,6 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Keys whose empty value means "not set" (their Pulumi.yaml default is the empty string). */
 const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set(["alertEmail", "environment"]);
-
-/** Tags every taggable resource carries (through the providers' defaultTags). */
-export const REQUIRED_TAG_KEYS = [
-  "Environment",
-  "Application",
-  "Owner",
-  "CostCenter",
-  "DataClassification",
-] as const;
-export type RequiredTagKey = (typeof REQUIRED_TAG_KEYS)[number];
 
 export const DATA_CLASSIFICATIONS = ["public", "internal", "confidential", "restricted"] as const;
 
@@ -89,9 +81,6 @@ export class ConfigError extends pulumi.RunError {
 }
 
 const NAME_SEGMENT = /^[a-z][a-z0-9]{1,9}$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const RESERVED_TLDS = ["test", "example", "invalid", "localhost", "local"];
-const RESERVED_DOMAINS = ["example.com", "example.net", "example.org"];
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 const nameSegment = (what: string) =>
@@ -104,24 +93,9 @@ const region = z.string().refine(isAwsRegion, {
 });
 
 const dnsName = z.string().superRefine((name, ctx) => {
-  const fail = (message: string) => ctx.addIssue({ code: "custom", message });
-  const labels = name.split(".");
-  const tld = labels[labels.length - 1];
-  if (name.length > 253) {
-    fail(`is ${name.length} characters; a DNS name has at most 253`);
-  } else if (name !== name.toLowerCase()) {
-    fail(`must be lowercase: Route 53 stores names in lowercase (write "${name.toLowerCase()}")`);
-  } else if (
-    RESERVED_TLDS.includes(tld) ||
-    RESERVED_DOMAINS.some((d) => name === d || name.endsWith(`.${d}`))
-  ) {
-    fail(
-      "is reserved (RFC 2606/6761) and cannot be a Route 53 hosted zone; use a domain your organisation owns",
-    );
-  } else if (labels.length < 2 || !labels.every((label) => DNS_LABEL.test(label))) {
-    fail(
-      "is not a DNS name: at least two labels of 1–63 lowercase letters, digits or inner hyphens (e.g. payments.acme.io)",
-    );
+  const problem = dnsNameProblem(name);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: "custom", message: problem });
   }
 });
 

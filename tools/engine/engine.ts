@@ -50,6 +50,8 @@ export interface RecordedResource {
   readonly rawInputs: Readonly<Record<string, unknown>>;
   /** The AWS region this resource is placed in through its provider, components included. */
   readonly placement: string | null;
+  /** Outputs (inputs plus what AWS computes) as the mocks answered, secrets revealed. */
+  outputs: Readonly<Record<string, unknown>>;
 }
 
 export interface RecordedInvoke {
@@ -199,6 +201,7 @@ interface RegisterRequest {
 }
 
 interface MockMonitorInternals {
+  readonly resources: Map<string, { state: unknown }>;
   newUrn(parent: string, type: string, name: string): string;
   registerResource(request: RegisterRequest, callback: unknown): Promise<void>;
   registerResourceOutputs(
@@ -248,7 +251,7 @@ class Recorder {
     };
   }
 
-  record(request: RegisterRequest, urn: string): void {
+  record(request: RegisterRequest, urn: string): RecordedResource {
     const type = request.getType();
     const custom = request.getCustom();
     const parent = request.getParent() === "" ? null : request.getParent();
@@ -300,9 +303,11 @@ class Recorder {
       },
       rawInputs,
       placement,
+      outputs: {},
     };
     this.resources.push(resource);
     this.byUrn.set(urn, resource);
+    return resource;
   }
 }
 
@@ -344,7 +349,8 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
     {
       newResource: (args) => {
         const context = recorder.awsContext(args.provider ?? "", args.inputs, options.stack);
-        return mockResourceState(args.type, args.name, args.inputs, context);
+        const inputs = reveal(args.inputs) as Record<string, unknown>;
+        return mockResourceState(args.type, args.name, inputs, context);
       },
       call: (args) => {
         recorder.invokes.push({ token: args.token, provider: args.provider ?? "" });
@@ -364,12 +370,11 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   monitor.newUrn = (parent, type, name) =>
     engineUrn(project.name, options.stack, parent, type, name);
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (request, callback) => {
-    recorder.record(
-      request,
-      monitor.newUrn(request.getParent(), request.getType(), request.getName()),
-    );
-    return register(request, callback);
+  monitor.registerResource = async (request, callback) => {
+    const urn = monitor.newUrn(request.getParent(), request.getType(), request.getName());
+    const resource = recorder.record(request, urn);
+    await register(request, callback);
+    resource.outputs = reveal(monitor.resources.get(urn)?.state ?? {}) as Record<string, unknown>;
   };
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (request, callback) => {
