@@ -1,0 +1,17 @@
+/** Every policy of the pack, by domain: what index.ts assembles and the offline plan runs. */
+import type { Policies } from "@pulumi/policy";
+import { deployabilityPolicies } from "./deployability";
+import { encryptionPolicies } from "./encryption";
+import { regionPolicies } from "./regions";
+import { resiliencePolicies } from "./resilience";
+import { taggingPolicies } from "./tagging";
+
+export const POLICY_DOMAINS = {
+  tagging: taggingPolicies,
+  encryption: encryptionPolicies,
+  resilience: resiliencePolicies,
+  deployability: deployabilityPolicies,
+  regions: regionPolicies,
+} as const;
+
+export const POLICIES: Policies = Object.values(POLICY_DOMAINS).flat();
