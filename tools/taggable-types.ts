@@ -34,7 +34,9 @@ export function readTaggableTypes(): TaggableTypes {
       types.add(type);
     }
   }
-  const { version } = JSON.parse(fs.readFileSync(path.join(AWS_PACKAGE, "package.json"), "utf8")) as {
+  const { version } = JSON.parse(
+    fs.readFileSync(path.join(AWS_PACKAGE, "package.json"), "utf8"),
+  ) as {
     version: string;
   };
   return { awsVersion: version, types: [...types].sort() };
@@ -43,5 +45,7 @@ export function readTaggableTypes(): TaggableTypes {
 if (require.main === module) {
   const taggable = readTaggableTypes();
   fs.writeFileSync(TAGGABLE_TYPES_FILE, `${JSON.stringify(taggable, null, 1)}\n`);
-  console.log(`${taggable.types.length} taggable types of @pulumi/aws ${taggable.awsVersion} written to ${TAGGABLE_TYPES_FILE}`);
+  console.log(
+    `${taggable.types.length} taggable types of @pulumi/aws ${taggable.awsVersion} written to ${TAGGABLE_TYPES_FILE}`,
+  );
 }
