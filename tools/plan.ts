@@ -1,14 +1,18 @@
 /**
  * `npm run plan -- --stack <name> [--json <file>]`: evaluates a stack offline and prints what
- * `pulumi preview` would create; `--json` also writes the plan document. Exits 1 when the plan
- * breaks an invariant, 2 when the stack or its configuration cannot be evaluated.
+ * `pulumi preview` would create and what the policy pack says of it; `--json` also writes the plan
+ * document. Exits 1 when the plan breaks an invariant or a mandatory policy, 2 when the stack or
+ * its configuration cannot be evaluated.
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../components/config";
-import { evaluate, type EvaluateOptions } from "./engine/engine";
+import * as path from "node:path";
+import { POLICIES } from "../policy/policies";
+import { evaluate, type EvaluateOptions, PROJECT_ROOT } from "./engine/engine";
 import { checkInvariants } from "./engine/invariants";
 import { toPlanDocument } from "./engine/plan-document";
+import { loadPackConfig, policyConfigFile, runPolicyPack } from "./engine/policy-runner";
 import { renderPlan } from "./engine/report";
 import { StackFileError } from "./engine/stack-files";
 
@@ -57,12 +61,18 @@ export async function runPlan(
     throw error;
   }
   const invariants = checkInvariants(evaluation);
-  io.out(renderPlan(evaluation, invariants));
+  const root = engine.root ?? PROJECT_ROOT;
+  const pack = await runPolicyPack(POLICIES, evaluation, loadPackConfig(root, stack));
+  const configFile = path.relative(root, policyConfigFile(root, stack));
+  io.out(renderPlan(evaluation, { invariants, pack, packConfigFile: configFile }));
   if (json !== undefined) {
-    fs.writeFileSync(json, `${JSON.stringify(toPlanDocument(evaluation), null, 2)}\n`);
+    fs.writeFileSync(json, `${JSON.stringify(toPlanDocument(evaluation, pack), null, 2)}\n`);
     io.out(`\nPlan JSON written to ${json}`);
   }
-  return invariants.some((i) => i.violations.length > 0) ? 1 : 0;
+  const broken =
+    invariants.some((i) => i.violations.length > 0) ||
+    pack.violations.some((v) => v.enforcementLevel === "mandatory");
+  return broken ? 1 : 0;
 }
 
 if (require.main === module) {

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import { isGlobalServiceType } from "../../components/regions";
+import { POLICIES } from "../../policy/policies";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
 import { runPlan } from "../../tools/plan";
 import { fixtureProgram } from "../fixtures/programs";
@@ -32,6 +33,8 @@ describe("plan command", () => {
       "regions",
       "resources",
       "outputs",
+      "policies",
+      "policiesRun",
     ]);
     assert.equal(document.project, "payments-dr");
     assert.equal(document.stack, "prod");
@@ -67,6 +70,10 @@ describe("plan command", () => {
       ]);
     }
     assert.deepEqual((document.outputs as Record<string, unknown>).regions, document.regions);
+    assert.deepEqual(document.policies, []);
+    const run = document.policiesRun as { policy: string; enforcementLevel: string }[];
+    assert.equal(run.length, POLICIES.length);
+    assert.deepEqual(run[0], { policy: "required-tags", enforcementLevel: "mandatory" });
   });
 
   it("prints project, stack, regions, resources by region and counts", async () => {
@@ -83,17 +90,22 @@ describe("plan command", () => {
     assert.deepEqual(
       lines.slice(primary + 3, primary + 6).map((l) => l.trim().split(/ +/)),
       [
+        ["+", "aws:cloudwatch/metricAlarm:MetricAlarm", "primary-dlq-depth"],
+        ["+", "aws:dynamodb/table:Table", "primary-table"],
         ["+", "aws:iam/role:Role", "primary-role"],
-        ["+", "aws:s3/bucket:Bucket", "primary-bucket"],
-        ["+", "aws:sqs/queue:Queue", "primary-queue"],
       ],
     );
     assert.ok(
       lines.includes(
-        "Resources: 11 to create (8 custom, 3 components) · global 1 · us-east-1 5 · us-west-2 5",
+        "Resources: 23 to create (20 custom, 3 components) · global 1 · us-east-1 11 · us-west-2 11",
       ),
     );
     assert.ok(lines.includes("Invariants: 6 checked, 0 violated"));
+    assert.ok(
+      lines.includes(
+        "Policies: 35 run with policy/config/dev.json · 0 mandatory, 4 advisory violations",
+      ),
+    );
   });
 
   it("exits 1 and names the violation when the program leaks a resource to the default provider", async () => {

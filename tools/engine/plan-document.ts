@@ -3,6 +3,7 @@
  * top level; the keys here do not change meaning.
  */
 import type { Evaluation, ResourceOptions } from "./engine";
+import type { PackResult, PolicyViolation } from "./policy-runner";
 
 export interface PlanResource {
   readonly urn: string;
@@ -22,9 +23,13 @@ export interface PlanDocument {
   readonly regions: { readonly primary: string; readonly secondary: string };
   readonly resources: readonly PlanResource[];
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** Every policy violation, mandatory first. */
+  readonly policies: readonly PolicyViolation[];
+  /** The policies that ran, with the enforcement level they ran at. */
+  readonly policiesRun: PackResult["policies"];
 }
 
-export function toPlanDocument(evaluation: Evaluation): PlanDocument {
+export function toPlanDocument(evaluation: Evaluation, pack: PackResult): PlanDocument {
   return {
     project: evaluation.project,
     stack: evaluation.stack,
@@ -49,5 +54,7 @@ export function toPlanDocument(evaluation: Evaluation): PlanDocument {
       },
     })),
     outputs: evaluation.outputs,
+    policies: pack.violations,
+    policiesRun: pack.policies,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { Evaluation, RecordedResource } from "./engine";
 import type { InvariantResult } from "./invariants";
+import type { PackResult } from "./policy-runner";
 
 const TYPE_WIDTH = 48;
 
@@ -40,7 +41,31 @@ function line(indent: number, resource: RecordedResource): string {
   return `${"  ".repeat(indent)}+ ${resource.type.padEnd(TYPE_WIDTH - 2 * indent)} ${resource.name}`;
 }
 
-export function renderPlan(evaluation: Evaluation, invariants: readonly InvariantResult[]): string {
+function renderPolicies(pack: PackResult, configFile: string | undefined): string[] {
+  const count = (level: string) =>
+    pack.violations.filter((v) => v.enforcementLevel === level).length;
+  const lines = [
+    `Policies: ${pack.policies.length} run${configFile === undefined ? "" : ` with ${configFile}`} · ${count("mandatory")} mandatory, ${count("advisory")} advisory violations`,
+  ];
+  for (const v of pack.violations) {
+    const mark = v.enforcementLevel === "mandatory" ? "✗" : "!";
+    lines.push(`  ${mark} [${v.enforcementLevel}] ${v.policy}: ${v.message}`);
+    if (v.urn !== null) {
+      lines.push(`      ${v.urn}`);
+    }
+  }
+  return lines;
+}
+
+export interface PlanChecks {
+  readonly invariants: readonly InvariantResult[];
+  readonly pack: PackResult;
+  /** The policy config file the pack ran with, as shown to the reader. */
+  readonly packConfigFile?: string;
+}
+
+export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
+  const { invariants } = checks;
   const { config, resources } = evaluation;
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const roles = new Map<string | null, string>([
@@ -105,6 +130,7 @@ export function renderPlan(evaluation: Evaluation, invariants: readonly Invarian
   out.push(
     `Invariants: ${invariants.length} checked, ${violations.length} violated`,
     ...violations,
+    ...renderPolicies(checks.pack, checks.packConfigFile),
   );
 
   out.push("", "Outputs:");

@@ -1,0 +1,80 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { POLICIES, POLICY_DOMAINS } from "../../policy/policies";
+import { parseStackConfig } from "../../components/config";
+import { PROJECT_ROOT } from "../../tools/engine/engine";
+import { enforcementLevelOf, loadPackConfig } from "../../tools/engine/policy-runner";
+import { readProject, readStackSettings } from "../../tools/engine/stack-files";
+
+function stackConfig(stack: string) {
+  const project = readProject(PROJECT_ROOT);
+  const settings = readStackSettings(PROJECT_ROOT, project, stack);
+  const prefix = `${project.name}:`;
+  const raw = Object.fromEntries(
+    Object.entries(settings.config)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
+  return parseStackConfig(raw, { project: project.name, stack });
+}
+
+describe("the policy pack's configuration", () => {
+  it("has unique policy names, each described", () => {
+    const names = POLICIES.map((p) => p.name);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(POLICIES.every((p) => p.description.length > 30));
+  });
+
+  for (const stack of ["dev", "prod"]) {
+    describe(`policy/config/${stack}.json`, () => {
+      const config = loadPackConfig(PROJECT_ROOT, stack);
+      const settings = stackConfig(stack);
+      const entry = (name: string) => config[name] as Record<string, unknown>;
+
+      it("names only policies of the pack", () => {
+        const names = new Set(POLICIES.map((p) => p.name));
+        assert.deepEqual(
+          Object.keys(config).filter((k) => !names.has(k)),
+          [],
+        );
+      });
+
+      it(`agrees with Pulumi.${stack}.yaml`, () => {
+        const regions = [settings.regions.primary, settings.regions.secondary];
+        assert.equal(entry("required-tags").environment, settings.environment);
+        assert.deepEqual(entry("allowed-regions").regions, regions);
+        assert.deepEqual(entry("symmetric-regional-tiers").regions, regions);
+        assert.equal(entry("aurora-global-members").primaryRegion, settings.regions.primary);
+        assert.equal(entry("aurora-backups").production, settings.production);
+        assert.equal(entry("data-stores-protected").production, settings.production);
+        assert.ok(
+          Number(entry("aurora-backups").minimumBackupRetentionDays) <=
+            settings.backupRetentionDays,
+        );
+      });
+
+      it(
+        stack === "dev"
+          ? "makes resilience advisory and keeps everything else mandatory"
+          : "keeps every policy mandatory",
+        () => {
+          const resilience = new Set(POLICY_DOMAINS.resilience.map((p) => p.name));
+          for (const policy of POLICIES) {
+            const expected =
+              stack === "dev" && resilience.has(policy.name) ? "advisory" : "mandatory";
+            assert.equal(enforcementLevelOf(policy, config), expected, policy.name);
+          }
+        },
+      );
+    });
+  }
+
+  it("lists every policy in the README with its level", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const missing = POLICIES.filter(
+      (p) => !new RegExp(`^\\| \`${p.name}\` +\\|`, "m").test(readme),
+    ).map((p) => p.name);
+    assert.deepEqual(missing, []);
+  });
+});
