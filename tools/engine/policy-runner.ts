@@ -110,6 +110,10 @@ function engineProps(props: Record<string, unknown>): Record<string, unknown> {
   return unknownCheckingProxy(structuredClone(props)) as Record<string, unknown>;
 }
 
+function engineProvider(provider: PolicyProviderResource): PolicyProviderResource {
+  return { ...provider, props: engineProps(provider.props) };
+}
+
 async function guarded(
   policy: Policy,
   outcome: { violations: PolicyViolation[]; notApplicable: string[] },
@@ -162,7 +166,7 @@ export async function runResourcePolicy(
       asType: () => undefined,
       getConfig: configGetter(policy, run.config),
       notApplicable: throwNotApplicable,
-      ...(resource.provider !== undefined ? { provider: resource.provider } : {}),
+      ...(resource.provider !== undefined ? { provider: engineProvider(resource.provider) } : {}),
     };
     await guarded(policy, outcome, () =>
       validation(args, (message, urn) =>
@@ -200,7 +204,7 @@ export async function runStackPolicy(
       propertyDependencies: {},
       isType: () => false,
       asType: () => undefined,
-      ...(r.provider !== undefined ? { provider: r.provider } : {}),
+      ...(r.provider !== undefined ? { provider: engineProvider(r.provider) } : {}),
     };
     byUrn.set(r.urn, resource);
     return resource;
