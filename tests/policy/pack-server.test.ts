@@ -19,6 +19,7 @@ import {
   enforcementLevelOf,
   loadPackConfig,
   type PackConfig,
+  type PolicyViolation,
   runResourcePolicy,
   runStackPolicy,
   type StackResourceUnderTest,
@@ -74,24 +75,44 @@ function startPack(): Promise<{ child: ChildProcess; port: number }> {
   });
 }
 
-function options(r: StackResourceUnderTest): analyzer.AnalyzerResourceOptions {
+/** The fields AnalyzeRequest and AnalyzerResource share, filled from a test subject. */
+interface ResourceMessage {
+  setType(value: string): unknown;
+  setName(value: string): unknown;
+  setUrn(value: string): unknown;
+  setProperties(value: Struct): unknown;
+  setOptions(value: analyzer.AnalyzerResourceOptions): unknown;
+  setProvider(value: analyzer.AnalyzerProviderResource): unknown;
+}
+
+function describeResource<M extends ResourceMessage>(message: M, r: StackResourceUnderTest): M {
+  message.setType(r.type);
+  message.setName(r.name);
+  message.setUrn(r.urn);
+  message.setProperties(Struct.fromJavaScript(r.props as never));
   const opts = new analyzer.AnalyzerResourceOptions();
   opts.setProtect(r.opts?.protect ?? false);
   opts.setIgnorechangesList([...(r.opts?.ignoreChanges ?? [])]);
   opts.setCustomtimeouts(new analyzer.AnalyzerResourceOptions.CustomTimeouts());
-  return opts;
+  message.setOptions(opts);
+  if (r.provider !== undefined) {
+    const provider = new analyzer.AnalyzerProviderResource();
+    provider.setType(r.provider.type);
+    provider.setName(r.provider.name);
+    provider.setUrn(r.provider.urn);
+    provider.setProperties(Struct.fromJavaScript(r.provider.props as never));
+    message.setProvider(provider);
+  }
+  return message;
 }
 
-function providerMessage(r: StackResourceUnderTest): analyzer.AnalyzerProviderResource | undefined {
-  if (r.provider === undefined) {
-    return undefined;
-  }
-  const message = new analyzer.AnalyzerProviderResource();
-  message.setType(r.provider.type);
-  message.setName(r.provider.name);
-  message.setUrn(r.provider.urn);
-  message.setProperties(Struct.fromJavaScript(r.provider.props as never));
-  return message;
+/** The runner's violations as the server reports them: the description, then the message. */
+function asDiagnostics(policy: Policy, violations: readonly PolicyViolation[]): Diagnostic[] {
+  return violations.map((v) => ({
+    policy: v.policy,
+    enforcementLevel: v.enforcementLevel,
+    message: `${policy.description}\n${v.message}`,
+  }));
 }
 
 function diagnostics(response: analyzer.AnalyzeResponse): Diagnostic[] {
@@ -201,27 +222,12 @@ describe("the policy pack served as the Pulumi CLI runs it", function () {
 
       it("reports the same resource violations as the offline runner", async () => {
         for (const subject of SUBJECTS) {
-          const request = new analyzer.AnalyzeRequest();
-          request.setType(subject.type);
-          request.setName(subject.name);
-          request.setUrn(subject.urn);
-          request.setProperties(Struct.fromJavaScript(subject.props as never));
-          request.setOptions(options(subject));
-          const providerResource = providerMessage(subject);
-          if (providerResource) {
-            request.setProvider(providerResource);
-          }
+          const request = describeResource(new analyzer.AnalyzeRequest(), subject);
           const served = diagnostics(await call(client.analyze.bind(client), request));
           const offline: Diagnostic[] = [];
           for (const policy of POLICIES.filter(isResourcePolicy)) {
             const outcome = await runResourcePolicy(policy, subject, { config });
-            offline.push(
-              ...outcome.violations.map((v) => ({
-                policy: v.policy,
-                enforcementLevel: v.enforcementLevel,
-                message: `${policy.description}\n${v.message}`,
-              })),
-            );
+            offline.push(...asDiagnostics(policy, outcome.violations));
           }
           assert.deepEqual(sorted(served), sorted(offline), subject.name);
           const compliant = ["receipts", "stray"].includes(subject.name);
@@ -234,31 +240,13 @@ describe("the policy pack served as the Pulumi CLI runs it", function () {
       it("reports the same stack violations as the offline runner", async () => {
         const request = new analyzer.AnalyzeStackRequest();
         request.setResourcesList(
-          SUBJECTS.map((subject) => {
-            const r = new analyzer.AnalyzerResource();
-            r.setType(subject.type);
-            r.setName(subject.name);
-            r.setUrn(subject.urn);
-            r.setProperties(Struct.fromJavaScript(subject.props as never));
-            r.setOptions(options(subject));
-            const providerResource = providerMessage(subject);
-            if (providerResource) {
-              r.setProvider(providerResource);
-            }
-            return r;
-          }),
+          SUBJECTS.map((subject) => describeResource(new analyzer.AnalyzerResource(), subject)),
         );
         const served = diagnostics(await call(client.analyzeStack.bind(client), request));
         const offline: Diagnostic[] = [];
         for (const policy of POLICIES.filter(isStackPolicy)) {
           const outcome = await runStackPolicy(policy, SUBJECTS, { config });
-          offline.push(
-            ...outcome.violations.map((v) => ({
-              policy: v.policy,
-              enforcementLevel: v.enforcementLevel,
-              message: `${policy.description}\n${v.message}`,
-            })),
-          );
+          offline.push(...asDiagnostics(policy, outcome.violations));
         }
         assert.deepEqual(sorted(served), sorted(offline));
         assert.ok(served.some((d) => d.policy === "allowed-regions"));

@@ -2,20 +2,13 @@
  * The machine-readable plan (ARCHITECTURE.md, "Plan JSON contract"). Later keys are added at the
  * top level; the keys here do not change meaning.
  */
-import type { Evaluation, ResourceOptions } from "./engine";
+import type { Evaluation, RecordedResource } from "./engine";
 import type { PackResult, PolicyViolation } from "./policy-runner";
 
-export interface PlanResource {
-  readonly urn: string;
-  readonly type: string;
-  readonly name: string;
-  readonly custom: boolean;
-  readonly parent: string | null;
-  readonly provider: string;
-  readonly region: string | null;
-  readonly inputs: Readonly<Record<string, unknown>>;
-  readonly options: ResourceOptions;
-}
+export type PlanResource = Pick<
+  RecordedResource,
+  "urn" | "type" | "name" | "custom" | "parent" | "provider" | "region" | "inputs" | "options"
+>;
 
 export interface PlanDocument {
   readonly project: string;
