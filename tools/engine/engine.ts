@@ -13,12 +13,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import { type StackConfig, parseStackConfig, type RawConfig } from "../../components/config";
 import { isGlobalServiceType } from "../../components/regions";
 import { type AwsContext, mockInvoke, mockResourceState } from "./aws-attributes";
-import {
-  type ProjectFile,
-  readProject,
-  readStackSettings,
-  type StackSettings,
-} from "./stack-files";
+import { type ProjectFile, readProject, readStackSettings } from "./stack-files";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
@@ -63,7 +58,6 @@ export interface Evaluation {
   readonly project: string;
   readonly stack: string;
   readonly config: StackConfig;
-  readonly settings: StackSettings;
   readonly resources: readonly RecordedResource[];
   readonly invokes: readonly RecordedInvoke[];
   readonly outputs: Readonly<Record<string, unknown>>;
@@ -407,7 +401,6 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
     project: project.name,
     stack: options.stack,
     config: parseStackConfig(raw, { project: project.name, stack: options.stack }),
-    settings: stackSettings,
     resources: recorder.resources,
     invokes: recorder.invokes,
     outputs: recorder.stackOutputs,
