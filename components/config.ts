@@ -28,6 +28,10 @@ export const CONFIG_KEYS = {
   availabilityZoneCount: "integer",
   backupRetentionDays: "integer",
   logRetentionDays: "integer",
+  primaryVpcCidr: "string",
+  secondaryVpcCidr: "string",
+  natGateways: "string",
+  pitrRecoveryDays: "integer",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -36,6 +40,10 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set(["alertEmail", "environment"]);
 
 export const DATA_CLASSIFICATIONS = ["public", "internal", "confidential", "restricted"] as const;
+
+/** How the private subnets reach AWS services: VPC endpoints only, or also through NAT gateways. */
+export const NAT_STRATEGIES = ["none", "single", "onePerAz"] as const;
+export type NatStrategy = (typeof NAT_STRATEGIES)[number];
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [
@@ -58,6 +66,9 @@ export interface StackConfig {
   readonly availabilityZoneCount: number;
   readonly backupRetentionDays: number;
   readonly logRetentionDays: number;
+  readonly vpcCidrs: { readonly primary: string; readonly secondary: string };
+  readonly natGateways: NatStrategy;
+  readonly pitrRecoveryDays: number;
 }
 
 /** Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. */
@@ -108,6 +119,28 @@ const tagValue = (tag: RequiredTagKey) =>
       error: `has characters AWS tags do not allow (the ${tag} tag); allowed: letters, digits, spaces and _.:/=+-@`,
     });
 
+/** IPv4 CIDR with a /16–/20 prefix: room for private (and public) subnets in up to six zones. */
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function cidrRange(cidr: string): [number, number] | undefined {
+  const match = CIDR.exec(cidr);
+  if (match === null) {
+    return undefined;
+  }
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix < 16 || prefix > 20) {
+    return undefined;
+  }
+  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - prefix);
+  return base % size === 0 ? [base, base + size - 1] : undefined;
+}
+
+const vpcCidr = z.string().refine((c) => cidrRange(c) !== undefined, {
+  error: "is not an IPv4 network with a /16 to /20 prefix (e.g. 10.10.0.0/16)",
+});
+
 const integer = (min: number, max: number, unit: string) =>
   z
     .number()
@@ -143,6 +176,10 @@ const schema = z
       .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
         error: `is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(", ")}`,
       }),
+    primaryVpcCidr: vpcCidr,
+    secondaryVpcCidr: vpcCidr,
+    natGateways: z.enum(NAT_STRATEGIES, { error: `must be one of ${NAT_STRATEGIES.join(", ")}` }),
+    pitrRecoveryDays: integer(1, 35, "days (DynamoDB point-in-time recovery)"),
   })
   .superRefine((c, ctx) => {
     const fail = (key: ConfigKey, message: string) =>
@@ -158,6 +195,18 @@ const schema = z
     }
     if (c.production && !c.protectData) {
       fail("protectData", "must be true in a production stack: its data stores are protected");
+    }
+    const [primaryNet, secondaryNet] = [cidrRange(c.primaryVpcCidr), cidrRange(c.secondaryVpcCidr)];
+    if (
+      primaryNet &&
+      secondaryNet &&
+      primaryNet[0] <= secondaryNet[1] &&
+      secondaryNet[0] <= primaryNet[1]
+    ) {
+      fail(
+        "secondaryVpcCidr",
+        `overlaps primaryVpcCidr ${c.primaryVpcCidr}: the regions' networks must not overlap`,
+      );
     }
     if (c.production && c.availabilityZoneCount < 3) {
       fail("availabilityZoneCount", "must be at least 3 in a production stack");
@@ -266,6 +315,9 @@ export function parseStackConfig(
     availabilityZoneCount: c.availabilityZoneCount,
     backupRetentionDays: c.backupRetentionDays,
     logRetentionDays: c.logRetentionDays,
+    vpcCidrs: { primary: c.primaryVpcCidr, secondary: c.secondaryVpcCidr },
+    natGateways: c.natGateways,
+    pitrRecoveryDays: c.pitrRecoveryDays,
   });
 }
 

@@ -30,6 +30,10 @@ const DEV: RawConfig = {
   availabilityZoneCount: "2",
   backupRetentionDays: "7",
   logRetentionDays: "30",
+  primaryVpcCidr: "10.10.0.0/16",
+  secondaryVpcCidr: "10.20.0.0/16",
+  natGateways: "none",
+  pitrRecoveryDays: "35",
 };
 
 const PROD: RawConfig = {
@@ -203,6 +207,31 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "a malformed alert e-mail",
     { ...DEV, alertEmail: "oncall@acmepay" },
     'payments-dr:alertEmail = "oncall@acmepay": is not an e-mail address',
+  ],
+  [
+    "a VPC network too small for its subnets",
+    { ...DEV, primaryVpcCidr: "10.10.0.0/24" },
+    'payments-dr:primaryVpcCidr = "10.10.0.0/24": is not an IPv4 network with a /16 to /20 prefix (e.g. 10.10.0.0/16)',
+  ],
+  [
+    "a VPC network that is not a network address",
+    { ...DEV, secondaryVpcCidr: "10.20.1.0/16" },
+    'payments-dr:secondaryVpcCidr = "10.20.1.0/16": is not an IPv4 network with a /16 to /20 prefix (e.g. 10.10.0.0/16)',
+  ],
+  [
+    "overlapping regional networks",
+    { ...DEV, secondaryVpcCidr: "10.10.128.0/17" },
+    'payments-dr:secondaryVpcCidr = "10.10.128.0/17": overlaps primaryVpcCidr 10.10.0.0/16: the regions\' networks must not overlap',
+  ],
+  [
+    "an unknown NAT strategy",
+    { ...DEV, natGateways: "two" },
+    'payments-dr:natGateways = "two": must be one of none, single, onePerAz',
+  ],
+  [
+    "point-in-time recovery beyond 35 days",
+    { ...DEV, pitrRecoveryDays: "36" },
+    "payments-dr:pitrRecoveryDays = 36: must be between 1 and 35 days (DynamoDB point-in-time recovery)",
   ],
   [
     "a prod stack without allowedAccountIds",
