@@ -1,13 +1,16 @@
 /**
- * Composition root: configuration → regional providers → global pieces → two regional stacks of
- * tiers (primary, secondary) → stack outputs.
+ * Composition root: configuration → regional providers → the tiers of each region (primary,
+ * then the secondary that replicates it) → stack outputs.
  */
 import * as aws from "@pulumi/aws";
 import { loadStackConfig, type StackConfig } from "./components/config";
+import { Namer } from "./components/naming";
+import { Network } from "./components/network";
 
 type RegionRole = keyof StackConfig["regions"];
 
 const config = loadStackConfig();
+const namer = new Namer({ prefix: config.namePrefix, environment: config.environment });
 
 /**
  * One provider per region, and no other: the stacks disable the default AWS provider, so a
@@ -27,6 +30,25 @@ const providers: Record<RegionRole, aws.Provider> = {
   secondary: regionalProvider("secondary"),
 };
 
+function network(role: RegionRole): Network {
+  return new Network(
+    `${role}-network`,
+    {
+      region: config.regions[role],
+      cidrBlock: config.vpcCidrs[role],
+      availabilityZoneCount: config.availabilityZoneCount,
+      natGateways: config.natGateways,
+      namer,
+    },
+    { providers: { aws: providers[role] } },
+  );
+}
+
+const networks: Record<RegionRole, Network> = {
+  primary: network("primary"),
+  secondary: network("secondary"),
+};
+
 export const environment = config.environment;
 export const regions = config.regions;
 /** The account each regional provider deploys into: a preview shows it before anything changes. */
@@ -34,3 +56,4 @@ export const accountIds = {
   primary: aws.getCallerIdentityOutput({}, { provider: providers.primary }).accountId,
   secondary: aws.getCallerIdentityOutput({}, { provider: providers.secondary }).accountId,
 };
+export const vpcIds = { primary: networks.primary.vpcId, secondary: networks.secondary.vpcId };

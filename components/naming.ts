@@ -81,6 +81,7 @@ const RULES = {
   ssmParameter: { min: 1, max: 2048, pattern: /^[\w./-]+$/, allowed: "letters, digits and ._-/" },
   wafWebAcl: { min: 1, max: 128, pattern: /^[\w-]+$/, allowed: ALNUM_HYPHEN_UNDERSCORE },
   securityGroup: { min: 1, max: 255, pattern: /^[ -~]+$/, allowed: "printable ASCII" },
+  nameTag: { min: 1, max: 256, pattern: /^[ -~]+$/, allowed: "printable ASCII" },
 } as const satisfies Record<string, NameRule>;
 
 export type NameKind = keyof typeof RULES;

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { evaluate } from "../../tools/engine/engine";
 import { checkInvariants, INVARIANTS } from "../../tools/engine/invariants";
@@ -25,11 +26,12 @@ class Extra extends pulumi.ComponentResource {
 }
 
 describe("program invariants", () => {
-  it("are six, each described", () => {
+  it("are seven, each described", () => {
     assert.deepEqual(
       INVARIANTS.map((i) => i.name),
       [
         "explicit-provider",
+        "remote-component-provider",
         "has-region",
         "component-region",
         "symmetric-regions",
@@ -63,6 +65,20 @@ describe("program invariants", () => {
     assert.deepEqual(found, {
       "explicit-provider": [
         "invoke aws:index/getCallerIdentity:getCallerIdentity has no explicit provider: it would use the default AWS provider",
+      ],
+    });
+  });
+
+  it("catch a remote component that only inherits its provider", async () => {
+    const found = await violations((providers) => {
+      const tier = new Extra("networked", { providers: { aws: providers.primary } });
+      new awsx.ec2.Vpc("inherits", { numberOfAvailabilityZones: 2 }, { parent: tier });
+      const twin = new Extra("networked-twin", { providers: { aws: providers.secondary } });
+      new awsx.ec2.Vpc("explicit", {}, { parent: twin, providers: { aws: providers.secondary } });
+    });
+    assert.deepEqual(found, {
+      "remote-component-provider": [
+        "urn:pulumi:dev::payments-dr::fixture:index:Extra$awsx:ec2:Vpc::inherits is a remote component without an explicit aws provider: its resources would use the default AWS provider",
       ],
     });
   });

@@ -100,7 +100,7 @@ describe("plan command", () => {
         "Resources: 23 to create (20 custom, 3 components) · global 1 · us-east-1 11 · us-west-2 11",
       ),
     );
-    assert.ok(lines.includes("Invariants: 6 checked, 0 violated"));
+    assert.ok(lines.includes("Invariants: 7 checked, 0 violated"));
     assert.ok(
       lines.includes(
         "Policies: 35 run with policy/config/dev.json · 0 mandatory, 4 advisory violations",
@@ -158,6 +158,6 @@ describe("plan command", () => {
     });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^Plan of payments-dr\/dev/);
-    assert.match(result.stdout, /Invariants: 6 checked, 0 violated/);
+    assert.match(result.stdout, /Invariants: 7 checked, 0 violated/);
   });
 });

@@ -76,6 +76,8 @@ export function mockResourceState(
     `arn:aws:${service}:${regional ? region : ""}:${account}:${resource}`;
 
   switch (type) {
+    case "awsx:ec2:Vpc":
+      return { id: "", state: awsxVpcOutputs(inputs, seed) };
     case "pulumi:providers:aws":
       return { id: uuid(seed), state: { ...inputs } };
     case "aws:s3/bucket:Bucket":
@@ -266,6 +268,29 @@ export function mockResourceState(
       return { id, state: { ...common, arn: inputs.arn ?? arn(resourcePart) } };
     }
   }
+}
+
+/**
+ * What the awsx VPC component (remote: its children are not registered here) returns: a VPC,
+ * one subnet of each declared type per availability zone, and a route table per subnet.
+ */
+function awsxVpcOutputs(inputs: State, seed: string): State {
+  const zones =
+    typeof inputs.numberOfAvailabilityZones === "number" ? inputs.numberOfAvailabilityZones : 3;
+  const types = (
+    (inputs.subnetSpecs ?? [{ type: "Public" }, { type: "Private" }]) as { type: string }[]
+  ).map((spec) => spec.type);
+  const ids = (kind: string, type: string) =>
+    types.includes(type)
+      ? Array.from({ length: zones }, (_, i) => `${kind}-${hex(`${seed}/${type}/${i}`, 17)}`)
+      : [];
+  return {
+    vpcId: `vpc-${hex(seed, 17)}`,
+    publicSubnetIds: ids("subnet", "Public"),
+    privateSubnetIds: ids("subnet", "Private"),
+    isolatedSubnetIds: ids("subnet", "Isolated"),
+    routeTables: types.flatMap((type) => ids("rtb", type).map((id) => ({ id }))),
+  };
 }
 
 export class UnmockedInvokeError extends Error {

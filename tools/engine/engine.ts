@@ -45,8 +45,14 @@ export interface RecordedResource {
   readonly rawInputs: Readonly<Record<string, unknown>>;
   /** The AWS region this resource is placed in through its provider, components included. */
   readonly placement: string | null;
+  /** The id the mocks gave the resource ("" for components). */
+  id: string;
   /** Outputs (inputs plus what AWS computes) as the mocks answered, secrets revealed. */
   outputs: Readonly<Record<string, unknown>>;
+  /** A component implemented by another plugin (awsx): it gets providers only explicitly. */
+  readonly remote: boolean;
+  /** The aws provider reference passed to a component in `providers`, or "". */
+  readonly componentAwsProvider: string;
 }
 
 export interface RecordedInvoke {
@@ -184,6 +190,7 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
+  getRemote(): boolean;
   getProvider(): string;
   getProvidersMap(): { get(key: string): string | undefined };
   getObject(): { toJavaScript(): Record<string, unknown> };
@@ -195,7 +202,7 @@ interface RegisterRequest {
 }
 
 interface MockMonitorInternals {
-  readonly resources: Map<string, { state: unknown }>;
+  readonly resources: Map<string, { id: string | null; state: unknown }>;
   newUrn(parent: string, type: string, name: string): string;
   registerResource(request: RegisterRequest, callback: unknown): Promise<void>;
   registerResourceOutputs(
@@ -297,7 +304,10 @@ class Recorder {
       },
       rawInputs,
       placement,
+      id: "",
       outputs: {},
+      remote: request.getRemote(),
+      componentAwsProvider: componentProvider ?? "",
     };
     this.resources.push(resource);
     this.byUrn.set(urn, resource);
@@ -368,7 +378,9 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
     const urn = monitor.newUrn(request.getParent(), request.getType(), request.getName());
     const resource = recorder.record(request, urn);
     await register(request, callback);
-    resource.outputs = reveal(monitor.resources.get(urn)?.state ?? {}) as Record<string, unknown>;
+    const registered = monitor.resources.get(urn);
+    resource.id = registered?.id ?? "";
+    resource.outputs = reveal(registered?.state ?? {}) as Record<string, unknown>;
   };
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (request, callback) => {

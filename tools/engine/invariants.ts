@@ -37,6 +37,17 @@ export const INVARIANTS: readonly Invariant[] = [
     ],
   },
   {
+    name: "remote-component-provider",
+    description: "every remote component (awsx) is given its region's AWS provider explicitly",
+    check: ({ resources }) =>
+      resources
+        .filter((r) => r.remote && r.componentAwsProvider === "")
+        .map(
+          (r) =>
+            `${r.urn} is a remote component without an explicit aws provider: its resources would use the default AWS provider`,
+        ),
+  },
+  {
     name: "has-region",
     description: "every AWS resource has a region, unless its service is global",
     check: ({ resources }) =>

@@ -1,0 +1,205 @@
+/**
+ * The network of one region: an awsx VPC with private subnets in every availability zone (and
+ * public subnets only where NAT gateways need them), VPC endpoints for every AWS service the
+ * handlers call, and the security groups of the handlers, the endpoints and the database.
+ *
+ * The endpoints are explicit resources rather than awsx `vpcEndpointSpecs`, so that the plan, the
+ * policy pack and the tests see them (awsx.ec2.Vpc is a remote component: its children are not
+ * registered by this program).
+ */
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import type { NatStrategy } from "./config";
+import type { Namer } from "./naming";
+import type { AwsRegion } from "./regions";
+
+/** Services the handlers call from the private subnets, through interface endpoints. */
+export const INTERFACE_ENDPOINT_SERVICES = [
+  "sqs",
+  "sns",
+  "states",
+  "secretsmanager",
+  "kms",
+  "logs",
+  "events",
+  "ssm",
+  "rds-data",
+  "sts",
+] as const;
+
+/** Services reached through (free) gateway endpoints on the route tables. */
+export const GATEWAY_ENDPOINT_SERVICES = ["s3", "dynamodb"] as const;
+
+const POSTGRES_PORT = 5432;
+const HTTPS_PORT = 443;
+
+const NAT_GATEWAY_STRATEGIES: Readonly<
+  Record<NatStrategy, awsx.types.enums.ec2.NatGatewayStrategy>
+> = {
+  none: "None",
+  single: "Single",
+  onePerAz: "OnePerAz",
+};
+
+export interface NetworkArgs {
+  readonly region: AwsRegion;
+  readonly cidrBlock: string;
+  readonly availabilityZoneCount: number;
+  readonly natGateways: NatStrategy;
+  readonly namer: Namer;
+}
+
+export class Network extends pulumi.ComponentResource {
+  readonly vpcId: pulumi.Output<string>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  readonly lambdaSecurityGroupId: pulumi.Output<string>;
+  readonly databaseSecurityGroupId: pulumi.Output<string>;
+
+  constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("payments:index:Network", name, {}, opts);
+    const { region, namer } = args;
+    const parent = { parent: this };
+    const prefix = Number(args.cidrBlock.split("/")[1]);
+    const awsProvider = this.getProvider("aws::Provider");
+    if (awsProvider === undefined) {
+      throw new Error(`${name}: a Network needs its region's provider ({ providers: { aws } })`);
+    }
+
+    const vpc = new awsx.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        cidrBlock: args.cidrBlock,
+        numberOfAvailabilityZones: args.availabilityZoneCount,
+        subnetStrategy: "Auto",
+        subnetSpecs: [
+          // A NAT gateway lives in a public subnet; without NAT there is nothing public at all.
+          ...(args.natGateways === "none"
+            ? []
+            : [{ type: "Public" as const, cidrMask: prefix + 6 }]),
+          { type: "Private" as const, cidrMask: prefix + 3 },
+        ],
+        natGateways: { strategy: NAT_GATEWAY_STRATEGIES[args.natGateways] },
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags: { Name: namer.regional("nameTag", "payments", region) },
+      },
+      // Remote components do not inherit providers from their parent: pass it explicitly.
+      { ...parent, providers: { aws: awsProvider } },
+    );
+    this.vpcId = vpc.vpcId;
+    this.privateSubnetIds = vpc.privateSubnetIds;
+
+    const group = (base: string, description: string) =>
+      new aws.ec2.SecurityGroup(
+        `${name}-${base}`,
+        {
+          name: namer.regional("securityGroup", base, region),
+          description,
+          vpcId: vpc.vpcId,
+          tags: { Name: namer.regional("nameTag", base, region) },
+        },
+        parent,
+      );
+    const lambdas = group(
+      "lambda",
+      "Payment handlers: no ingress; HTTPS to AWS APIs, Postgres to the database",
+    );
+    const endpoints = group(
+      "endpoints",
+      "VPC interface endpoints: HTTPS from the payment handlers",
+    );
+    const database = group(
+      "database",
+      "Aurora PostgreSQL: Postgres from the payment handlers only",
+    );
+
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-lambda-https`,
+      {
+        securityGroupId: lambdas.id,
+        description: "HTTPS to AWS APIs (interface endpoints, gateway endpoints, NAT)",
+        ipProtocol: "tcp",
+        fromPort: HTTPS_PORT,
+        toPort: HTTPS_PORT,
+        cidrIpv4: "0.0.0.0/0",
+      },
+      parent,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-lambda-postgres`,
+      {
+        securityGroupId: lambdas.id,
+        description: "Postgres to the Aurora cluster",
+        ipProtocol: "tcp",
+        fromPort: POSTGRES_PORT,
+        toPort: POSTGRES_PORT,
+        referencedSecurityGroupId: database.id,
+      },
+      parent,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-endpoints-https`,
+      {
+        securityGroupId: endpoints.id,
+        description: "HTTPS from the payment handlers",
+        ipProtocol: "tcp",
+        fromPort: HTTPS_PORT,
+        toPort: HTTPS_PORT,
+        referencedSecurityGroupId: lambdas.id,
+      },
+      parent,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-database-postgres`,
+      {
+        securityGroupId: database.id,
+        description: "Postgres from the payment handlers",
+        ipProtocol: "tcp",
+        fromPort: POSTGRES_PORT,
+        toPort: POSTGRES_PORT,
+        referencedSecurityGroupId: lambdas.id,
+      },
+      parent,
+    );
+
+    for (const service of INTERFACE_ENDPOINT_SERVICES) {
+      new aws.ec2.VpcEndpoint(
+        `${name}-${service}`,
+        {
+          vpcId: vpc.vpcId,
+          serviceName: `com.amazonaws.${region}.${service}`,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds: vpc.privateSubnetIds,
+          securityGroupIds: [endpoints.id],
+          tags: { Name: namer.regional("nameTag", service, region) },
+        },
+        parent,
+      );
+    }
+    const routeTableIds = vpc.routeTables.apply((tables) => pulumi.all(tables.map((t) => t.id)));
+    for (const service of GATEWAY_ENDPOINT_SERVICES) {
+      new aws.ec2.VpcEndpoint(
+        `${name}-${service}`,
+        {
+          vpcId: vpc.vpcId,
+          serviceName: `com.amazonaws.${region}.${service}`,
+          vpcEndpointType: "Gateway",
+          routeTableIds,
+          tags: { Name: namer.regional("nameTag", service, region) },
+        },
+        parent,
+      );
+    }
+
+    this.lambdaSecurityGroupId = lambdas.id;
+    this.databaseSecurityGroupId = database.id;
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      privateSubnetIds: this.privateSubnetIds,
+      lambdaSecurityGroupId: this.lambdaSecurityGroupId,
+      databaseSecurityGroupId: this.databaseSecurityGroupId,
+    });
+  }
+}

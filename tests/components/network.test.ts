@@ -1,0 +1,123 @@
+import { strict as assert } from "node:assert";
+import { GATEWAY_ENDPOINT_SERVICES, INTERFACE_ENDPOINT_SERVICES } from "../../components/network";
+import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
+
+function inRegion(
+  evaluation: Evaluation,
+  role: "primary" | "secondary",
+  type: string,
+): RecordedResource[] {
+  return evaluation.resources.filter(
+    (r) =>
+      r.type === type &&
+      r.placement === evaluation.config.regions[role] &&
+      r.urn.includes("payments:index:Network"),
+  );
+}
+
+function providerRegion(evaluation: Evaluation, reference: string): unknown {
+  const urn = reference.slice(0, reference.lastIndexOf("::"));
+  return evaluation.resources.find((r) => r.urn === urn)?.rawInputs.region;
+}
+
+const expectations = {
+  dev: { zones: 2, nat: "None", cidrs: { primary: "10.110.0.0/16", secondary: "10.120.0.0/16" } },
+  prod: {
+    zones: 3,
+    nat: "OnePerAz",
+    cidrs: { primary: "10.10.0.0/16", secondary: "10.20.0.0/16" },
+  },
+} as const;
+
+describe("network tier", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`stack ${stack}`, () => {
+      let evaluation: Evaluation;
+      const expected = expectations[stack];
+      before(async () => {
+        evaluation = await evaluate({ stack });
+      });
+
+      for (const role of ["primary", "secondary"] as const) {
+        describe(`${role} region`, () => {
+          const region = () => evaluation.config.regions[role];
+          const vpc = () => inRegion(evaluation, role, "awsx:ec2:Vpc")[0];
+          const one = (type: string, name: string) => {
+            const found = inRegion(evaluation, role, type).filter(
+              (r) => r.name === `${role}-network-${name}`,
+            );
+            assert.equal(found.length, 1, `${type} ${name}`);
+            return found[0];
+          };
+
+          it("passes the awsx VPC its network, zones, subnets, NAT strategy and provider", () => {
+            assert.equal(inRegion(evaluation, role, "awsx:ec2:Vpc").length, 1);
+            const inputs = vpc().rawInputs;
+            assert.equal(inputs.cidrBlock, expected.cidrs[role]);
+            assert.equal(inputs.numberOfAvailabilityZones, expected.zones);
+            assert.equal(inputs.subnetStrategy, "Auto");
+            assert.deepEqual(
+              inputs.subnetSpecs,
+              expected.nat === "None"
+                ? [{ type: "Private", cidrMask: 19 }]
+                : [
+                    { type: "Public", cidrMask: 22 },
+                    { type: "Private", cidrMask: 19 },
+                  ],
+            );
+            assert.deepEqual(inputs.natGateways, { strategy: expected.nat });
+            assert.equal(providerRegion(evaluation, vpc().componentAwsProvider), region());
+          });
+
+          it("reaches every service the handlers call through an interface endpoint in the private subnets", () => {
+            const privateSubnets = vpc().outputs.privateSubnetIds as string[];
+            assert.equal(privateSubnets.length, expected.zones);
+            const endpointsGroup = one("aws:ec2/securityGroup:SecurityGroup", "endpoints");
+            for (const service of INTERFACE_ENDPOINT_SERVICES) {
+              const endpoint = one("aws:ec2/vpcEndpoint:VpcEndpoint", service).rawInputs;
+              assert.equal(endpoint.serviceName, `com.amazonaws.${region()}.${service}`);
+              assert.equal(endpoint.vpcEndpointType, "Interface");
+              assert.equal(endpoint.privateDnsEnabled, true);
+              assert.deepEqual(endpoint.subnetIds, privateSubnets);
+              assert.deepEqual(endpoint.securityGroupIds, [endpointsGroup.id]);
+            }
+          });
+
+          it("routes S3 and DynamoDB through gateway endpoints on every route table", () => {
+            const tables = (vpc().outputs.routeTables as { id: string }[]).map((t) => t.id);
+            assert.ok(tables.length >= expected.zones);
+            for (const service of GATEWAY_ENDPOINT_SERVICES) {
+              const endpoint = one("aws:ec2/vpcEndpoint:VpcEndpoint", service).rawInputs;
+              assert.equal(endpoint.serviceName, `com.amazonaws.${region()}.${service}`);
+              assert.equal(endpoint.vpcEndpointType, "Gateway");
+              assert.deepEqual(endpoint.routeTableIds, tables);
+            }
+          });
+
+          it("lets only the handlers reach the database and the endpoints", () => {
+            const groups = ["lambda", "endpoints", "database"].map((n) => [
+              one("aws:ec2/securityGroup:SecurityGroup", n).id,
+              n,
+            ]);
+            const named = (id: unknown) => groups.find(([groupId]) => groupId === id)?.[1] ?? id;
+            const rules = evaluation.resources
+              .filter((r) => r.type.startsWith("aws:vpc/securityGroup") && r.placement === region())
+              .map((r) => [
+                r.type.includes("Ingress") ? "ingress" : "egress",
+                named(r.rawInputs.securityGroupId),
+                r.rawInputs.fromPort,
+                named(r.rawInputs.cidrIpv4 ?? r.rawInputs.referencedSecurityGroupId),
+              ])
+              .sort();
+            assert.deepEqual(rules, [
+              ["egress", "lambda", 443, "0.0.0.0/0"],
+              ["egress", "lambda", 5432, "database"],
+              ["ingress", "database", 5432, "lambda"],
+              ["ingress", "endpoints", 443, "lambda"],
+            ]);
+          });
+        });
+      }
+    });
+  }
+});
