@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import { loadStackConfig, type StackConfig } from "./components/config";
+import { DataTier } from "./components/data";
 import { Namer } from "./components/naming";
 import { Network } from "./components/network";
 
@@ -49,6 +50,28 @@ const networks: Record<RegionRole, Network> = {
   secondary: network("secondary"),
 };
 
+function dataTier(role: RegionRole, primary?: DataTier): DataTier {
+  return new DataTier(
+    `${role}-data`,
+    {
+      role,
+      region: config.regions[role],
+      primaryRegion: config.regions.primary,
+      namer,
+      protectData: config.protectData,
+      pitrRecoveryDays: config.pitrRecoveryDays,
+      primary,
+    },
+    { providers: { aws: providers[role] } },
+  );
+}
+
+const primaryData = dataTier("primary");
+const data: Record<RegionRole, DataTier> = {
+  primary: primaryData,
+  secondary: dataTier("secondary", primaryData),
+};
+
 export const environment = config.environment;
 export const regions = config.regions;
 /** The account each regional provider deploys into: a preview shows it before anything changes. */
@@ -57,3 +80,9 @@ export const accountIds = {
   secondary: aws.getCallerIdentityOutput({}, { provider: providers.secondary }).accountId,
 };
 export const vpcIds = { primary: networks.primary.vpcId, secondary: networks.secondary.vpcId };
+export const paymentsTable = {
+  name: data.primary.tableName,
+  globalTableArn: data.primary.globalTableArn,
+};
+export const keyArns = { primary: data.primary.keyArn, secondary: data.secondary.keyArn };
+export const activeRegionParameter = data.primary.activeRegionParameter;

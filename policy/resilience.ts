@@ -26,6 +26,7 @@ const productionSchema = {
 
 export const DATA_STORE_TYPES = [
   "aws:dynamodb/table:Table",
+  "aws:dynamodb/tableReplica:TableReplica",
   "aws:rds/cluster:Cluster",
   "aws:rds/globalCluster:GlobalCluster",
   "aws:s3/bucket:Bucket",

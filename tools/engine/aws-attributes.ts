@@ -148,9 +148,19 @@ export function mockResourceState(
     }
     case "aws:kms/key:Key":
     case "aws:kms/replicaKey:ReplicaKey": {
-      const multiRegion = inputs.multiRegion === true || type === "aws:kms/replicaKey:ReplicaKey";
-      const keyId = multiRegion ? `mrk-${hex(`${context.stack}/${name}`, 32)}` : uuid(seed);
+      // A multi-Region replica has its primary's key id; only the region in the ARN differs.
+      const primaryKeyId = String(inputs.primaryKeyArn ?? "").split("key/")[1];
+      const keyId =
+        primaryKeyId ?? (inputs.multiRegion === true ? `mrk-${hex(seed, 32)}` : uuid(seed));
       return { id: keyId, state: { ...common, keyId, arn: arn(`key/${keyId}`) } };
+    }
+    case "aws:dynamodb/tableReplica:TableReplica": {
+      const tableArn = String(inputs.globalTableArn);
+      const tableName = tableArn.split("table/")[1];
+      return {
+        id: `${tableName}:${region}`,
+        state: { ...common, arn: tableArn.replace(/:dynamodb:[^:]+:/, `:dynamodb:${region}:`) },
+      };
     }
     case "aws:kms/alias:Alias":
       return { id: physical, state: { ...common, name: physical, arn: arn(physical) } };

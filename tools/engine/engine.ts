@@ -49,6 +49,8 @@ export interface RecordedResource {
   id: string;
   /** Outputs (inputs plus what AWS computes) as the mocks answered, secrets revealed. */
   outputs: Readonly<Record<string, unknown>>;
+  /** Every resource this one waits for: explicit dependsOn and the resources its inputs use. */
+  readonly dependencies: readonly string[];
   /** A component implemented by another plugin (awsx): it gets providers only explicitly. */
   readonly remote: boolean;
   /** The aws provider reference passed to a component in `providers`, or "". */
@@ -306,6 +308,7 @@ class Recorder {
       placement,
       id: "",
       outputs: {},
+      dependencies: request.getDependenciesList(),
       remote: request.getRemote(),
       componentAwsProvider: componentProvider ?? "",
     };
