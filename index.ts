@@ -60,6 +60,8 @@ function dataTier(role: RegionRole, primary?: DataTier): DataTier {
       namer,
       protectData: config.protectData,
       pitrRecoveryDays: config.pitrRecoveryDays,
+      receiptsInfrequentAccessDays: config.receiptsInfrequentAccessDays,
+      noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       primary,
     },
     { providers: { aws: providers[role] } },
@@ -71,6 +73,8 @@ const data: Record<RegionRole, DataTier> = {
   primary: primaryData,
   secondary: dataTier("secondary", primaryData),
 };
+data.primary.replicateTo(data.secondary);
+data.secondary.replicateTo(data.primary);
 
 export const environment = config.environment;
 export const regions = config.regions;
@@ -86,3 +90,7 @@ export const paymentsTable = {
 };
 export const keyArns = { primary: data.primary.keyArn, secondary: data.secondary.keyArn };
 export const activeRegionParameter = data.primary.activeRegionParameter;
+export const receiptsBuckets = {
+  primary: data.primary.receiptsBucket,
+  secondary: data.secondary.receiptsBucket,
+};

@@ -32,6 +32,8 @@ export const CONFIG_KEYS = {
   secondaryVpcCidr: "string",
   natGateways: "string",
   pitrRecoveryDays: "integer",
+  receiptsInfrequentAccessDays: "integer",
+  noncurrentVersionExpirationDays: "integer",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -69,6 +71,8 @@ export interface StackConfig {
   readonly vpcCidrs: { readonly primary: string; readonly secondary: string };
   readonly natGateways: NatStrategy;
   readonly pitrRecoveryDays: number;
+  readonly receiptsInfrequentAccessDays: number;
+  readonly noncurrentVersionExpirationDays: number;
 }
 
 /** Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. */
@@ -180,6 +184,11 @@ const schema = z
     secondaryVpcCidr: vpcCidr,
     natGateways: z.enum(NAT_STRATEGIES, { error: `must be one of ${NAT_STRATEGIES.join(", ")}` }),
     pitrRecoveryDays: integer(1, 35, "days (DynamoDB point-in-time recovery)"),
+    receiptsInfrequentAccessDays: integer(0, 3650, "days").refine((d) => d === 0 || d >= 30, {
+      error:
+        "must be 0 (no transition) or at least 30: S3 moves objects to STANDARD_IA after 30 days at the earliest",
+    }),
+    noncurrentVersionExpirationDays: integer(1, 3650, "days"),
   })
   .superRefine((c, ctx) => {
     const fail = (key: ConfigKey, message: string) =>
@@ -318,6 +327,8 @@ export function parseStackConfig(
     vpcCidrs: { primary: c.primaryVpcCidr, secondary: c.secondaryVpcCidr },
     natGateways: c.natGateways,
     pitrRecoveryDays: c.pitrRecoveryDays,
+    receiptsInfrequentAccessDays: c.receiptsInfrequentAccessDays,
+    noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays,
   });
 }
 

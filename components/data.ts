@@ -7,12 +7,15 @@
  *   `TableReplica` in the secondary. TableReplica (rather than the table's `replicas` block) lets
  *   each region's tier own its part with its own provider, key, protection and tags, and keeps the
  *   dependency one-way (secondary on primary); the table ignores `replicas` as AWS then requires.
+ * - S3 `receipts`: a versioned, SSE-KMS bucket per region, replicated both ways (`replicateTo`,
+ *   called once both regions exist) with Replication Time Control, delete markers and replica
+ *   modification sync, KMS objects re-encrypted under the destination region's key.
  * - SSM: the active-region flag the handlers read and the failover runbook flips.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Namer } from "./naming";
-import type { AwsRegion } from "./regions";
+import { type AwsRegion, regionCode } from "./regions";
 
 export type RegionRole = "primary" | "secondary";
 
@@ -25,6 +28,9 @@ export interface DataTierArgs {
   /** Protect data stores from deletion (Pulumi protect, retainOnDelete, deletion protection). */
   readonly protectData: boolean;
   readonly pitrRecoveryDays: number;
+  /** Days before receipts move to Standard-IA; 0 for never. */
+  readonly receiptsInfrequentAccessDays: number;
+  readonly noncurrentVersionExpirationDays: number;
   /** The primary region's tier; required for the secondary, which replicates it. */
   readonly primary?: DataTier;
 }
@@ -40,6 +46,13 @@ export class DataTier extends pulumi.ComponentResource {
   readonly globalTableArn: pulumi.Output<string>;
   readonly tableName: pulumi.Output<string>;
   readonly activeRegionParameter: pulumi.Output<string>;
+  readonly receiptsBucket: pulumi.Output<string>;
+  readonly receiptsBucketArn: pulumi.Output<string>;
+  private readonly logicalName: string;
+  private readonly region: AwsRegion;
+  private readonly namer: Namer;
+  /** Replication needs versioning on both buckets first. */
+  private readonly receiptsVersioning: aws.s3.BucketVersioning;
 
   constructor(name: string, args: DataTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("payments:index:DataTier", name, {}, opts);
@@ -180,6 +193,14 @@ export class DataTier extends pulumi.ComponentResource {
       this.globalTableArn = primary.globalTableArn;
     }
 
+    const receipts = this.receipts(name, args, key.arn, dataStore);
+    this.receiptsBucket = receipts.bucket.bucket;
+    this.receiptsBucketArn = receipts.bucket.arn;
+    this.receiptsVersioning = receipts.versioning;
+    this.logicalName = name;
+    this.region = region;
+    this.namer = namer;
+
     const activeRegion = new aws.ssm.Parameter(
       `${name}-active-region`,
       {
@@ -203,6 +224,254 @@ export class DataTier extends pulumi.ComponentResource {
       globalTableArn: this.globalTableArn,
       tableName: this.tableName,
       activeRegionParameter: this.activeRegionParameter,
+      receiptsBucket: this.receiptsBucket,
     });
+  }
+
+  private receipts(
+    name: string,
+    args: DataTierArgs,
+    keyArn: pulumi.Output<string>,
+    dataStore: pulumi.CustomResourceOptions,
+  ): { bucket: aws.s3.Bucket; versioning: aws.s3.BucketVersioning } {
+    const parent = { parent: this };
+    const bucket = new aws.s3.Bucket(
+      `${name}-receipts`,
+      {
+        bucket: args.namer.regional("s3Bucket", "receipts", args.region),
+        // A destroyable (dev) stack may delete a bucket that still holds receipts.
+        forceDestroy: !args.protectData,
+      },
+      dataStore,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-receipts`,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      parent,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-receipts`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      parent,
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-receipts`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-receipts`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
+    const everything = [bucket.arn, pulumi.interpolate`${bucket.arn}/*`];
+    const anyone = [{ type: "*", identifiers: ["*"] }];
+    new aws.s3.BucketPolicy(
+      `${name}-receipts`,
+      {
+        bucket: bucket.id,
+        policy: aws.iam.getPolicyDocumentOutput(
+          {
+            statements: [
+              {
+                sid: "DenyRequestsWithoutTls",
+                effect: "Deny",
+                principals: anyone,
+                actions: ["s3:*"],
+                resources: everything,
+                conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+              },
+              {
+                // Objects written without naming an encryption get the bucket default (SSE-KMS with
+                // this region's key); a write that asks for anything else is refused.
+                sid: "DenyWritesWithOtherEncryption",
+                effect: "Deny",
+                principals: anyone,
+                actions: ["s3:PutObject"],
+                resources: [pulumi.interpolate`${bucket.arn}/*`],
+                conditions: [
+                  {
+                    test: "StringNotEqualsIfExists",
+                    variable: "s3:x-amz-server-side-encryption",
+                    values: ["aws:kms"],
+                  },
+                ],
+              },
+              {
+                sid: "DenyWritesWithAnotherKey",
+                effect: "Deny",
+                principals: anyone,
+                actions: ["s3:PutObject"],
+                resources: [pulumi.interpolate`${bucket.arn}/*`],
+                conditions: [
+                  {
+                    test: "StringNotEqualsIfExists",
+                    variable: "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                    values: [keyArn],
+                  },
+                ],
+              },
+            ],
+          },
+          parent,
+        ).json,
+      },
+      parent,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-receipts`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpirationDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+          ...(args.receiptsInfrequentAccessDays > 0
+            ? [
+                {
+                  id: "receipts-to-infrequent-access",
+                  status: "Enabled",
+                  filter: {},
+                  transitions: [
+                    { days: args.receiptsInfrequentAccessDays, storageClass: "STANDARD_IA" },
+                  ],
+                },
+              ]
+            : []),
+        ],
+      },
+      { ...parent, dependsOn: [versioning] },
+    );
+    return { bucket, versioning };
+  }
+
+  /**
+   * Replicates this region's receipts to the peer region's bucket, re-encrypting under the peer's
+   * key. Called for both directions once both regions' tiers exist.
+   */
+  replicateTo(peer: DataTier): void {
+    const name = `${this.logicalName}-receipts-to-${regionCode(peer.region)}`;
+    const parent = { parent: this };
+    const role = new aws.iam.Role(
+      name,
+      {
+        name: this.namer.regional("iamRole", `receipts-to-${regionCode(peer.region)}`, this.region),
+        assumeRolePolicy: aws.iam.getPolicyDocumentOutput(
+          {
+            statements: [
+              {
+                actions: ["sts:AssumeRole"],
+                principals: [{ type: "Service", identifiers: ["s3.amazonaws.com"] }],
+              },
+            ],
+          },
+          parent,
+        ).json,
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      name,
+      {
+        role: role.name,
+        policy: aws.iam.getPolicyDocumentOutput(
+          {
+            statements: [
+              {
+                sid: "ReadSourceConfiguration",
+                actions: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                resources: [this.receiptsBucketArn],
+              },
+              {
+                sid: "ReadSourceVersions",
+                actions: [
+                  "s3:GetObjectVersionForReplication",
+                  "s3:GetObjectVersionAcl",
+                  "s3:GetObjectVersionTagging",
+                ],
+                resources: [pulumi.interpolate`${this.receiptsBucketArn}/*`],
+              },
+              {
+                sid: "WriteDestinationReplicas",
+                actions: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                resources: [pulumi.interpolate`${peer.receiptsBucketArn}/*`],
+              },
+              {
+                sid: "DecryptWithSourceKey",
+                actions: ["kms:Decrypt"],
+                resources: [this.keyArn],
+                conditions: [
+                  {
+                    test: "StringEquals",
+                    variable: "kms:ViaService",
+                    values: [`s3.${this.region}.amazonaws.com`],
+                  },
+                ],
+              },
+              {
+                sid: "EncryptWithDestinationKey",
+                actions: ["kms:Encrypt", "kms:GenerateDataKey"],
+                resources: [peer.keyArn],
+                conditions: [
+                  {
+                    test: "StringEquals",
+                    variable: "kms:ViaService",
+                    values: [`s3.${peer.region}.amazonaws.com`],
+                  },
+                ],
+              },
+            ],
+          },
+          parent,
+        ).json,
+      },
+      parent,
+    );
+    new aws.s3.BucketReplicationConfig(
+      name,
+      {
+        bucket: this.receiptsBucket,
+        role: role.arn,
+        rules: [
+          {
+            id: `to-${peer.region}`,
+            status: "Enabled",
+            priority: 1,
+            filter: {},
+            deleteMarkerReplication: { status: "Enabled" },
+            sourceSelectionCriteria: {
+              sseKmsEncryptedObjects: { status: "Enabled" },
+              replicaModifications: { status: "Enabled" },
+            },
+            destination: {
+              bucket: peer.receiptsBucketArn,
+              storageClass: "STANDARD",
+              encryptionConfiguration: { replicaKmsKeyId: peer.keyArn },
+              replicationTime: { status: "Enabled", time: { minutes: 15 } },
+              metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+            },
+          },
+        ],
+      },
+      { ...parent, dependsOn: [this.receiptsVersioning, peer.receiptsVersioning] },
+    );
   }
 }

@@ -34,6 +34,8 @@ const DEV: RawConfig = {
   secondaryVpcCidr: "10.20.0.0/16",
   natGateways: "none",
   pitrRecoveryDays: "35",
+  receiptsInfrequentAccessDays: "30",
+  noncurrentVersionExpirationDays: "90",
 };
 
 const PROD: RawConfig = {
@@ -232,6 +234,16 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "point-in-time recovery beyond 35 days",
     { ...DEV, pitrRecoveryDays: "36" },
     "payments-dr:pitrRecoveryDays = 36: must be between 1 and 35 days (DynamoDB point-in-time recovery)",
+  ],
+  [
+    "an infrequent-access transition S3 refuses",
+    { ...DEV, receiptsInfrequentAccessDays: "14" },
+    "payments-dr:receiptsInfrequentAccessDays = 14: must be 0 (no transition) or at least 30: S3 moves objects to STANDARD_IA after 30 days at the earliest",
+  ],
+  [
+    "noncurrent versions kept for no time",
+    { ...DEV, noncurrentVersionExpirationDays: "0" },
+    "payments-dr:noncurrentVersionExpirationDays = 0: must be between 1 and 3650 days",
   ],
   [
     "a prod stack without allowedAccountIds",

@@ -123,6 +123,185 @@ describe("data tier", () => {
         assert.equal(replica().options.protect, protect);
       });
 
+      const other = (role: Role): Role => (role === "primary" ? "secondary" : "primary");
+      const bucket = (role: Role) =>
+        find(evaluation, "aws:s3/bucket:Bucket", `${role}-data-receipts`);
+      const ofBucket = (role: Role, type: string) =>
+        find(evaluation, type, `${role}-data-receipts`);
+      const code = (role: Role) =>
+        evaluation.config.regions[role] === "us-east-1" ? "use1" : "usw2";
+
+      it("keeps receipts in a versioned, SSE-KMS, private bucket per region", () => {
+        for (const role of ["primary", "secondary"] as const) {
+          assert.equal(bucket(role).region, evaluation.config.regions[role]);
+          assert.equal(bucket(role).rawInputs.bucket, `acmepay-${stack}-receipts-${code(role)}`);
+          assert.equal(bucket(role).rawInputs.forceDestroy, !protect);
+          assert.equal(bucket(role).options.protect, protect);
+          assert.deepEqual(
+            ofBucket(role, "aws:s3/bucketVersioning:BucketVersioning").rawInputs
+              .versioningConfiguration,
+            {
+              status: "Enabled",
+            },
+          );
+          assert.deepEqual(
+            ofBucket(
+              role,
+              "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            ).rawInputs.rules,
+            [
+              {
+                applyServerSideEncryptionByDefault: {
+                  sseAlgorithm: "aws:kms",
+                  kmsMasterKeyId: key(role).outputs.arn,
+                },
+                bucketKeyEnabled: true,
+              },
+            ],
+          );
+          const block = ofBucket(
+            role,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+          ).rawInputs;
+          assert.deepEqual(
+            [
+              block.blockPublicAcls,
+              block.blockPublicPolicy,
+              block.ignorePublicAcls,
+              block.restrictPublicBuckets,
+            ],
+            [true, true, true, true],
+          );
+          assert.deepEqual(
+            ofBucket(role, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").rawInputs.rule,
+            {
+              objectOwnership: "BucketOwnerEnforced",
+            },
+          );
+        }
+      });
+
+      it("refuses plain-HTTP requests and writes with any other encryption or key", () => {
+        for (const role of ["primary", "secondary"] as const) {
+          const policy = JSON.parse(
+            String(ofBucket(role, "aws:s3/bucketPolicy:BucketPolicy").rawInputs.policy),
+          ) as {
+            Statement: {
+              Sid: string;
+              Effect: string;
+              Condition: Record<string, Record<string, unknown>>;
+            }[];
+          };
+          assert.deepEqual(
+            policy.Statement.map((st) => [st.Sid, st.Effect, st.Condition]),
+            [
+              ["DenyRequestsWithoutTls", "Deny", { Bool: { "aws:SecureTransport": "false" } }],
+              [
+                "DenyWritesWithOtherEncryption",
+                "Deny",
+                { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+              ],
+              [
+                "DenyWritesWithAnotherKey",
+                "Deny",
+                {
+                  StringNotEqualsIfExists: {
+                    "s3:x-amz-server-side-encryption-aws-kms-key-id": key(role).outputs.arn,
+                  },
+                },
+              ],
+            ],
+          );
+        }
+      });
+
+      it("expires old versions and moves receipts to infrequent access as configured", () => {
+        const rules = ofBucket(
+          "primary",
+          "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        ).rawInputs.rules as {
+          id: string;
+          noncurrentVersionExpiration?: unknown;
+          transitions?: unknown;
+        }[];
+        assert.deepEqual(rules[0].noncurrentVersionExpiration, {
+          noncurrentDays: stack === "prod" ? 365 : 7,
+        });
+        assert.deepEqual(
+          rules.map((r) => r.id),
+          stack === "prod"
+            ? ["expire-noncurrent-versions", "receipts-to-infrequent-access"]
+            : ["expire-noncurrent-versions"],
+        );
+        if (stack === "prod") {
+          assert.deepEqual(rules[1].transitions, [{ days: 30, storageClass: "STANDARD_IA" }]);
+        }
+      });
+
+      it("replicates receipts both ways with RTC, delete markers and the destination region's key", () => {
+        for (const role of ["primary", "secondary"] as const) {
+          const peer = other(role);
+          const config = evaluation.resources.filter(
+            (r) =>
+              r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" &&
+              r.placement === evaluation.config.regions[role],
+          );
+          assert.equal(config.length, 1);
+          const inputs = config[0].rawInputs;
+          assert.equal(inputs.bucket, bucket(role).outputs.bucket);
+          assert.deepEqual(inputs.rules, [
+            {
+              id: `to-${evaluation.config.regions[peer]}`,
+              status: "Enabled",
+              priority: 1,
+              filter: {},
+              deleteMarkerReplication: { status: "Enabled" },
+              sourceSelectionCriteria: {
+                sseKmsEncryptedObjects: { status: "Enabled" },
+                replicaModifications: { status: "Enabled" },
+              },
+              destination: {
+                bucket: bucket(peer).outputs.arn,
+                storageClass: "STANDARD",
+                encryptionConfiguration: { replicaKmsKeyId: key(peer).outputs.arn },
+                replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+              },
+            },
+          ]);
+          assert.deepEqual(
+            [...config[0].options.dependsOn].sort(),
+            [
+              ofBucket(role, "aws:s3/bucketVersioning:BucketVersioning").urn,
+              ofBucket(peer, "aws:s3/bucketVersioning:BucketVersioning").urn,
+            ].sort(),
+          );
+        }
+      });
+
+      it("gives each replication role only its two buckets and two keys", () => {
+        const policy = evaluation.resources.find(
+          (r) =>
+            r.type === "aws:iam/rolePolicy:RolePolicy" &&
+            r.name === `primary-data-receipts-to-${code("secondary")}`,
+        );
+        const statements = (
+          JSON.parse(String(policy?.rawInputs.policy)) as {
+            Statement: { Sid: string; Resource: unknown }[];
+          }
+        ).Statement;
+        assert.deepEqual(
+          statements.map((st) => [st.Sid, st.Resource]),
+          [
+            ["ReadSourceConfiguration", bucket("primary").outputs.arn],
+            ["ReadSourceVersions", `${String(bucket("primary").outputs.arn)}/*`],
+            ["WriteDestinationReplicas", `${String(bucket("secondary").outputs.arn)}/*`],
+            ["DecryptWithSourceKey", key("primary").outputs.arn],
+            ["EncryptWithDestinationKey", key("secondary").outputs.arn],
+          ],
+        );
+      });
+
       it("keeps the active-region flag in both regions, owned by the runbook after creation", () => {
         for (const role of ["primary", "secondary"] as const) {
           const parameter = find(
@@ -160,7 +339,12 @@ describe("data tier", () => {
           .filter((r) => r.dependencies.some((d) => primaryUrns.has(d)))
           .map((r) => r.name)
           .sort();
-        assert.deepEqual(waiting, ["secondary-data-key", "secondary-data-payments"]);
+        assert.deepEqual(waiting, [
+          "secondary-data-key",
+          "secondary-data-payments",
+          "secondary-data-receipts-to-use1",
+          "secondary-data-receipts-to-use1",
+        ]);
       });
     });
   }
