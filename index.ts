@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import { loadStackConfig, type StackConfig } from "./components/config";
 import { DataTier } from "./components/data";
+import { DataKeys } from "./components/keys";
 import { Namer } from "./components/naming";
 import { Network } from "./components/network";
 
@@ -50,6 +51,25 @@ const networks: Record<RegionRole, Network> = {
   secondary: network("secondary"),
 };
 
+const primaryKeys = new DataKeys(
+  "primary-keys",
+  { region: config.regions.primary, namer, protectData: config.protectData },
+  { providers: { aws: providers.primary } },
+);
+const keys: Record<RegionRole, DataKeys> = {
+  primary: primaryKeys,
+  secondary: new DataKeys(
+    "secondary-keys",
+    {
+      region: config.regions.secondary,
+      namer,
+      protectData: config.protectData,
+      primary: primaryKeys,
+    },
+    { providers: { aws: providers.secondary } },
+  ),
+};
+
 function dataTier(role: RegionRole, primary?: DataTier): DataTier {
   return new DataTier(
     `${role}-data`,
@@ -60,6 +80,7 @@ function dataTier(role: RegionRole, primary?: DataTier): DataTier {
       namer,
       protectData: config.protectData,
       pitrRecoveryDays: config.pitrRecoveryDays,
+      keys: keys[role],
       receiptsInfrequentAccessDays: config.receiptsInfrequentAccessDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       primary,
@@ -88,7 +109,7 @@ export const paymentsTable = {
   name: data.primary.tableName,
   globalTableArn: data.primary.globalTableArn,
 };
-export const keyArns = { primary: data.primary.keyArn, secondary: data.secondary.keyArn };
+export const keyArns = { primary: keys.primary.arn, secondary: keys.secondary.arn };
 export const activeRegionParameter = data.primary.activeRegionParameter;
 export const receiptsBuckets = {
   primary: data.primary.receiptsBucket,

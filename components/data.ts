@@ -1,8 +1,7 @@
 /**
  * The data tier of one region: what a payment company cannot lose.
  *
- * - KMS: a multi-Region key in the primary region and its replica in the secondary, so data
- *   encrypted in one region decrypts in the other; every encrypted resource uses its own region's.
+ * Every encrypted resource uses its own region's key (components/keys.ts).
  * - DynamoDB `payments`: a global table created in the primary region, joined by a
  *   `TableReplica` in the secondary. TableReplica (rather than the table's `replicas` block) lets
  *   each region's tier own its part with its own provider, key, protection and tags, and keeps the
@@ -14,6 +13,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { DataKeys } from "./keys";
 import type { Namer } from "./naming";
 import { type AwsRegion, regionCode } from "./regions";
 
@@ -28,6 +28,8 @@ export interface DataTierArgs {
   /** Protect data stores from deletion (Pulumi protect, retainOnDelete, deletion protection). */
   readonly protectData: boolean;
   readonly pitrRecoveryDays: number;
+  /** This region's key; every encrypted resource of the tier uses it. */
+  readonly keys: DataKeys;
   /** Days before receipts move to Standard-IA; 0 for never. */
   readonly receiptsInfrequentAccessDays: number;
   readonly noncurrentVersionExpirationDays: number;
@@ -35,13 +37,9 @@ export interface DataTierArgs {
   readonly primary?: DataTier;
 }
 
-/** Key usage AWS services need when they encrypt on their own behalf (not through a grant). */
-const SERVICE_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"];
-
 export class DataTier extends pulumi.ComponentResource {
   /** ARN of this region's KMS key (the multi-Region primary, or its replica). */
   readonly keyArn: pulumi.Output<string>;
-  readonly keyAlias: pulumi.Output<string>;
   /** ARN of the global table (created in the primary region). */
   readonly globalTableArn: pulumi.Output<string>;
   readonly tableName: pulumi.Output<string>;
@@ -63,87 +61,7 @@ export class DataTier extends pulumi.ComponentResource {
       throw new Error(`${name}: the secondary data tier needs the primary's ({ primary })`);
     }
 
-    const account = aws.getCallerIdentityOutput({}, parent).accountId;
-    const keyPolicy = aws.iam.getPolicyDocumentOutput(
-      {
-        statements: [
-          {
-            sid: "AccountAdministersTheKeyThroughIam",
-            principals: [
-              { type: "AWS", identifiers: [pulumi.interpolate`arn:aws:iam::${account}:root`] },
-            ],
-            actions: ["kms:*"],
-            resources: ["*"],
-          },
-          {
-            sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
-            principals: [{ type: "Service", identifiers: [`logs.${region}.amazonaws.com`] }],
-            actions: [
-              "kms:Encrypt*",
-              "kms:Decrypt*",
-              "kms:ReEncrypt*",
-              "kms:GenerateDataKey*",
-              "kms:Describe*",
-            ],
-            resources: ["*"],
-            conditions: [
-              {
-                test: "ArnLike",
-                variable: "kms:EncryptionContext:aws:logs:arn",
-                values: [pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:*`],
-              },
-            ],
-          },
-          {
-            sid: "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
-            principals: [
-              {
-                type: "Service",
-                identifiers: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
-              },
-            ],
-            actions: SERVICE_KEY_ACTIONS,
-            resources: ["*"],
-            conditions: [
-              { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
-            ],
-          },
-        ],
-      },
-      parent,
-    ).json;
-
-    const keyDescription =
-      "payments-dr data at rest: tables, database, buckets, queues, logs, secrets";
-    const deletionWindowInDays = args.protectData ? 30 : 7;
-    const key =
-      args.role === "primary"
-        ? new aws.kms.Key(
-            `${name}-key`,
-            {
-              description: keyDescription,
-              multiRegion: true,
-              enableKeyRotation: true,
-              deletionWindowInDays,
-              policy: keyPolicy,
-            },
-            dataStore,
-          )
-        : new aws.kms.ReplicaKey(
-            `${name}-key`,
-            {
-              description: keyDescription,
-              primaryKeyArn: (args.primary as DataTier).keyArn,
-              deletionWindowInDays,
-              policy: keyPolicy,
-            },
-            dataStore,
-          );
-    const alias = new aws.kms.Alias(
-      `${name}-key`,
-      { name: namer.global("kmsAlias", "payments"), targetKeyId: key.keyId },
-      parent,
-    );
+    const key = args.keys;
 
     const tableName = namer.global("dynamodbTable", "payments");
     if (args.role === "primary") {
@@ -215,12 +133,10 @@ export class DataTier extends pulumi.ComponentResource {
     );
 
     this.keyArn = key.arn;
-    this.keyAlias = alias.name;
     this.tableName = pulumi.output(tableName);
     this.activeRegionParameter = activeRegion.name;
     this.registerOutputs({
       keyArn: this.keyArn,
-      keyAlias: this.keyAlias,
       globalTableArn: this.globalTableArn,
       tableName: this.tableName,
       activeRegionParameter: this.activeRegionParameter,

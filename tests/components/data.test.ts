@@ -23,7 +23,7 @@ describe("data tier", () => {
         find(
           evaluation,
           role === "primary" ? "aws:kms/key:Key" : "aws:kms/replicaKey:ReplicaKey",
-          `${role}-data-key`,
+          `${role}-keys-key`,
         );
       const table = () => find(evaluation, "aws:dynamodb/table:Table", "primary-data-payments");
       const replica = () =>
@@ -45,7 +45,7 @@ describe("data tier", () => {
           ),
         );
         for (const role of ["primary", "secondary"] as const) {
-          const alias = find(evaluation, "aws:kms/alias:Alias", `${role}-data-key`);
+          const alias = find(evaluation, "aws:kms/alias:Alias", `${role}-keys-key`);
           assert.equal(alias.rawInputs.name, `alias/acmepay-${stack}-payments`);
           assert.equal(alias.rawInputs.targetKeyId, key(role).outputs.keyId);
         }
@@ -340,10 +340,10 @@ describe("data tier", () => {
           .map((r) => r.name)
           .sort();
         assert.deepEqual(waiting, [
-          "secondary-data-key",
           "secondary-data-payments",
           "secondary-data-receipts-to-use1",
           "secondary-data-receipts-to-use1",
+          "secondary-keys-key",
         ]);
       });
     });

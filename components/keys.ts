@@ -1,0 +1,115 @@
+/**
+ * The KMS key of one region: a multi-Region key in the primary region and its replica in the
+ * secondary, so data encrypted in one region decrypts in the other. Every encrypted resource of
+ * the region uses this key. Created before the data tiers, because the primary region's data
+ * (the database credentials secret) replicates under the secondary region's key.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Namer } from "./naming";
+import type { AwsRegion } from "./regions";
+
+export interface DataKeysArgs {
+  readonly region: AwsRegion;
+  readonly namer: Namer;
+  readonly protectData: boolean;
+  /** The primary region's key, for the secondary region's replica. */
+  readonly primary?: DataKeys;
+}
+
+/** What AWS services need of the key when they encrypt on their own behalf (not via a grant). */
+const SERVICE_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"];
+
+export class DataKeys extends pulumi.ComponentResource {
+  readonly arn: pulumi.Output<string>;
+  readonly keyId: pulumi.Output<string>;
+  readonly alias: pulumi.Output<string>;
+
+  constructor(name: string, args: DataKeysArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("payments:index:DataKeys", name, {}, opts);
+    const { region } = args;
+    const parent = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const policy = aws.iam.getPolicyDocumentOutput(
+      {
+        statements: [
+          {
+            sid: "AccountAdministersTheKeyThroughIam",
+            principals: [
+              { type: "AWS", identifiers: [pulumi.interpolate`arn:aws:iam::${account}:root`] },
+            ],
+            actions: ["kms:*"],
+            resources: ["*"],
+          },
+          {
+            sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
+            principals: [{ type: "Service", identifiers: [`logs.${region}.amazonaws.com`] }],
+            actions: [
+              "kms:Encrypt*",
+              "kms:Decrypt*",
+              "kms:ReEncrypt*",
+              "kms:GenerateDataKey*",
+              "kms:Describe*",
+            ],
+            resources: ["*"],
+            conditions: [
+              {
+                test: "ArnLike",
+                variable: "kms:EncryptionContext:aws:logs:arn",
+                values: [pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:*`],
+              },
+            ],
+          },
+          {
+            sid: "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
+            principals: [
+              {
+                type: "Service",
+                identifiers: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
+              },
+            ],
+            actions: SERVICE_KEY_ACTIONS,
+            resources: ["*"],
+            conditions: [
+              { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
+            ],
+          },
+        ],
+      },
+      parent,
+    ).json;
+
+    const description =
+      "payments-dr data at rest: tables, database, buckets, queues, logs, secrets";
+    const deletionWindowInDays = args.protectData ? 30 : 7;
+    const keyOptions = { ...parent, protect: args.protectData, retainOnDelete: args.protectData };
+    const key =
+      args.primary === undefined
+        ? new aws.kms.Key(
+            `${name}-key`,
+            {
+              description,
+              multiRegion: true,
+              enableKeyRotation: true,
+              deletionWindowInDays,
+              policy,
+            },
+            keyOptions,
+          )
+        : new aws.kms.ReplicaKey(
+            `${name}-key`,
+            { description, primaryKeyArn: args.primary.arn, deletionWindowInDays, policy },
+            keyOptions,
+          );
+    const alias = new aws.kms.Alias(
+      `${name}-key`,
+      { name: args.namer.global("kmsAlias", "payments"), targetKeyId: key.keyId },
+      parent,
+    );
+
+    this.arn = key.arn;
+    this.keyId = key.keyId;
+    this.alias = alias.name;
+    this.registerOutputs({ arn: this.arn, keyId: this.keyId, alias: this.alias });
+  }
+}
