@@ -81,6 +81,14 @@ function dataTier(role: RegionRole, primary?: DataTier): DataTier {
       protectData: config.protectData,
       pitrRecoveryDays: config.pitrRecoveryDays,
       keys: keys[role],
+      network: networks[role],
+      database: {
+        ...config.aurora,
+        backupRetentionDays: config.backupRetentionDays,
+        production: config.production,
+      },
+      peer:
+        role === "primary" ? { region: config.regions.secondary, keys: keys.secondary } : undefined,
       receiptsInfrequentAccessDays: config.receiptsInfrequentAccessDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       primary,
@@ -111,6 +119,19 @@ export const paymentsTable = {
 };
 export const keyArns = { primary: keys.primary.arn, secondary: keys.secondary.arn };
 export const activeRegionParameter = data.primary.activeRegionParameter;
+export const ledger = {
+  globalClusterId: data.primary.globalClusterId,
+  globalWriterEndpoint: data.primary.globalWriterEndpoint,
+  endpoints: { primary: data.primary.clusterEndpoint, secondary: data.secondary.clusterEndpoint },
+  readerEndpoints: {
+    primary: data.primary.clusterReaderEndpoint,
+    secondary: data.secondary.clusterReaderEndpoint,
+  },
+  credentialsSecretArns: {
+    primary: data.primary.credentialsSecretArn,
+    secondary: data.secondary.credentialsSecretArn,
+  },
+};
 export const receiptsBuckets = {
   primary: data.primary.receiptsBucket,
   secondary: data.secondary.receiptsBucket,

@@ -34,6 +34,9 @@ export const CONFIG_KEYS = {
   pitrRecoveryDays: "integer",
   receiptsInfrequentAccessDays: "integer",
   noncurrentVersionExpirationDays: "integer",
+  auroraEngineVersion: "string",
+  auroraInstanceClass: "string",
+  auroraMaxCapacity: "integer",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -73,6 +76,11 @@ export interface StackConfig {
   readonly pitrRecoveryDays: number;
   readonly receiptsInfrequentAccessDays: number;
   readonly noncurrentVersionExpirationDays: number;
+  readonly aurora: {
+    readonly engineVersion: string;
+    readonly instanceClass: string;
+    readonly maxCapacity: number;
+  };
 }
 
 /** Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. */
@@ -189,6 +197,18 @@ const schema = z
         "must be 0 (no transition) or at least 30: S3 moves objects to STANDARD_IA after 30 days at the earliest",
     }),
     noncurrentVersionExpirationDays: integer(1, 3650, "days"),
+    auroraEngineVersion: z.string().regex(/^\d+\.\d+$/, {
+      error: "must be an Aurora PostgreSQL version such as 16.6 (the same in both regions)",
+    }),
+    auroraInstanceClass: z
+      .string()
+      .regex(/^db\.(serverless|[a-z][a-z0-9-]*\.[a-z0-9]+)$/, {
+        error: "must be db.serverless or an instance class such as db.r6g.large",
+      })
+      .refine((c) => !c.startsWith("db.t"), {
+        error: "is a T class, which the RDS Data API (used by the handlers) does not support",
+      }),
+    auroraMaxCapacity: integer(1, 256, "Aurora capacity units"),
   })
   .superRefine((c, ctx) => {
     const fail = (key: ConfigKey, message: string) =>
@@ -329,6 +349,11 @@ export function parseStackConfig(
     pitrRecoveryDays: c.pitrRecoveryDays,
     receiptsInfrequentAccessDays: c.receiptsInfrequentAccessDays,
     noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays,
+    aurora: {
+      engineVersion: c.auroraEngineVersion,
+      instanceClass: c.auroraInstanceClass,
+      maxCapacity: c.auroraMaxCapacity,
+    },
   });
 }
 

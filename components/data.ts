@@ -9,12 +9,19 @@
  * - S3 `receipts`: a versioned, SSE-KMS bucket per region, replicated both ways (`replicateTo`,
  *   called once both regions exist) with Replication Time Control, delete markers and replica
  *   modification sync, KMS objects re-encrypted under the destination region's key.
+ * - Aurora PostgreSQL Global Database `ledger`: the global cluster and the writer cluster in the
+ *   primary region, a headed secondary cluster with one reader in the secondary. Credentials are
+ *   generated, never written in code or config, kept in a Secrets Manager secret the program owns
+ *   (global database members cannot use RDS-managed passwords), replicated under the secondary's
+ *   key. No Backtrack (global members cannot), the RDS Data API on both clusters.
  * - SSM: the active-region flag the handlers read and the failover runbook flips.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { DataKeys } from "./keys";
 import type { Namer } from "./naming";
+import type { Network } from "./network";
 import { type AwsRegion, regionCode } from "./regions";
 
 export type RegionRole = "primary" | "secondary";
@@ -33,9 +40,29 @@ export interface DataTierArgs {
   /** Days before receipts move to Standard-IA; 0 for never. */
   readonly receiptsInfrequentAccessDays: number;
   readonly noncurrentVersionExpirationDays: number;
+  readonly network: Network;
+  readonly database: DatabaseSettings;
+  /** For the primary: the secondary region and its keys, under which the credentials replicate. */
+  readonly peer?: { readonly region: AwsRegion; readonly keys: DataKeys };
   /** The primary region's tier; required for the secondary, which replicates it. */
   readonly primary?: DataTier;
 }
+
+export interface DatabaseSettings {
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly maxCapacity: number;
+  readonly backupRetentionDays: number;
+  /** Production adds a reader in the primary region, Performance Insights and enhanced monitoring. */
+  readonly production: boolean;
+}
+
+const LEDGER_DATABASE = "ledger";
+const LEDGER_ADMIN = "ledger_admin";
+const AURORA_ENGINE = "aurora-postgresql";
+const SERVERLESS = "db.serverless";
+/** Global database members must stay on the same engine version: no automatic minor upgrades. */
+const MEMBER_IGNORED_CHANGES = ["globalClusterIdentifier", "replicationSourceIdentifier"];
 
 export class DataTier extends pulumi.ComponentResource {
   /** ARN of this region's KMS key (the multi-Region primary, or its replica). */
@@ -46,6 +73,17 @@ export class DataTier extends pulumi.ComponentResource {
   readonly activeRegionParameter: pulumi.Output<string>;
   readonly receiptsBucket: pulumi.Output<string>;
   readonly receiptsBucketArn: pulumi.Output<string>;
+  /** The global cluster's identifier (created by the primary region's tier). */
+  readonly globalClusterId: pulumi.Output<string>;
+  readonly clusterArn: pulumi.Output<string>;
+  readonly clusterEndpoint: pulumi.Output<string>;
+  readonly clusterReaderEndpoint: pulumi.Output<string>;
+  /** The credentials secret in this region (the secondary's is the primary's replica). */
+  readonly credentialsSecretArn: pulumi.Output<string>;
+  /** Writer endpoint of the global database: it follows the writer across regions. */
+  readonly globalWriterEndpoint: pulumi.Output<string>;
+  /** The secondary cluster waits for the primary's first instance. */
+  private readonly firstInstance: aws.rds.ClusterInstance;
   private readonly logicalName: string;
   private readonly region: AwsRegion;
   private readonly namer: Namer;
@@ -115,6 +153,15 @@ export class DataTier extends pulumi.ComponentResource {
     this.receiptsBucket = receipts.bucket.bucket;
     this.receiptsBucketArn = receipts.bucket.arn;
     this.receiptsVersioning = receipts.versioning;
+
+    const ledger = this.ledger(name, args, dataStore);
+    this.globalClusterId = ledger.globalClusterId;
+    this.globalWriterEndpoint = ledger.globalWriterEndpoint;
+    this.clusterArn = ledger.cluster.arn;
+    this.clusterEndpoint = ledger.cluster.endpoint;
+    this.clusterReaderEndpoint = ledger.cluster.readerEndpoint;
+    this.credentialsSecretArn = ledger.credentialsSecretArn;
+    this.firstInstance = ledger.firstInstance;
     this.logicalName = name;
     this.region = region;
     this.namer = namer;
@@ -141,7 +188,217 @@ export class DataTier extends pulumi.ComponentResource {
       tableName: this.tableName,
       activeRegionParameter: this.activeRegionParameter,
       receiptsBucket: this.receiptsBucket,
+      globalClusterId: this.globalClusterId,
+      clusterEndpoint: this.clusterEndpoint,
+      credentialsSecretArn: this.credentialsSecretArn,
     });
+  }
+
+  private ledger(
+    name: string,
+    args: DataTierArgs,
+    dataStore: pulumi.CustomResourceOptions,
+  ): {
+    cluster: aws.rds.Cluster;
+    firstInstance: aws.rds.ClusterInstance;
+    globalClusterId: pulumi.Output<string>;
+    globalWriterEndpoint: pulumi.Output<string>;
+    credentialsSecretArn: pulumi.Output<string>;
+  } {
+    const { namer, region, database } = args;
+    const parent = { parent: this };
+    const primary = args.role === "primary";
+    const clusterIdentifier = namer.regional("rdsCluster", LEDGER_DATABASE, region);
+
+    let globalClusterId: pulumi.Output<string>;
+    let globalWriterEndpoint: pulumi.Output<string>;
+    let credentials: { username: string; password: pulumi.Output<string> } | undefined;
+    let credentialsSecretArn: pulumi.Output<string>;
+    if (primary) {
+      const global = new aws.rds.GlobalCluster(
+        `${name}-ledger`,
+        {
+          globalClusterIdentifier: namer.global("rdsGlobalCluster", LEDGER_DATABASE),
+          engine: AURORA_ENGINE,
+          engineVersion: database.engineVersion,
+          storageEncrypted: true,
+          deletionProtection: args.protectData,
+        },
+        dataStore,
+      );
+      globalClusterId = global.id;
+      globalWriterEndpoint = global.endpoint;
+      const password = new random.RandomPassword(
+        `${name}-ledger-admin`,
+        // RDS refuses "/", "@", '"' and spaces in master passwords.
+        { length: 40, special: true, overrideSpecial: "!#$%^&*()-_=+[]{}:?<>" },
+        parent,
+      );
+      credentials = { username: LEDGER_ADMIN, password: password.result };
+      const peer = args.peer;
+      if (peer === undefined) {
+        throw new Error(`${name}: the primary data tier needs its peer region's keys ({ peer })`);
+      }
+      const secret = new aws.secretsmanager.Secret(
+        `${name}-ledger-admin`,
+        {
+          name: namer.global("secret", "ledger-admin"),
+          description: "Aurora ledger master credentials (RDS Data API and migrations)",
+          kmsKeyId: args.keys.arn,
+          replicas: [{ region: peer.region, kmsKeyId: peer.keys.arn }],
+          recoveryWindowInDays: args.protectData ? 30 : 0,
+        },
+        dataStore,
+      );
+      new aws.secretsmanager.SecretVersion(
+        `${name}-ledger-admin`,
+        {
+          secretId: secret.id,
+          secretString: pulumi.jsonStringify({
+            engine: "postgres",
+            username: credentials.username,
+            password: credentials.password,
+            dbname: LEDGER_DATABASE,
+          }),
+        },
+        parent,
+      );
+      credentialsSecretArn = secret.arn;
+    } else {
+      const writerTier = args.primary as DataTier;
+      globalClusterId = writerTier.globalClusterId;
+      globalWriterEndpoint = writerTier.globalWriterEndpoint;
+      // A replica secret has the primary's ARN in the replica's region.
+      credentialsSecretArn = writerTier.credentialsSecretArn.apply((arn) =>
+        arn.replace(/:secretsmanager:[^:]+:/, `:secretsmanager:${region}:`),
+      );
+    }
+
+    const subnets = new aws.rds.SubnetGroup(
+      `${name}-ledger`,
+      {
+        name: clusterIdentifier,
+        description: "Aurora ledger: the private subnets of every availability zone",
+        subnetIds: args.network.privateSubnetIds,
+      },
+      parent,
+    );
+    // Pre-created so that RDS writes the PostgreSQL log into a group encrypted with our key.
+    new aws.cloudwatch.LogGroup(
+      `${name}-ledger-postgresql`,
+      {
+        name: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
+        kmsKeyId: args.keys.arn,
+        retentionInDays: 30,
+      },
+      parent,
+    );
+    const serverless = database.instanceClass === SERVERLESS;
+    const cluster = new aws.rds.Cluster(
+      `${name}-ledger`,
+      {
+        clusterIdentifier,
+        engine: AURORA_ENGINE,
+        engineMode: "provisioned",
+        engineVersion: database.engineVersion,
+        globalClusterIdentifier: globalClusterId,
+        // Only the member that creates the global database carries its name and credentials.
+        ...(credentials === undefined
+          ? {}
+          : {
+              databaseName: LEDGER_DATABASE,
+              masterUsername: credentials.username,
+              masterPassword: credentials.password,
+            }),
+        storageEncrypted: true,
+        kmsKeyId: args.keys.arn,
+        dbSubnetGroupName: subnets.name,
+        vpcSecurityGroupIds: [args.network.databaseSecurityGroupId],
+        backupRetentionPeriod: database.backupRetentionDays,
+        preferredBackupWindow: "03:00-04:00",
+        copyTagsToSnapshot: true,
+        deletionProtection: args.protectData,
+        skipFinalSnapshot: !args.protectData,
+        finalSnapshotIdentifier: args.protectData
+          ? namer.regional("rdsCluster", "ledger-final", region)
+          : undefined,
+        enableHttpEndpoint: true,
+        enabledCloudwatchLogsExports: ["postgresql"],
+        serverlessv2ScalingConfiguration: serverless
+          ? { minCapacity: 0.5, maxCapacity: database.maxCapacity }
+          : undefined,
+      },
+      {
+        ...dataStore,
+        ignoreChanges: MEMBER_IGNORED_CHANGES,
+        dependsOn: primary ? [] : [(args.primary as DataTier).firstInstance],
+      },
+    );
+
+    const monitoringRole = database.production ? this.monitoringRole(name, args) : undefined;
+    const instanceCount = primary && database.production ? 2 : 1;
+    const instances = Array.from(
+      { length: instanceCount },
+      (_, i) =>
+        new aws.rds.ClusterInstance(
+          `${name}-ledger-${i + 1}`,
+          {
+            identifier: namer.regional("rdsInstance", `ledger-${i + 1}`, region),
+            clusterIdentifier: cluster.id,
+            engine: AURORA_ENGINE,
+            engineVersion: database.engineVersion,
+            instanceClass: database.instanceClass,
+            dbSubnetGroupName: subnets.name,
+            publiclyAccessible: false,
+            autoMinorVersionUpgrade: false,
+            promotionTier: i,
+            performanceInsightsEnabled: database.production,
+            performanceInsightsKmsKeyId: database.production ? args.keys.arn : undefined,
+            performanceInsightsRetentionPeriod: database.production ? 7 : undefined,
+            monitoringInterval: database.production ? 60 : 0,
+            monitoringRoleArn: monitoringRole?.arn,
+          },
+          parent,
+        ),
+    );
+    return {
+      cluster,
+      firstInstance: instances[0],
+      globalClusterId,
+      globalWriterEndpoint,
+      credentialsSecretArn,
+    };
+  }
+
+  /** The role RDS enhanced monitoring publishes OS metrics with. */
+  private monitoringRole(name: string, args: DataTierArgs): aws.iam.Role {
+    const role = new aws.iam.Role(
+      `${name}-ledger-monitoring`,
+      {
+        name: args.namer.regional("iamRole", "ledger-monitoring", args.region),
+        assumeRolePolicy: aws.iam.getPolicyDocumentOutput(
+          {
+            statements: [
+              {
+                actions: ["sts:AssumeRole"],
+                principals: [{ type: "Service", identifiers: ["monitoring.rds.amazonaws.com"] }],
+              },
+            ],
+          },
+          { parent: this },
+        ).json,
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-ledger-monitoring`,
+      {
+        role: role.name,
+        policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+      },
+      { parent: this },
+    );
+    return role;
   }
 
   private receipts(

@@ -36,6 +36,9 @@ const DEV: RawConfig = {
   pitrRecoveryDays: "35",
   receiptsInfrequentAccessDays: "30",
   noncurrentVersionExpirationDays: "90",
+  auroraEngineVersion: "16.6",
+  auroraInstanceClass: "db.serverless",
+  auroraMaxCapacity: "4",
 };
 
 const PROD: RawConfig = {
@@ -244,6 +247,26 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "noncurrent versions kept for no time",
     { ...DEV, noncurrentVersionExpirationDays: "0" },
     "payments-dr:noncurrentVersionExpirationDays = 0: must be between 1 and 3650 days",
+  ],
+  [
+    "a malformed engine version",
+    { ...DEV, auroraEngineVersion: "16" },
+    'payments-dr:auroraEngineVersion = "16": must be an Aurora PostgreSQL version such as 16.6 (the same in both regions)',
+  ],
+  [
+    "a T instance class",
+    { ...DEV, auroraInstanceClass: "db.t4g.medium" },
+    'payments-dr:auroraInstanceClass = "db.t4g.medium": is a T class, which the RDS Data API (used by the handlers) does not support',
+  ],
+  [
+    "a malformed instance class",
+    { ...DEV, auroraInstanceClass: "r6g.large" },
+    'payments-dr:auroraInstanceClass = "r6g.large": must be db.serverless or an instance class such as db.r6g.large',
+  ],
+  [
+    "capacity beyond Aurora Serverless v2",
+    { ...DEV, auroraMaxCapacity: "512" },
+    "payments-dr:auroraMaxCapacity = 512: must be between 1 and 256 Aurora capacity units",
   ],
   [
     "a prod stack without allowedAccountIds",

@@ -302,6 +302,143 @@ describe("data tier", () => {
         );
       });
 
+      const cluster = (role: Role) =>
+        find(evaluation, "aws:rds/cluster:Cluster", `${role}-data-ledger`);
+      const instances = (role: Role) =>
+        evaluation.resources.filter(
+          (r) =>
+            r.type === "aws:rds/clusterInstance:ClusterInstance" &&
+            r.placement === evaluation.config.regions[role],
+        );
+
+      it("creates the encrypted global database in the primary region", () => {
+        const global = find(
+          evaluation,
+          "aws:rds/globalCluster:GlobalCluster",
+          "primary-data-ledger",
+        );
+        assert.equal(global.placement, evaluation.config.regions.primary);
+        assert.deepEqual(global.rawInputs, {
+          globalClusterIdentifier: `acmepay-${stack}-ledger`,
+          engine: "aurora-postgresql",
+          engineVersion: "16.6",
+          storageEncrypted: true,
+          deletionProtection: protect,
+        });
+        assert.equal(global.options.protect, protect);
+      });
+
+      it("makes the primary cluster the writer, with generated credentials and no Backtrack", () => {
+        const inputs = cluster("primary").rawInputs;
+        assert.equal(inputs.globalClusterIdentifier, `acmepay-${stack}-ledger`);
+        assert.equal(inputs.databaseName, "ledger");
+        assert.equal(inputs.masterUsername, "ledger_admin");
+        assert.equal(cluster("primary").inputs.masterPassword, "[secret]");
+        assert.equal(String(inputs.masterPassword).length, 40);
+        assert.equal(inputs.backtrackWindow, undefined);
+        assert.equal(inputs.manageMasterUserPassword, undefined);
+        assert.equal(inputs.kmsKeyId, key("primary").outputs.arn);
+        assert.equal(inputs.backupRetentionPeriod, stack === "prod" ? 35 : 7);
+      });
+
+      it("joins a headed secondary cluster without name or credentials, after the primary's writer", () => {
+        const inputs = cluster("secondary").rawInputs;
+        assert.equal(inputs.globalClusterIdentifier, `acmepay-${stack}-ledger`);
+        for (const absent of ["databaseName", "masterUsername", "masterPassword"]) {
+          assert.equal(inputs[absent], undefined, absent);
+        }
+        assert.equal(inputs.kmsKeyId, key("secondary").outputs.arn);
+        assert.equal(inputs.engineVersion, cluster("primary").rawInputs.engineVersion);
+        assert.deepEqual(cluster("secondary").options.dependsOn, [instances("primary")[0].urn]);
+      });
+
+      it("gives both members the settings a global database and the handlers need", () => {
+        for (const role of ["primary", "secondary"] as const) {
+          const { rawInputs: inputs, options } = cluster(role);
+          assert.equal(inputs.engine, "aurora-postgresql");
+          assert.equal(inputs.engineVersion, "16.6");
+          assert.equal(inputs.storageEncrypted, true);
+          assert.equal(inputs.enableHttpEndpoint, true);
+          assert.equal(inputs.deletionProtection, protect);
+          assert.equal(inputs.skipFinalSnapshot, !protect);
+          assert.equal(
+            inputs.finalSnapshotIdentifier,
+            protect ? `acmepay-prod-ledger-final-${code(role)}` : undefined,
+          );
+          assert.deepEqual(
+            inputs.serverlessv2ScalingConfiguration,
+            stack === "dev" ? { minCapacity: 0.5, maxCapacity: 4 } : undefined,
+          );
+          assert.deepEqual(options.ignoreChanges, [
+            "globalClusterIdentifier",
+            "replicationSourceIdentifier",
+          ]);
+          const databaseGroup = find(
+            evaluation,
+            "aws:ec2/securityGroup:SecurityGroup",
+            `${role}-network-database`,
+          );
+          assert.deepEqual(inputs.vpcSecurityGroupIds, [databaseGroup.id]);
+          const vpc = evaluation.resources.find((r) => r.name === `${role}-network-vpc`);
+          assert.deepEqual(
+            find(evaluation, "aws:rds/subnetGroup:SubnetGroup", `${role}-data-ledger`).rawInputs
+              .subnetIds,
+            vpc?.outputs.privateSubnetIds,
+          );
+        }
+      });
+
+      it(
+        stack === "prod"
+          ? "runs writer + reader in the primary and a reader in the secondary, monitored"
+          : "runs one Serverless v2 instance per region",
+        () => {
+          assert.equal(instances("primary").length, stack === "prod" ? 2 : 1);
+          assert.equal(instances("secondary").length, 1);
+          for (const role of ["primary", "secondary"] as const) {
+            for (const instance of instances(role)) {
+              const inputs = instance.rawInputs;
+              assert.equal(
+                inputs.instanceClass,
+                stack === "prod" ? "db.r6g.large" : "db.serverless",
+              );
+              assert.equal(inputs.autoMinorVersionUpgrade, false);
+              assert.equal(inputs.publiclyAccessible, false);
+              assert.equal(inputs.performanceInsightsEnabled, stack === "prod");
+              assert.equal(inputs.monitoringInterval, stack === "prod" ? 60 : 0);
+              if (stack === "prod") {
+                assert.equal(inputs.performanceInsightsKmsKeyId, key(role).outputs.arn);
+                assert.match(
+                  String(inputs.monitoringRoleArn),
+                  /role\/acmepay-prod-ledger-monitoring-/,
+                );
+              }
+            }
+          }
+        },
+      );
+
+      it("keeps the credentials in a secret the program owns, replicated under the secondary's key", () => {
+        const secret = find(
+          evaluation,
+          "aws:secretsmanager/secret:Secret",
+          "primary-data-ledger-admin",
+        );
+        assert.equal(secret.rawInputs.kmsKeyId, key("primary").outputs.arn);
+        assert.deepEqual(secret.rawInputs.replicas, [
+          { region: evaluation.config.regions.secondary, kmsKeyId: key("secondary").outputs.arn },
+        ]);
+        const version = find(
+          evaluation,
+          "aws:secretsmanager/secretVersion:SecretVersion",
+          "primary-data-ledger-admin",
+        );
+        assert.equal(version.inputs.secretString, "[secret]");
+        const stored = JSON.parse(String(version.rawInputs.secretString)) as Record<string, string>;
+        assert.equal(stored.username, "ledger_admin");
+        assert.equal(stored.password, cluster("primary").rawInputs.masterPassword);
+      });
+
       it("keeps the active-region flag in both regions, owned by the runbook after creation", () => {
         for (const role of ["primary", "secondary"] as const) {
           const parameter = find(
@@ -340,6 +477,7 @@ describe("data tier", () => {
           .map((r) => r.name)
           .sort();
         assert.deepEqual(waiting, [
+          "secondary-data-ledger",
           "secondary-data-payments",
           "secondary-data-receipts-to-use1",
           "secondary-data-receipts-to-use1",

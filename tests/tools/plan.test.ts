@@ -59,7 +59,10 @@ describe("plan command", () => {
       assert.ok(r.parent === null || urns.has(r.parent), `parent of ${String(r.urn)} is recorded`);
       assert.equal(typeof r.provider, "string");
       assert.ok(
-        r.region !== null || !r.custom || isGlobalServiceType(String(r.type)),
+        r.region !== null ||
+          !r.custom ||
+          isGlobalServiceType(String(r.type)) ||
+          !String(r.type).startsWith("aws:"),
         `${String(r.urn)} has a region`,
       );
       assert.deepEqual(Object.keys(r.options as object), [

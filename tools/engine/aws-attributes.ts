@@ -4,7 +4,10 @@
  * name), so two evaluations of the same program give the same plan.
  */
 import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
 import { PHYSICAL_NAME_INPUTS } from "../../components/naming";
+
+const PASSWORD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%^&*";
 
 export interface AwsContext {
   /** Region of the resource's provider (or its own `region` input); undefined for none. */
@@ -76,6 +79,15 @@ export function mockResourceState(
     `arn:aws:${service}:${regional ? region : ""}:${account}:${resource}`;
 
   switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+      // The provider marks the result secret; so does the mock, so plans never show it.
+      return {
+        id: "none",
+        state: {
+          ...inputs,
+          result: pulumi.secret(alnum(seed, Number(inputs.length ?? 16), PASSWORD_ALPHABET)),
+        },
+      };
     case "awsx:ec2:Vpc":
       return { id: "", state: awsxVpcOutputs(inputs, seed) };
     case "pulumi:providers:aws":

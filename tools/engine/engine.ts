@@ -283,6 +283,9 @@ class Recorder {
           ? ((this.providerRecord(componentProvider)?.rawInputs.region as string | undefined) ??
             null)
           : parentPlacement;
+    } else if (!type.startsWith("aws:")) {
+      // Resources of region-less providers (random, …) belong where their component is.
+      placement = parentPlacement;
     } else {
       const where = ownRegion ?? providerRegion ?? null;
       region = isGlobalServiceType(type) ? null : where;
