@@ -82,6 +82,7 @@ function dataTier(role: RegionRole, primary?: DataTier): DataTier {
       pitrRecoveryDays: config.pitrRecoveryDays,
       keys: keys[role],
       network: networks[role],
+      logRetentionDays: config.logRetentionDays,
       database: {
         ...config.aurora,
         backupRetentionDays: config.backupRetentionDays,

@@ -13,13 +13,18 @@
  *   primary region, a headed secondary cluster with one reader in the secondary. Credentials are
  *   generated, never written in code or config, kept in a Secrets Manager secret the program owns
  *   (global database members cannot use RDS-managed passwords), replicated under the secondary's
- *   key. No Backtrack (global members cannot), the RDS Data API on both clusters.
+ *   key. No Backtrack (global members cannot), the RDS Data API on both clusters. The ledger
+ *   schema is applied at deploy time by a migration handler (handlers/migrate-ledger.ts) that
+ *   `aws.lambda.Invocation` runs whenever the schema version changes.
  * - SSM: the active-region flag the handlers read and the failover runbook flips.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { LEDGER_SCHEMA_VERSION } from "../handlers/ledger-schema";
+import { migrateLedger } from "../handlers/migrate-ledger";
 import type { DataKeys } from "./keys";
+import { handlerFunction } from "./lambda";
 import type { Namer } from "./naming";
 import type { Network } from "./network";
 import { type AwsRegion, regionCode } from "./regions";
@@ -42,6 +47,7 @@ export interface DataTierArgs {
   readonly noncurrentVersionExpirationDays: number;
   readonly network: Network;
   readonly database: DatabaseSettings;
+  readonly logRetentionDays: number;
   /** For the primary: the secondary region and its keys, under which the credentials replicate. */
   readonly peer?: { readonly region: AwsRegion; readonly keys: DataKeys };
   /** The primary region's tier; required for the secondary, which replicates it. */
@@ -214,6 +220,7 @@ export class DataTier extends pulumi.ComponentResource {
     let globalWriterEndpoint: pulumi.Output<string>;
     let credentials: { username: string; password: pulumi.Output<string> } | undefined;
     let credentialsSecretArn: pulumi.Output<string>;
+    let secretVersion: aws.secretsmanager.SecretVersion | undefined;
     if (primary) {
       const global = new aws.rds.GlobalCluster(
         `${name}-ledger`,
@@ -250,7 +257,7 @@ export class DataTier extends pulumi.ComponentResource {
         },
         dataStore,
       );
-      new aws.secretsmanager.SecretVersion(
+      secretVersion = new aws.secretsmanager.SecretVersion(
         `${name}-ledger-admin`,
         {
           secretId: secret.id,
@@ -361,6 +368,9 @@ export class DataTier extends pulumi.ComponentResource {
           parent,
         ),
     );
+    if (secretVersion !== undefined) {
+      this.migrateSchema(name, args, cluster, credentialsSecretArn, [instances[0], secretVersion]);
+    }
     return {
       cluster,
       firstInstance: instances[0],
@@ -368,6 +378,57 @@ export class DataTier extends pulumi.ComponentResource {
       globalWriterEndpoint,
       credentialsSecretArn,
     };
+  }
+
+  /**
+   * Applies the ledger schema at deploy time: a migration handler run by aws.lambda.Invocation
+   * once the writer and the credentials exist, and again whenever the schema version changes.
+   */
+  private migrateSchema(
+    name: string,
+    args: DataTierArgs,
+    cluster: aws.rds.Cluster,
+    secretArn: pulumi.Output<string>,
+    after: pulumi.Resource[],
+  ): void {
+    const migration = handlerFunction(
+      `${name}-ledger-schema`,
+      {
+        base: "ledger-schema",
+        description: `Applies the ledger schema ${LEDGER_SCHEMA_VERSION} (idempotent SQL) through the RDS Data API`,
+        callback: migrateLedger,
+        region: args.region,
+        namer: args.namer,
+        keyArn: args.keys.arn,
+        logRetentionDays: args.logRetentionDays,
+        statements: [
+          {
+            sid: "RunStatementsOnTheLedger",
+            actions: ["rds-data:ExecuteStatement"],
+            resources: [cluster.arn],
+          },
+          {
+            sid: "ReadTheLedgerCredentials",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [secretArn],
+          },
+        ],
+        environment: { CLUSTER_ARN: cluster.arn, SECRET_ARN: secretArn, DATABASE: LEDGER_DATABASE },
+        timeoutSeconds: 120,
+        memoryMb: 256,
+        reservedConcurrency: 1,
+      },
+      this,
+    );
+    new aws.lambda.Invocation(
+      `${name}-ledger-schema`,
+      {
+        functionName: migration.name,
+        input: JSON.stringify({ schemaVersion: LEDGER_SCHEMA_VERSION }),
+        triggers: { schemaVersion: LEDGER_SCHEMA_VERSION },
+      },
+      { parent: this, dependsOn: after },
+    );
   }
 
   /** The role RDS enhanced monitoring publishes OS metrics with. */

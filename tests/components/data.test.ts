@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
 import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
 
 type Role = "primary" | "secondary";
@@ -437,6 +438,89 @@ describe("data tier", () => {
         const stored = JSON.parse(String(version.rawInputs.secretString)) as Record<string, string>;
         assert.equal(stored.username, "ledger_admin");
         assert.equal(stored.password, cluster("primary").rawInputs.masterPassword);
+      });
+
+      it("applies the ledger schema at deploy time, after the writer and the credentials exist", () => {
+        const fn = find(evaluation, "aws:lambda/function:Function", "primary-data-ledger-schema");
+        assert.equal(fn.placement, evaluation.config.regions.primary);
+        assert.equal(
+          evaluation.resources.filter((r) => r.type === "aws:lambda/function:Function").length,
+          1,
+          "the secondary (read-only until promoted) runs no migration",
+        );
+        const invocation = find(
+          evaluation,
+          "aws:lambda/invocation:Invocation",
+          "primary-data-ledger-schema",
+        );
+        assert.equal(invocation.rawInputs.functionName, fn.rawInputs.name);
+        assert.deepEqual(invocation.rawInputs.triggers, { schemaVersion: LEDGER_SCHEMA_VERSION });
+        assert.deepEqual(invocation.options.dependsOn, [
+          instances("primary")[0].urn,
+          find(
+            evaluation,
+            "aws:secretsmanager/secretVersion:SecretVersion",
+            "primary-data-ledger-admin",
+          ).urn,
+        ]);
+      });
+
+      it("runs the migration with a role limited to the ledger, its secret, its key and its logs", () => {
+        const fn = find(evaluation, "aws:lambda/function:Function", "primary-data-ledger-schema");
+        const inputs = fn.rawInputs;
+        assert.equal(inputs.runtime, "nodejs22.x");
+        assert.equal(inputs.reservedConcurrentExecutions, 1);
+        assert.equal(inputs.kmsKeyArn, key("primary").outputs.arn);
+        const logGroup = find(
+          evaluation,
+          "aws:cloudwatch/logGroup:LogGroup",
+          "primary-data-ledger-schema-logs",
+        );
+        assert.equal(logGroup.rawInputs.kmsKeyId, key("primary").outputs.arn);
+        assert.equal(logGroup.rawInputs.retentionInDays, evaluation.config.logRetentionDays);
+        assert.deepEqual(inputs.loggingConfig, {
+          logFormat: "JSON",
+          logGroup: logGroup.rawInputs.name,
+        });
+        const role = find(evaluation, "aws:iam/role:Role", "primary-data-ledger-schema");
+        assert.equal(inputs.role, role.outputs.arn);
+        const statements = (
+          JSON.parse(
+            String(
+              find(evaluation, "aws:iam/rolePolicy:RolePolicy", "primary-data-ledger-schema")
+                .rawInputs.policy,
+            ),
+          ) as {
+            Statement: { Sid: string; Action: unknown; Resource: unknown }[];
+          }
+        ).Statement;
+        const secret = find(
+          evaluation,
+          "aws:secretsmanager/secret:Secret",
+          "primary-data-ledger-admin",
+        );
+        assert.deepEqual(
+          statements.map((st) => [st.Sid, st.Action, st.Resource]),
+          [
+            [
+              "WriteOwnLogs",
+              ["logs:CreateLogStream", "logs:PutLogEvents"],
+              `${String(logGroup.outputs.arn)}:*`,
+            ],
+            ["DecryptOwnEnvironment", "kms:Decrypt", key("primary").outputs.arn],
+            [
+              "RunStatementsOnTheLedger",
+              "rds-data:ExecuteStatement",
+              cluster("primary").outputs.arn,
+            ],
+            ["ReadTheLedgerCredentials", "secretsmanager:GetSecretValue", secret.outputs.arn],
+          ],
+        );
+        assert.deepEqual(
+          Object.keys((inputs.code as { assets: object }).assets),
+          ["__index.js"],
+          "nothing but the handler is packaged",
+        );
       });
 
       it("keeps the active-region flag in both regions, owned by the runbook after creation", () => {

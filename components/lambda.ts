@@ -1,0 +1,115 @@
+/**
+ * A handler as this program deploys every Lambda: an `aws.lambda.CallbackFunction` with an
+ * explicit least-privilege role (never CallbackFunction's default role with nine broad managed
+ * policies), a KMS-encrypted log group and environment, reserved concurrency, a bounded timeout,
+ * and an artifact without the packages the Lambda runtime provides or the handler does not use.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import projectPackage from "../package.json";
+import type { Namer } from "./naming";
+import type { AwsRegion } from "./regions";
+
+export interface HandlerArgs<E, R> {
+  /** The physical name's base (the function becomes `<prefix>-<env>-<base>-<region code>`). */
+  readonly base: string;
+  readonly callback: aws.lambda.Callback<E, R>;
+  readonly description: string;
+  readonly region: AwsRegion;
+  readonly namer: Namer;
+  readonly keyArn: pulumi.Input<string>;
+  readonly logRetentionDays: number;
+  /** What the handler may do, besides writing its own logs. */
+  readonly statements: aws.types.input.iam.GetPolicyDocumentStatementArgs[];
+  readonly environment: Record<string, pulumi.Input<string>>;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly reservedConcurrency: number;
+  /** Packages the handler requires that the Lambda runtime does not provide. */
+  readonly packages?: readonly string[];
+}
+
+/** Every dependency of the program except those a handler needs: CallbackFunction packages them all. */
+export function excludedPackages(needed: readonly string[] = []): string[] {
+  return Object.keys(projectPackage.dependencies).filter((name) => !needed.includes(name));
+}
+
+/** `name` is the logical name (unique in the stack); children are named after it. */
+export function handlerFunction<E, R>(
+  name: string,
+  args: HandlerArgs<E, R>,
+  parent: pulumi.Resource,
+): aws.lambda.CallbackFunction<E, R> {
+  const functionName = args.namer.regional("lambdaFunction", args.base, args.region);
+  const opts = { parent };
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-logs`,
+    {
+      name: `/aws/lambda/${functionName}`,
+      kmsKeyId: args.keyArn,
+      retentionInDays: args.logRetentionDays,
+    },
+    opts,
+  );
+  const role = new aws.iam.Role(
+    name,
+    {
+      name: args.namer.regional("iamRole", args.base, args.region),
+      assumeRolePolicy: aws.iam.getPolicyDocumentOutput(
+        {
+          statements: [
+            {
+              actions: ["sts:AssumeRole"],
+              principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
+            },
+          ],
+        },
+        opts,
+      ).json,
+    },
+    opts,
+  );
+  const policy = new aws.iam.RolePolicy(
+    name,
+    {
+      role: role.name,
+      policy: aws.iam.getPolicyDocumentOutput(
+        {
+          statements: [
+            {
+              sid: "WriteOwnLogs",
+              actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              resources: [pulumi.interpolate`${logGroup.arn}:*`],
+            },
+            {
+              sid: "DecryptOwnEnvironment",
+              actions: ["kms:Decrypt"],
+              resources: [args.keyArn],
+            },
+            ...args.statements,
+          ],
+        },
+        opts,
+      ).json,
+    },
+    opts,
+  );
+  return new aws.lambda.CallbackFunction<E, R>(
+    name,
+    {
+      name: functionName,
+      description: args.description,
+      callback: args.callback,
+      role: role.arn,
+      runtime: aws.lambda.Runtime.NodeJS22dX,
+      timeout: args.timeoutSeconds,
+      memorySize: args.memoryMb,
+      reservedConcurrentExecutions: args.reservedConcurrency,
+      environment: { variables: args.environment },
+      kmsKeyArn: args.keyArn,
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      codePathOptions: { extraExcludePackages: excludedPackages(args.packages) },
+    },
+    { ...opts, dependsOn: [policy] },
+  );
+}

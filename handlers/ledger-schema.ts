@@ -1,0 +1,43 @@
+/**
+ * The ledger's schema, as idempotent SQL: applying it to a database that already has it changes
+ * nothing, so the deploy-time migration can run again after any partial failure.
+ */
+
+/** Bump when a statement changes: the deployment re-runs the migration when this changes. */
+export const LEDGER_SCHEMA_VERSION = "2026-11-21.1";
+
+export const LEDGER_SCHEMA: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS ledger_entries (
+    entry_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    payment_id text NOT NULL,
+    merchant_id text NOT NULL,
+    direction text NOT NULL CHECK (direction IN ('debit', 'credit')),
+    amount_minor bigint NOT NULL CHECK (amount_minor > 0),
+    currency char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+    region text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (payment_id, direction)
+  )`,
+  "CREATE INDEX IF NOT EXISTS ledger_entries_by_merchant ON ledger_entries (merchant_id, created_at)",
+  `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version text PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  `INSERT INTO schema_migrations (version) VALUES ('${LEDGER_SCHEMA_VERSION}') ON CONFLICT (version) DO NOTHING`,
+];
+
+export interface MigrationResult {
+  readonly schemaVersion: string;
+  readonly statements: number;
+}
+
+/** Applies the schema statement by statement through `execute`; stops at the first failure. */
+export async function applySchema(
+  execute: (sql: string) => Promise<void>,
+  statements: readonly string[] = LEDGER_SCHEMA,
+): Promise<MigrationResult> {
+  for (const sql of statements) {
+    await execute(sql);
+  }
+  return { schemaVersion: LEDGER_SCHEMA_VERSION, statements: statements.length };
+}
