@@ -16,6 +16,9 @@
  *   key. No Backtrack (global members cannot), the RDS Data API on both clusters. The ledger
  *   schema is applied at deploy time by a migration handler (handlers/migrate-ledger.ts) that
  *   `aws.lambda.Invocation` runs whenever the schema version changes.
+ * - AWS Backup: a CMK vault per region (locked in production), a plan with daily (production: also
+ *   hourly) backups of the table, the cluster and the bucket, each copied to the peer region's
+ *   vault, and in production a restore testing plan, so that restores are proven on a schedule.
  * - SSM: the active-region flag the handlers read and the failover runbook flips.
  */
 import * as aws from "@pulumi/aws";
@@ -67,6 +70,14 @@ const LEDGER_DATABASE = "ledger";
 const LEDGER_ADMIN = "ledger_admin";
 const AURORA_ENGINE = "aurora-postgresql";
 const SERVERLESS = "db.serverless";
+/** Days hourly recovery points are kept; also the vault lock's minimum retention. */
+const HOURLY_RETENTION_DAYS = 7;
+const BACKUP_ROLE_POLICIES = [
+  "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+  "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+  "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+  "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+];
 /** Global database members must stay on the same engine version: no automatic minor upgrades. */
 const MEMBER_IGNORED_CHANGES = ["globalClusterIdentifier", "replicationSourceIdentifier"];
 
@@ -88,6 +99,11 @@ export class DataTier extends pulumi.ComponentResource {
   readonly credentialsSecretArn: pulumi.Output<string>;
   /** Writer endpoint of the global database: it follows the writer across regions. */
   readonly globalWriterEndpoint: pulumi.Output<string>;
+  /** This region's part of the global table: the table in the primary, the replica elsewhere. */
+  private readonly tableArn: pulumi.Output<string>;
+  private readonly backupVault: aws.backup.Vault;
+  private readonly backupRole: aws.iam.Role;
+  private readonly settings: DataTierArgs;
   /** The secondary cluster waits for the primary's first instance. */
   private readonly firstInstance: aws.rds.ClusterInstance;
   private readonly logicalName: string;
@@ -140,9 +156,10 @@ export class DataTier extends pulumi.ComponentResource {
         { ...dataStore, ignoreChanges: ["replicas"] },
       );
       this.globalTableArn = table.arn;
+      this.tableArn = table.arn;
     } else {
       const primary = args.primary as DataTier;
-      new aws.dynamodb.TableReplica(
+      const replica = new aws.dynamodb.TableReplica(
         `${name}-payments`,
         {
           globalTableArn: primary.globalTableArn,
@@ -153,6 +170,7 @@ export class DataTier extends pulumi.ComponentResource {
         dataStore,
       );
       this.globalTableArn = primary.globalTableArn;
+      this.tableArn = replica.arn;
     }
 
     const receipts = this.receipts(name, args, key.arn, dataStore);
@@ -168,6 +186,10 @@ export class DataTier extends pulumi.ComponentResource {
     this.clusterReaderEndpoint = ledger.cluster.readerEndpoint;
     this.credentialsSecretArn = ledger.credentialsSecretArn;
     this.firstInstance = ledger.firstInstance;
+    this.settings = args;
+    const backups = this.backups(name, args, dataStore);
+    this.backupVault = backups.vault;
+    this.backupRole = backups.role;
     this.logicalName = name;
     this.region = region;
     this.namer = namer;
@@ -597,11 +619,119 @@ export class DataTier extends pulumi.ComponentResource {
     return { bucket, versioning };
   }
 
+  /** The vault, its lock in production, the role AWS Backup works with, restore testing. */
+  private backups(
+    name: string,
+    args: DataTierArgs,
+    dataStore: pulumi.CustomResourceOptions,
+  ): { vault: aws.backup.Vault; role: aws.iam.Role } {
+    const parent = { parent: this };
+    const vault = new aws.backup.Vault(
+      `${name}-backups`,
+      {
+        name: args.namer.regional("backupVault", "payments", args.region),
+        kmsKeyArn: args.keys.arn,
+        forceDestroy: !args.protectData,
+      },
+      dataStore,
+    );
+    if (args.database.production) {
+      // Compliance mode after three days: from then on no one, root included, can shorten or
+      // delete the recovery points.
+      new aws.backup.VaultLockConfiguration(
+        `${name}-backups`,
+        {
+          backupVaultName: vault.name,
+          minRetentionDays: HOURLY_RETENTION_DAYS,
+          maxRetentionDays: 366,
+          changeableForDays: 3,
+        },
+        parent,
+      );
+    }
+    const role = new aws.iam.Role(
+      `${name}-backups`,
+      {
+        name: args.namer.regional("iamRole", "backups", args.region),
+        assumeRolePolicy: aws.iam.getPolicyDocumentOutput(
+          {
+            statements: [
+              {
+                actions: ["sts:AssumeRole"],
+                principals: [{ type: "Service", identifiers: ["backup.amazonaws.com"] }],
+              },
+            ],
+          },
+          parent,
+        ).json,
+      },
+      parent,
+    );
+    BACKUP_ROLE_POLICIES.forEach((policyArn, i) => {
+      new aws.iam.RolePolicyAttachment(
+        `${name}-backups-${i + 1}`,
+        { role: role.name, policyArn },
+        parent,
+      );
+    });
+    if (args.database.production) {
+      this.restoreTesting(name, args, vault, role);
+    }
+    return { vault, role };
+  }
+
+  /** A weekly restore of the latest recovery point of each data store, validated and discarded. */
+  private restoreTesting(
+    name: string,
+    args: DataTierArgs,
+    vault: aws.backup.Vault,
+    role: aws.iam.Role,
+  ): void {
+    const parent = { parent: this };
+    const plan = new aws.backup.RestoreTestingPlan(
+      `${name}-restore-testing`,
+      {
+        // Restore testing plan names take letters, digits and underscores only.
+        name: args.namer.regional("backupPlan", "restore-testing", args.region).replace(/-/g, "_"),
+        scheduleExpression: "cron(0 6 ? * SUN *)",
+        startWindowHours: 4,
+        recoveryPointSelection: {
+          algorithm: "LATEST_WITHIN_WINDOW",
+          includeVaults: [vault.arn],
+          recoveryPointTypes: ["SNAPSHOT"],
+          selectionWindowDays: 7,
+        },
+      },
+      parent,
+    );
+    const tested: [string, pulumi.Input<string>][] = [
+      ["DynamoDB", this.tableArn],
+      ["Aurora", this.clusterArn],
+      ["S3", this.receiptsBucketArn],
+    ];
+    for (const [type, arn] of tested) {
+      new aws.backup.RestoreTestingSelection(
+        `${name}-restore-testing-${type.toLowerCase()}`,
+        {
+          name: `payments_${type.toLowerCase()}`,
+          restoreTestingPlanName: plan.name,
+          protectedResourceType: type,
+          protectedResourceArns: [arn],
+          iamRoleArn: role.arn,
+          validationWindowHours: 4,
+        },
+        parent,
+      );
+    }
+  }
+
   /**
    * Replicates this region's receipts to the peer region's bucket, re-encrypting under the peer's
-   * key. Called for both directions once both regions' tiers exist.
+   * key, and backs up this region's data stores with copies into the peer region's vault. Called
+   * for both directions once both regions' tiers exist.
    */
   replicateTo(peer: DataTier): void {
+    this.backupPlan(peer);
     const name = `${this.logicalName}-receipts-to-${regionCode(peer.region)}`;
     const parent = { parent: this };
     const role = new aws.iam.Role(
@@ -706,6 +836,56 @@ export class DataTier extends pulumi.ComponentResource {
         ],
       },
       { ...parent, dependsOn: [this.receiptsVersioning, peer.receiptsVersioning] },
+    );
+  }
+
+  private backupPlan(peer: DataTier): void {
+    const parent = { parent: this };
+    const name = `${this.logicalName}-backups`;
+    const { backupRetentionDays, production } = this.settings.database;
+    const copyToPeer = (deleteAfter: number) => [
+      { destinationVaultArn: peer.backupVault.arn, lifecycle: { deleteAfter } },
+    ];
+    const plan = new aws.backup.Plan(
+      name,
+      {
+        name: this.namer.regional("backupPlan", "payments", this.region),
+        rules: [
+          {
+            ruleName: "daily",
+            targetVaultName: this.backupVault.name,
+            schedule: "cron(0 5 * * ? *)",
+            startWindow: 60,
+            completionWindow: 360,
+            lifecycle: { deleteAfter: backupRetentionDays },
+            copyActions: copyToPeer(backupRetentionDays),
+          },
+          ...(production
+            ? [
+                {
+                  ruleName: "hourly",
+                  targetVaultName: this.backupVault.name,
+                  schedule: "cron(0 * * * ? *)",
+                  startWindow: 60,
+                  completionWindow: 120,
+                  lifecycle: { deleteAfter: HOURLY_RETENTION_DAYS },
+                  copyActions: copyToPeer(HOURLY_RETENTION_DAYS),
+                },
+              ]
+            : []),
+        ],
+      },
+      parent,
+    );
+    new aws.backup.Selection(
+      name,
+      {
+        name: this.namer.regional("backupPlan", "data-stores", this.region),
+        planId: plan.id,
+        iamRoleArn: this.backupRole.arn,
+        resources: [this.tableArn, this.clusterArn, this.receiptsBucketArn],
+      },
+      parent,
     );
   }
 }

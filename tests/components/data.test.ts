@@ -523,6 +523,126 @@ describe("data tier", () => {
         );
       });
 
+      const vault = (role: Role) =>
+        find(evaluation, "aws:backup/vault:Vault", `${role}-data-backups`);
+      const regional = (role: Role, type: string) =>
+        evaluation.resources.filter(
+          (r) => r.type === type && r.placement === evaluation.config.regions[role],
+        );
+
+      it("keeps recovery points in a CMK vault per region, locked in production", () => {
+        for (const role of ["primary", "secondary"] as const) {
+          assert.equal(vault(role).rawInputs.kmsKeyArn, key(role).outputs.arn);
+          assert.equal(vault(role).rawInputs.forceDestroy, !protect);
+          assert.equal(vault(role).options.protect, protect);
+          const locks = regional(role, "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
+          assert.deepEqual(
+            locks.map((l) => l.rawInputs),
+            protect
+              ? [
+                  {
+                    backupVaultName: vault(role).outputs.name,
+                    minRetentionDays: 7,
+                    maxRetentionDays: 366,
+                    changeableForDays: 3,
+                  },
+                ]
+              : [],
+          );
+        }
+      });
+
+      it("backs up the table, the cluster and the bucket daily (hourly too in prod), copied to the other region", () => {
+        for (const role of ["primary", "secondary"] as const) {
+          const [plan] = regional(role, "aws:backup/plan:Plan");
+          const rules = plan.rawInputs.rules as {
+            ruleName: string;
+            lifecycle: unknown;
+            copyActions: unknown;
+          }[];
+          const retention = stack === "prod" ? 35 : 7;
+          assert.deepEqual(
+            rules.map((r) => [r.ruleName, r.lifecycle, r.copyActions]),
+            [
+              [
+                "daily",
+                { deleteAfter: retention },
+                [
+                  {
+                    destinationVaultArn: vault(other(role)).outputs.arn,
+                    lifecycle: { deleteAfter: retention },
+                  },
+                ],
+              ],
+              ...(stack === "prod"
+                ? [
+                    [
+                      "hourly",
+                      { deleteAfter: 7 },
+                      [
+                        {
+                          destinationVaultArn: vault(other(role)).outputs.arn,
+                          lifecycle: { deleteAfter: 7 },
+                        },
+                      ],
+                    ],
+                  ]
+                : []),
+            ],
+          );
+          const [selection] = regional(role, "aws:backup/selection:Selection");
+          const tablePart = role === "primary" ? table().outputs.arn : replica().outputs.arn;
+          assert.deepEqual(selection.rawInputs.resources, [
+            tablePart,
+            cluster(role).outputs.arn,
+            bucket(role).outputs.arn,
+          ]);
+          assert.match(
+            String(tablePart),
+            new RegExp(`:dynamodb:${evaluation.config.regions[role]}:`),
+          );
+        }
+      });
+
+      it(
+        stack === "prod"
+          ? "proves restores weekly for every data store"
+          : "runs no restore testing in dev",
+        () => {
+          for (const role of ["primary", "secondary"] as const) {
+            const plans = regional(role, "aws:backup/restoreTestingPlan:RestoreTestingPlan");
+            const selections = regional(
+              role,
+              "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+            );
+            if (stack === "dev") {
+              assert.deepEqual([plans.length, selections.length], [0, 0]);
+              continue;
+            }
+            assert.equal(plans.length, 1);
+            assert.match(String(plans[0].rawInputs.name), /^[A-Za-z0-9_]+$/);
+            assert.deepEqual(
+              (plans[0].rawInputs.recoveryPointSelection as { includeVaults: unknown })
+                .includeVaults,
+              [vault(role).outputs.arn],
+            );
+            assert.deepEqual(
+              selections
+                .map((sel) => [
+                  sel.rawInputs.protectedResourceType,
+                  sel.rawInputs.protectedResourceArns,
+                ])
+                .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+              [
+                ["Aurora", [cluster(role).outputs.arn]],
+                ["DynamoDB", [role === "primary" ? table().outputs.arn : replica().outputs.arn]],
+                ["S3", [bucket(role).outputs.arn]],
+              ],
+            );
+          }
+        },
+      );
+
       it("keeps the active-region flag in both regions, owned by the runbook after creation", () => {
         for (const role of ["primary", "secondary"] as const) {
           const parameter = find(
@@ -561,6 +681,7 @@ describe("data tier", () => {
           .map((r) => r.name)
           .sort();
         assert.deepEqual(waiting, [
+          "secondary-data-backups",
           "secondary-data-ledger",
           "secondary-data-payments",
           "secondary-data-receipts-to-use1",
