@@ -53,7 +53,7 @@ function parent(): void {
       const start = performance.now();
       const result = spawnSync(
         process.execPath,
-        ["-r", "ts-node/register/transpile-only", __filename, "--child", stack],
+        ["-r", "ts-node/register", __filename, "--child", stack],
         { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 120_000 },
       );
       walls.push(performance.now() - start);

@@ -404,6 +404,11 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   const onFailure = (error: unknown) => failures.push(error);
   process.on("unhandledRejection", onFailure);
   const program = options.program ?? projectProgram(root);
+  // Pulumi records a stack trace for every promise it tracks; under ts-node each one would be
+  // source-mapped, which dominates evaluation time. Evaluate with V8's own stack formatting.
+  const errors = Error as { prepareStackTrace?: unknown };
+  const prepareStackTrace = errors.prepareStackTrace;
+  errors.prepareStackTrace = undefined;
   await pulumi.runtime
     .runInPulumiStack(async () => (await program()) as Record<string, unknown>)
     .catch(onFailure);
@@ -411,6 +416,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   // Rejections of a failed program settle on later turns; collect them before letting go.
   await new Promise((resolve) => setImmediate(resolve));
   process.off("unhandledRejection", onFailure);
+  errors.prepareStackTrace = prepareStackTrace;
   if (failures.length > 0) {
     throw failures[0];
   }
