@@ -80,6 +80,8 @@ function dataTier(role: RegionRole, primary?: DataTier): DataTier {
       namer,
       protectData: config.protectData,
       pitrRecoveryDays: config.pitrRecoveryDays,
+      consistency: config.dynamodb.consistency,
+      witnessRegion: config.dynamodb.witnessRegion,
       keys: keys[role],
       network: networks[role],
       logRetentionDays: config.logRetentionDays,

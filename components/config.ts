@@ -37,18 +37,37 @@ export const CONFIG_KEYS = {
   auroraEngineVersion: "string",
   auroraInstanceClass: "string",
   auroraMaxCapacity: "integer",
+  dynamodbConsistency: "string",
+  dynamodbWitnessRegion: "string",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Keys whose empty value means "not set" (their Pulumi.yaml default is the empty string). */
-const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set(["alertEmail", "environment"]);
+const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set([
+  "alertEmail",
+  "environment",
+  "dynamodbWitnessRegion",
+]);
 
 export const DATA_CLASSIFICATIONS = ["public", "internal", "confidential", "restricted"] as const;
 
 /** How the private subnets reach AWS services: VPC endpoints only, or also through NAT gateways. */
 export const NAT_STRATEGIES = ["none", "single", "onePerAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
+
+export const DYNAMODB_CONSISTENCY = ["eventual", "strong"] as const;
+export type DynamodbConsistency = (typeof DYNAMODB_CONSISTENCY)[number];
+
+/**
+ * The region sets in which DynamoDB offers multi-Region strong consistency: the two replicas and
+ * the witness must all be in one of them.
+ */
+export const STRONG_CONSISTENCY_REGION_SETS: readonly (readonly string[])[] = [
+  ["us-east-1", "us-east-2", "us-west-2"],
+  ["eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"],
+  ["ap-northeast-1", "ap-northeast-2", "ap-northeast-3"],
+];
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [
@@ -76,6 +95,11 @@ export interface StackConfig {
   readonly pitrRecoveryDays: number;
   readonly receiptsInfrequentAccessDays: number;
   readonly noncurrentVersionExpirationDays: number;
+  readonly dynamodb: {
+    readonly consistency: DynamodbConsistency;
+    /** The witness region of strong consistency; undefined in eventual mode. */
+    readonly witnessRegion: AwsRegion | undefined;
+  };
   readonly aurora: {
     readonly engineVersion: string;
     readonly instanceClass: string;
@@ -209,6 +233,10 @@ const schema = z
         error: "is a T class, which the RDS Data API (used by the handlers) does not support",
       }),
     auroraMaxCapacity: integer(1, 256, "Aurora capacity units"),
+    dynamodbConsistency: z.enum(DYNAMODB_CONSISTENCY, {
+      error: `must be one of ${DYNAMODB_CONSISTENCY.join(", ")}`,
+    }),
+    dynamodbWitnessRegion: region.optional(),
   })
   .superRefine((c, ctx) => {
     const fail = (key: ConfigKey, message: string) =>
@@ -236,6 +264,33 @@ const schema = z
         "secondaryVpcCidr",
         `overlaps primaryVpcCidr ${c.primaryVpcCidr}: the regions' networks must not overlap`,
       );
+    }
+    if (c.dynamodbConsistency === "strong") {
+      const regions = [c.primaryRegion, c.secondaryRegion, c.dynamodbWitnessRegion];
+      const set = STRONG_CONSISTENCY_REGION_SETS.find((s) =>
+        regions.every((r) => r !== undefined && s.includes(r)),
+      );
+      if (c.dynamodbWitnessRegion === undefined) {
+        fail(
+          "dynamodbWitnessRegion",
+          "is required when dynamodbConsistency is strong (a third region that witnesses writes)",
+        );
+      } else if (
+        c.dynamodbWitnessRegion === c.primaryRegion ||
+        c.dynamodbWitnessRegion === c.secondaryRegion
+      ) {
+        fail(
+          "dynamodbWitnessRegion",
+          "must be a third region, neither primaryRegion nor secondaryRegion",
+        );
+      } else if (set === undefined) {
+        fail(
+          "dynamodbWitnessRegion",
+          `must share a strong-consistency region set with primaryRegion and secondaryRegion: ${STRONG_CONSISTENCY_REGION_SETS.map((s) => s.join("/")).join("; ")}`,
+        );
+      }
+    } else if (c.dynamodbWitnessRegion !== undefined) {
+      fail("dynamodbWitnessRegion", "is only used when dynamodbConsistency is strong");
     }
     if (c.production && c.availabilityZoneCount < 3) {
       fail("availabilityZoneCount", "must be at least 3 in a production stack");
@@ -316,8 +371,11 @@ export function parseStackConfig(
     for (const issue of result.error.issues) {
       const key = String(issue.path[0]);
       const value = typed[key as ConfigKey];
+      const name = qualified(context.project, key);
       problems.push(
-        `${qualified(context.project, key)} = ${JSON.stringify(value)}: ${issue.message}`,
+        value === undefined
+          ? `${name} ${issue.message}`
+          : `${name} = ${JSON.stringify(value)}: ${issue.message}`,
       );
     }
     throw new ConfigError(context.stack, problems);
@@ -349,6 +407,10 @@ export function parseStackConfig(
     pitrRecoveryDays: c.pitrRecoveryDays,
     receiptsInfrequentAccessDays: c.receiptsInfrequentAccessDays,
     noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays,
+    dynamodb: {
+      consistency: c.dynamodbConsistency,
+      witnessRegion: c.dynamodbWitnessRegion as AwsRegion | undefined,
+    },
     aurora: {
       engineVersion: c.auroraEngineVersion,
       instanceClass: c.auroraInstanceClass,

@@ -2,10 +2,15 @@
  * The data tier of one region: what a payment company cannot lose.
  *
  * Every encrypted resource uses its own region's key (components/keys.ts).
- * - DynamoDB `payments`: a global table created in the primary region, joined by a
- *   `TableReplica` in the secondary. TableReplica (rather than the table's `replicas` block) lets
- *   each region's tier own its part with its own provider, key, protection and tags, and keeps the
- *   dependency one-way (secondary on primary); the table ignores `replicas` as AWS then requires.
+ * - DynamoDB `payments`: a global table created in the primary region. In eventual mode the
+ *   secondary joins with a `TableReplica`: each region's tier owns its part with its own provider,
+ *   key, protection and tags, and the dependency stays one-way (secondary on primary); the table
+ *   ignores `replicas`, as AWS then requires. Multi-Region strong consistency cannot be expressed
+ *   with TableReplica, so in strong mode the table declares its replica (`consistencyMode:
+ *   STRONG`, the secondary's key) and the witness region itself. The table has no TTL, no local
+ *   index and the handlers use no transactions: strong mode forbids all three. No separate
+ *   idempotency table either: the API derives the payment id from the merchant and the
+ *   Idempotency-Key and writes it with one conditional put.
  * - S3 `receipts`: a versioned, SSE-KMS bucket per region, replicated both ways (`replicateTo`,
  *   called once both regions exist) with Replication Time Control, delete markers and replica
  *   modification sync, KMS objects re-encrypted under the destination region's key.
@@ -26,6 +31,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LEDGER_SCHEMA_VERSION } from "../handlers/ledger-schema";
 import { migrateLedger } from "../handlers/migrate-ledger";
+import type { DynamodbConsistency } from "./config";
 import type { DataKeys } from "./keys";
 import { handlerFunction } from "./lambda";
 import type { Namer } from "./naming";
@@ -43,6 +49,9 @@ export interface DataTierArgs {
   /** Protect data stores from deletion (Pulumi protect, retainOnDelete, deletion protection). */
   readonly protectData: boolean;
   readonly pitrRecoveryDays: number;
+  readonly consistency: DynamodbConsistency;
+  /** The witness region of strong consistency. */
+  readonly witnessRegion?: AwsRegion;
   /** This region's key; every encrypted resource of the tier uses it. */
   readonly keys: DataKeys;
   /** Days before receipts move to Standard-IA; 0 for never. */
@@ -124,7 +133,9 @@ export class DataTier extends pulumi.ComponentResource {
     const key = args.keys;
 
     const tableName = namer.global("dynamodbTable", "payments");
+    const strong = args.consistency === "strong";
     if (args.role === "primary") {
+      const peer = args.peer;
       const table = new aws.dynamodb.Table(
         `${name}-payments`,
         {
@@ -151,12 +162,34 @@ export class DataTier extends pulumi.ComponentResource {
           pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: args.pitrRecoveryDays },
           serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
           deletionProtectionEnabled: args.protectData,
+          ...(strong && peer !== undefined
+            ? {
+                replicas: [
+                  {
+                    regionName: peer.region,
+                    kmsKeyArn: peer.keys.arn,
+                    consistencyMode: "STRONG",
+                    pointInTimeRecovery: true,
+                    deletionProtectionEnabled: args.protectData,
+                    propagateTags: true,
+                  },
+                ],
+                globalTableWitness: { regionName: args.witnessRegion },
+              }
+            : {}),
         },
-        // The secondary region's TableReplica manages the replica; the table must not.
-        { ...dataStore, ignoreChanges: ["replicas"] },
+        // In eventual mode the secondary region's TableReplica manages the replica.
+        strong ? dataStore : { ...dataStore, ignoreChanges: ["replicas"] },
       );
       this.globalTableArn = table.arn;
       this.tableArn = table.arn;
+    } else if (strong) {
+      const primary = args.primary as DataTier;
+      this.globalTableArn = primary.globalTableArn;
+      // The replica the primary's table declares: the table's ARN in this region.
+      this.tableArn = primary.globalTableArn.apply((arn) =>
+        arn.replace(/:dynamodb:[^:]+:/, `:dynamodb:${region}:`),
+      );
     } else {
       const primary = args.primary as DataTier;
       const replica = new aws.dynamodb.TableReplica(

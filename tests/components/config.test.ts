@@ -39,6 +39,8 @@ const DEV: RawConfig = {
   auroraEngineVersion: "16.6",
   auroraInstanceClass: "db.serverless",
   auroraMaxCapacity: "4",
+  dynamodbConsistency: "eventual",
+  dynamodbWitnessRegion: "",
 };
 
 const PROD: RawConfig = {
@@ -267,6 +269,31 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "capacity beyond Aurora Serverless v2",
     { ...DEV, auroraMaxCapacity: "512" },
     "payments-dr:auroraMaxCapacity = 512: must be between 1 and 256 Aurora capacity units",
+  ],
+  [
+    "an unknown consistency mode",
+    { ...DEV, dynamodbConsistency: "linearizable" },
+    'payments-dr:dynamodbConsistency = "linearizable": must be one of eventual, strong',
+  ],
+  [
+    "strong consistency without a witness",
+    { ...DEV, dynamodbConsistency: "strong" },
+    "payments-dr:dynamodbWitnessRegion is required when dynamodbConsistency is strong (a third region that witnesses writes)",
+  ],
+  [
+    "a witness that is one of the two regions",
+    { ...DEV, dynamodbConsistency: "strong", dynamodbWitnessRegion: "us-west-2" },
+    'payments-dr:dynamodbWitnessRegion = "us-west-2": must be a third region, neither primaryRegion nor secondaryRegion',
+  ],
+  [
+    "a witness outside the regions' strong-consistency set",
+    { ...DEV, dynamodbConsistency: "strong", dynamodbWitnessRegion: "eu-west-1" },
+    'payments-dr:dynamodbWitnessRegion = "eu-west-1": must share a strong-consistency region set with primaryRegion and secondaryRegion: us-east-1/us-east-2/us-west-2; eu-west-1/eu-west-2/eu-west-3/eu-central-1; ap-northeast-1/ap-northeast-2/ap-northeast-3',
+  ],
+  [
+    "a witness in eventual mode",
+    { ...DEV, dynamodbWitnessRegion: "us-east-2" },
+    'payments-dr:dynamodbWitnessRegion = "us-east-2": is only used when dynamodbConsistency is strong',
   ],
   [
     "a prod stack without allowedAccountIds",

@@ -692,3 +692,47 @@ describe("data tier", () => {
     });
   }
 });
+
+describe("data tier with multi-Region strong consistency", () => {
+  let evaluation: Evaluation;
+  before(async () => {
+    evaluation = await evaluate({
+      stack: "prod",
+      configOverrides: { dynamodbConsistency: "strong", dynamodbWitnessRegion: "us-east-2" },
+    });
+  });
+
+  it("declares the secondary replica as STRONG, under the secondary's key, with a witness", () => {
+    const table = find(evaluation, "aws:dynamodb/table:Table", "primary-data-payments");
+    const secondaryKey = find(evaluation, "aws:kms/replicaKey:ReplicaKey", "secondary-keys-key");
+    assert.deepEqual(table.rawInputs.replicas, [
+      {
+        regionName: "us-west-2",
+        kmsKeyArn: secondaryKey.outputs.arn,
+        consistencyMode: "STRONG",
+        pointInTimeRecovery: true,
+        deletionProtectionEnabled: true,
+        propagateTags: true,
+      },
+    ]);
+    assert.deepEqual(table.rawInputs.globalTableWitness, { regionName: "us-east-2" });
+    assert.deepEqual(table.options.ignoreChanges, []);
+    assert.equal(table.rawInputs.ttl, undefined, "strong consistency forbids TTL");
+    assert.equal(table.rawInputs.localSecondaryIndexes, undefined, "and local secondary indexes");
+  });
+
+  it("creates no TableReplica, and backs up the replica by its ARN in the secondary region", () => {
+    assert.equal(
+      evaluation.resources.filter((r) => r.type === "aws:dynamodb/tableReplica:TableReplica")
+        .length,
+      0,
+    );
+    const selection = evaluation.resources.find(
+      (r) => r.type === "aws:backup/selection:Selection" && r.placement === "us-west-2",
+    );
+    assert.equal(
+      (selection?.rawInputs.resources as string[])[0],
+      "arn:aws:dynamodb:us-west-2:418295077265:table/acmepay-prod-payments",
+    );
+  });
+});

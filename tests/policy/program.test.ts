@@ -60,6 +60,14 @@ describe("the policy pack on the program", () => {
     });
   }
 
+  it("finds no violation in prod with multi-Region strong consistency", async () => {
+    const evaluation = await evaluate({
+      stack: "prod",
+      configOverrides: { dynamodbConsistency: "strong", dynamodbWitnessRegion: "us-east-2" },
+    });
+    assert.deepEqual((await runPack(evaluation)).violations, []);
+  });
+
   describe("catches what a change removes (fixture tiers stand in for the program's)", () => {
     let dev: Evaluation;
     before(async () => {
