@@ -351,7 +351,7 @@ export class DataTier extends pulumi.ComponentResource {
       {
         name: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
         kmsKeyId: args.keys.arn,
-        retentionInDays: 30,
+        retentionInDays: args.logRetentionDays,
       },
       parent,
     );
