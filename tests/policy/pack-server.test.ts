@@ -54,7 +54,7 @@ function call<Req, Res>(method: Call<Req, Res>, request: Req): Promise<Res> {
 /** Starts the pack and resolves with the port it prints, as the CLI reads it. */
 function startPack(): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register", "index.ts"], {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
       cwd: path.join(PROJECT_ROOT, "policy"),
       stdio: ["ignore", "pipe", "pipe"],
     });
