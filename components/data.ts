@@ -33,6 +33,7 @@ import { LEDGER_SCHEMA_VERSION } from "../handlers/ledger-schema";
 import { migrateLedger } from "../handlers/migrate-ledger";
 import type { DynamodbConsistency } from "./config";
 import type { DataKeys } from "./keys";
+import { serviceRole } from "./iam";
 import { handlerFunction } from "./lambda";
 import type { Namer } from "./naming";
 import type { Network } from "./network";
@@ -488,23 +489,13 @@ export class DataTier extends pulumi.ComponentResource {
 
   /** The role RDS enhanced monitoring publishes OS metrics with. */
   private monitoringRole(name: string, args: DataTierArgs): aws.iam.Role {
-    const role = new aws.iam.Role(
+    const role = serviceRole(
       `${name}-ledger-monitoring`,
       {
-        name: args.namer.regional("iamRole", "ledger-monitoring", args.region),
-        assumeRolePolicy: aws.iam.getPolicyDocumentOutput(
-          {
-            statements: [
-              {
-                actions: ["sts:AssumeRole"],
-                principals: [{ type: "Service", identifiers: ["monitoring.rds.amazonaws.com"] }],
-              },
-            ],
-          },
-          { parent: this },
-        ).json,
+        roleName: args.namer.regional("iamRole", "ledger-monitoring", args.region),
+        service: "monitoring.rds.amazonaws.com",
       },
-      { parent: this },
+      this,
     );
     new aws.iam.RolePolicyAttachment(
       `${name}-ledger-monitoring`,
@@ -682,23 +673,13 @@ export class DataTier extends pulumi.ComponentResource {
         parent,
       );
     }
-    const role = new aws.iam.Role(
+    const role = serviceRole(
       `${name}-backups`,
       {
-        name: args.namer.regional("iamRole", "backups", args.region),
-        assumeRolePolicy: aws.iam.getPolicyDocumentOutput(
-          {
-            statements: [
-              {
-                actions: ["sts:AssumeRole"],
-                principals: [{ type: "Service", identifiers: ["backup.amazonaws.com"] }],
-              },
-            ],
-          },
-          parent,
-        ).json,
+        roleName: args.namer.regional("iamRole", "backups", args.region),
+        service: "backup.amazonaws.com",
       },
-      parent,
+      this,
     );
     BACKUP_ROLE_POLICIES.forEach((policyArn, i) => {
       new aws.iam.RolePolicyAttachment(
@@ -767,23 +748,17 @@ export class DataTier extends pulumi.ComponentResource {
     this.backupPlan(peer);
     const name = `${this.logicalName}-receipts-to-${regionCode(peer.region)}`;
     const parent = { parent: this };
-    const role = new aws.iam.Role(
+    const role = serviceRole(
       name,
       {
-        name: this.namer.regional("iamRole", `receipts-to-${regionCode(peer.region)}`, this.region),
-        assumeRolePolicy: aws.iam.getPolicyDocumentOutput(
-          {
-            statements: [
-              {
-                actions: ["sts:AssumeRole"],
-                principals: [{ type: "Service", identifiers: ["s3.amazonaws.com"] }],
-              },
-            ],
-          },
-          parent,
-        ).json,
+        roleName: this.namer.regional(
+          "iamRole",
+          `receipts-to-${regionCode(peer.region)}`,
+          this.region,
+        ),
+        service: "s3.amazonaws.com",
       },
-      parent,
+      this,
     );
     new aws.iam.RolePolicy(
       name,

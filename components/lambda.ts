@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import projectPackage from "../package.json";
+import { serviceRole } from "./iam";
 import type { Namer } from "./naming";
 import type { AwsRegion } from "./regions";
 
@@ -51,23 +52,13 @@ export function handlerFunction<E, R>(
     },
     opts,
   );
-  const role = new aws.iam.Role(
+  const role = serviceRole(
     name,
     {
-      name: args.namer.regional("iamRole", args.base, args.region),
-      assumeRolePolicy: aws.iam.getPolicyDocumentOutput(
-        {
-          statements: [
-            {
-              actions: ["sts:AssumeRole"],
-              principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
-            },
-          ],
-        },
-        opts,
-      ).json,
+      roleName: args.namer.regional("iamRole", args.base, args.region),
+      service: "lambda.amazonaws.com",
     },
-    opts,
+    parent,
   );
   const policy = new aws.iam.RolePolicy(
     name,
