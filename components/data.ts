@@ -113,12 +113,11 @@ export class DataTier extends pulumi.ComponentResource {
   private readonly tableArn: pulumi.Output<string>;
   private readonly backupVault: aws.backup.Vault;
   private readonly backupRole: aws.iam.Role;
+  /** What the tier was built with; replicateTo reads the region, names and sizes from it. */
   private readonly settings: DataTierArgs;
   /** The secondary cluster waits for the primary's first instance. */
   private readonly firstInstance: aws.rds.ClusterInstance;
   private readonly logicalName: string;
-  private readonly region: AwsRegion;
-  private readonly namer: Namer;
   /** Replication needs versioning on both buckets first. */
   private readonly receiptsVersioning: aws.s3.BucketVersioning;
 
@@ -225,8 +224,6 @@ export class DataTier extends pulumi.ComponentResource {
     this.backupVault = backups.vault;
     this.backupRole = backups.role;
     this.logicalName = name;
-    this.region = region;
-    this.namer = namer;
 
     const activeRegion = new aws.ssm.Parameter(
       `${name}-active-region`,
@@ -746,15 +743,15 @@ export class DataTier extends pulumi.ComponentResource {
    */
   replicateTo(peer: DataTier): void {
     this.backupPlan(peer);
-    const name = `${this.logicalName}-receipts-to-${regionCode(peer.region)}`;
+    const name = `${this.logicalName}-receipts-to-${regionCode(peer.settings.region)}`;
     const parent = { parent: this };
     const role = serviceRole(
       name,
       {
-        roleName: this.namer.regional(
+        roleName: this.settings.namer.regional(
           "iamRole",
-          `receipts-to-${regionCode(peer.region)}`,
-          this.region,
+          `receipts-to-${regionCode(peer.settings.region)}`,
+          this.settings.region,
         ),
         service: "s3.amazonaws.com",
       },
@@ -794,7 +791,7 @@ export class DataTier extends pulumi.ComponentResource {
                   {
                     test: "StringEquals",
                     variable: "kms:ViaService",
-                    values: [`s3.${this.region}.amazonaws.com`],
+                    values: [`s3.${this.settings.region}.amazonaws.com`],
                   },
                 ],
               },
@@ -806,7 +803,7 @@ export class DataTier extends pulumi.ComponentResource {
                   {
                     test: "StringEquals",
                     variable: "kms:ViaService",
-                    values: [`s3.${peer.region}.amazonaws.com`],
+                    values: [`s3.${peer.settings.region}.amazonaws.com`],
                   },
                 ],
               },
@@ -824,7 +821,7 @@ export class DataTier extends pulumi.ComponentResource {
         role: role.arn,
         rules: [
           {
-            id: `to-${peer.region}`,
+            id: `to-${peer.settings.region}`,
             status: "Enabled",
             priority: 1,
             filter: {},
@@ -857,7 +854,7 @@ export class DataTier extends pulumi.ComponentResource {
     const plan = new aws.backup.Plan(
       name,
       {
-        name: this.namer.regional("backupPlan", "payments", this.region),
+        name: this.settings.namer.regional("backupPlan", "payments", this.settings.region),
         rules: [
           {
             ruleName: "daily",
@@ -888,7 +885,7 @@ export class DataTier extends pulumi.ComponentResource {
     new aws.backup.Selection(
       name,
       {
-        name: this.namer.regional("backupPlan", "data-stores", this.region),
+        name: this.settings.namer.regional("backupPlan", "data-stores", this.settings.region),
         planId: plan.id,
         iamRoleArn: this.backupRole.arn,
         resources: [this.tableArn, this.clusterArn, this.receiptsBucketArn],
