@@ -113,6 +113,8 @@ export class DataTier extends pulumi.ComponentResource {
   private readonly tableArn: pulumi.Output<string>;
   private readonly backupVault: aws.backup.Vault;
   private readonly backupRole: aws.iam.Role;
+  /** AWS Backup uses the role as soon as a selection exists: its policies must be attached. */
+  private readonly backupRolePolicies: aws.iam.RolePolicyAttachment[];
   /** What the tier was built with; replicateTo reads the region, names and sizes from it. */
   private readonly settings: DataTierArgs;
   /** The secondary cluster waits for the primary's first instance. */
@@ -223,6 +225,7 @@ export class DataTier extends pulumi.ComponentResource {
     const backups = this.backups(name, args, dataStore);
     this.backupVault = backups.vault;
     this.backupRole = backups.role;
+    this.backupRolePolicies = backups.attached;
     this.logicalName = name;
 
     const activeRegion = new aws.ssm.Parameter(
@@ -395,7 +398,7 @@ export class DataTier extends pulumi.ComponentResource {
       },
     );
 
-    const monitoringRole = database.production ? this.monitoringRole(name, args) : undefined;
+    const monitoring = database.production ? this.monitoringRole(name, args) : undefined;
     const instanceCount = primary && database.production ? 2 : 1;
     const instances = Array.from(
       { length: instanceCount },
@@ -416,9 +419,10 @@ export class DataTier extends pulumi.ComponentResource {
             performanceInsightsKmsKeyId: database.production ? args.keys.arn : undefined,
             performanceInsightsRetentionPeriod: database.production ? 7 : undefined,
             monitoringInterval: database.production ? 60 : 0,
-            monitoringRoleArn: monitoringRole?.arn,
+            monitoringRoleArn: monitoring?.role.arn,
           },
-          parent,
+          // RDS checks the role's permissions when it creates the instance.
+          { ...parent, dependsOn: monitoring === undefined ? [] : [monitoring.attached] },
         ),
     );
     if (secretVersion !== undefined) {
@@ -484,8 +488,11 @@ export class DataTier extends pulumi.ComponentResource {
     );
   }
 
-  /** The role RDS enhanced monitoring publishes OS metrics with. */
-  private monitoringRole(name: string, args: DataTierArgs): aws.iam.Role {
+  /** The role RDS enhanced monitoring publishes OS metrics with, once its policy is attached. */
+  private monitoringRole(
+    name: string,
+    args: DataTierArgs,
+  ): { role: aws.iam.Role; attached: aws.iam.RolePolicyAttachment } {
     const role = serviceRole(
       `${name}-ledger-monitoring`,
       {
@@ -494,7 +501,7 @@ export class DataTier extends pulumi.ComponentResource {
       },
       this,
     );
-    new aws.iam.RolePolicyAttachment(
+    const attached = new aws.iam.RolePolicyAttachment(
       `${name}-ledger-monitoring`,
       {
         role: role.name,
@@ -502,7 +509,7 @@ export class DataTier extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    return role;
+    return { role, attached };
   }
 
   private receipts(
@@ -574,7 +581,8 @@ export class DataTier extends pulumi.ComponentResource {
               },
               {
                 // Objects written without naming an encryption get the bucket default (SSE-KMS with
-                // this region's key); a write that asks for anything else is refused.
+                // this region's key); a write that asks for another encryption is refused. The key
+                // is not pinned here: replication writes under the destination key as S3 names it.
                 sid: "DenyWritesWithOtherEncryption",
                 effect: "Deny",
                 principals: anyone,
@@ -585,20 +593,6 @@ export class DataTier extends pulumi.ComponentResource {
                     test: "StringNotEqualsIfExists",
                     variable: "s3:x-amz-server-side-encryption",
                     values: ["aws:kms"],
-                  },
-                ],
-              },
-              {
-                sid: "DenyWritesWithAnotherKey",
-                effect: "Deny",
-                principals: anyone,
-                actions: ["s3:PutObject"],
-                resources: [pulumi.interpolate`${bucket.arn}/*`],
-                conditions: [
-                  {
-                    test: "StringNotEqualsIfExists",
-                    variable: "s3:x-amz-server-side-encryption-aws-kms-key-id",
-                    values: [keyArn],
                   },
                 ],
               },
@@ -645,7 +639,7 @@ export class DataTier extends pulumi.ComponentResource {
     name: string,
     args: DataTierArgs,
     dataStore: pulumi.CustomResourceOptions,
-  ): { vault: aws.backup.Vault; role: aws.iam.Role } {
+  ): { vault: aws.backup.Vault; role: aws.iam.Role; attached: aws.iam.RolePolicyAttachment[] } {
     const parent = { parent: this };
     const vault = new aws.backup.Vault(
       `${name}-backups`,
@@ -678,17 +672,18 @@ export class DataTier extends pulumi.ComponentResource {
       },
       this,
     );
-    BACKUP_ROLE_POLICIES.forEach((policyArn, i) => {
-      new aws.iam.RolePolicyAttachment(
-        `${name}-backups-${i + 1}`,
-        { role: role.name, policyArn },
-        parent,
-      );
-    });
+    const attached = BACKUP_ROLE_POLICIES.map(
+      (policyArn, i) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-backups-${i + 1}`,
+          { role: role.name, policyArn },
+          parent,
+        ),
+    );
     if (args.database.production) {
-      this.restoreTesting(name, args, vault, role);
+      this.restoreTesting(name, args, vault, role, attached);
     }
-    return { vault, role };
+    return { vault, role, attached };
   }
 
   /** A weekly restore of the latest recovery point of each data store, validated and discarded. */
@@ -697,6 +692,7 @@ export class DataTier extends pulumi.ComponentResource {
     args: DataTierArgs,
     vault: aws.backup.Vault,
     role: aws.iam.Role,
+    attached: aws.iam.RolePolicyAttachment[],
   ): void {
     const parent = { parent: this };
     const plan = new aws.backup.RestoreTestingPlan(
@@ -731,7 +727,7 @@ export class DataTier extends pulumi.ComponentResource {
           iamRoleArn: role.arn,
           validationWindowHours: 4,
         },
-        parent,
+        { ...parent, dependsOn: attached },
       );
     }
   }
@@ -757,7 +753,7 @@ export class DataTier extends pulumi.ComponentResource {
       },
       this,
     );
-    new aws.iam.RolePolicy(
+    const policy = new aws.iam.RolePolicy(
       name,
       {
         role: role.name,
@@ -840,7 +836,7 @@ export class DataTier extends pulumi.ComponentResource {
           },
         ],
       },
-      { ...parent, dependsOn: [this.receiptsVersioning, peer.receiptsVersioning] },
+      { ...parent, dependsOn: [this.receiptsVersioning, peer.receiptsVersioning, policy] },
     );
   }
 
@@ -890,7 +886,7 @@ export class DataTier extends pulumi.ComponentResource {
         iamRoleArn: this.backupRole.arn,
         resources: [this.tableArn, this.clusterArn, this.receiptsBucketArn],
       },
-      parent,
+      { ...parent, dependsOn: this.backupRolePolicies },
     );
   }
 }
