@@ -53,6 +53,8 @@ export type DeclineReason =
 export interface Decision {
   readonly approved: boolean;
   readonly reasons: readonly { readonly code: DeclineReason; readonly message: string }[];
+  /** The payment as validated: later steps use this copy, never the raw input. Null if invalid. */
+  readonly payment: Payment | null;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -112,7 +114,22 @@ export function validatePayment(input: unknown): { payment: Payment } | { proble
   ) {
     problems.push("createdAt must be an ISO 8601 UTC instant");
   }
-  return problems.length > 0 ? { problems } : { payment: record as unknown as Payment };
+  if (problems.length > 0) {
+    return { problems };
+  }
+  // A copy of exactly the validated fields: nothing unvalidated travels further.
+  const valid = record as unknown as Payment;
+  return {
+    payment: {
+      paymentId: valid.paymentId,
+      merchantId: valid.merchantId,
+      customerId: valid.customerId,
+      amountMinor: valid.amountMinor,
+      currency: valid.currency,
+      paymentMethod: { type: valid.paymentMethod.type, token: valid.paymentMethod.token },
+      createdAt: valid.createdAt,
+    },
+  };
 }
 
 /** Recent payments that count against the velocity limits of `payment`. */
@@ -135,6 +152,7 @@ export function authorize(
     return {
       approved: false,
       reasons: validated.problems.map((message) => ({ code: "INVALID_PAYMENT", message })),
+      payment: null,
     };
   }
   const { payment } = validated;
@@ -168,5 +186,5 @@ export function authorize(
       message: `merchant ${payment.merchantId} would take ${total} ${payment.currency} minor units in ${rules.velocity.windowSeconds} s; the limit is ${amountLimit}`,
     });
   }
-  return { approved: reasons.length === 0, reasons };
+  return { approved: reasons.length === 0, reasons, payment };
 }

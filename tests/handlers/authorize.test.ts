@@ -37,7 +37,11 @@ const codes = (input: unknown, recent: RecentPayment[] = []) =>
 
 describe("authorize (core)", () => {
   it("approves a valid payment within every rule", () => {
-    assert.deepEqual(authorize(PAYMENT, RULES, [earlier(5)]), { approved: true, reasons: [] });
+    assert.deepEqual(authorize(PAYMENT, RULES, [earlier(5)]), {
+      approved: true,
+      reasons: [],
+      payment: PAYMENT,
+    });
   });
 
   const cases: [string, unknown, string[], RecentPayment[]?][] = [
@@ -81,10 +85,17 @@ describe("authorize (core)", () => {
 
   it("counts only the window and only the payment's currency toward the amount limit", () => {
     const old = [earlier(61, 1_400_000), earlier(10, 1_400_000, "USD")];
-    assert.deepEqual(authorize({ ...PAYMENT, amountMinor: 900_000 }, RULES, old), {
-      approved: true,
-      reasons: [],
-    });
+    assert.deepEqual(authorize({ ...PAYMENT, amountMinor: 900_000 }, RULES, old).reasons, []);
+  });
+
+  it("passes on only the validated fields of a payment, and nothing of an invalid one", () => {
+    const withExtra = {
+      ...PAYMENT,
+      isAdmin: true,
+      paymentMethod: { ...PAYMENT.paymentMethod, cvv: "123" },
+    };
+    assert.deepEqual(authorize(withExtra, RULES, []).payment, PAYMENT);
+    assert.equal(authorize({ ...PAYMENT, currency: "eur" }, RULES, []).payment, null);
   });
 
   it("explains each decline", () => {
