@@ -1,0 +1,74 @@
+/**
+ * The authorize step's Lambda (thin AWS shell around ./authorize): reads the merchant's payments
+ * of the velocity window from the payments table's byMerchant index, then decides. The rules come
+ * from the AUTHORIZATION_RULES environment variable (JSON), the table from PAYMENTS_TABLE.
+ */
+import {
+  authorize,
+  type AuthorizationRules,
+  type Decision,
+  type RecentPayment,
+  validatePayment,
+} from "./authorize";
+
+type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
+
+export const MERCHANT_INDEX = "byMerchant";
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") {
+    throw new Error(`environment variable ${name} is not set`);
+  }
+  return value;
+}
+
+export async function authorizeHandler(event: { readonly payment?: unknown }): Promise<Decision> {
+  const rules = JSON.parse(required("AUTHORIZATION_RULES")) as AuthorizationRules;
+  const table = required("PAYMENTS_TABLE");
+  const validated = validatePayment(event.payment);
+  if ("problems" in validated) {
+    return authorize(event.payment, rules, []);
+  }
+  const { payment } = validated;
+  // Required here, not imported: the Lambda runtime provides the SDK, and a client must not be
+  // captured by the serialized function.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DynamoDBClient, QueryCommand } = require("@aws-sdk/client-dynamodb") as DynamoDb;
+  const client = new DynamoDBClient({});
+  const end = Date.parse(payment.createdAt);
+  const start = new Date(end - rules.velocity.windowSeconds * 1000).toISOString();
+  const recent: RecentPayment[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: MERCHANT_INDEX,
+        KeyConditionExpression: "merchantId = :merchant AND createdAt BETWEEN :start AND :end",
+        // The payment itself is in the table already; failed payments took no money.
+        FilterExpression:
+          "paymentId <> :self AND (attribute_not_exists(#status) OR #status <> :failed)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":merchant": { S: payment.merchantId },
+          ":start": { S: start },
+          ":end": { S: payment.createdAt },
+          ":self": { S: payment.paymentId },
+          ":failed": { S: "FAILED" },
+        },
+        ProjectionExpression: "amountMinor, currency, createdAt",
+        ExclusiveStartKey: startKey as never,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      recent.push({
+        amountMinor: Number(item.amountMinor?.N),
+        currency: String(item.currency?.S),
+        createdAt: String(item.createdAt?.S),
+      });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return authorize(payment, rules, recent);
+}

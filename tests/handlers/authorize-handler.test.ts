@@ -1,0 +1,176 @@
+import { strict as assert } from "node:assert";
+import type { AddressInfo } from "node:net";
+import * as pulumi from "@pulumi/pulumi";
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { authorize, type AuthorizationRules, type Payment } from "../../handlers/authorize";
+import { authorizeHandler, MERCHANT_INDEX } from "../../handlers/authorize-handler";
+import { runSerialized } from "./serialized";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require("dynalite") as (options: object) => import("node:http").Server;
+
+const TABLE = "acmepay-dev-payments";
+const RULES: AuthorizationRules = {
+  maxAmountMinor: { EUR: 1_000_000 },
+  velocity: { windowSeconds: 3600, maxPayments: 3, maxAmountMinor: { EUR: 2_000_000 } },
+};
+const PAYMENT: Payment = {
+  paymentId: "pay_now",
+  merchantId: "merchant-7",
+  customerId: "cust_42",
+  amountMinor: 1000,
+  currency: "EUR",
+  paymentMethod: { type: "card", token: "tok_4242424242" },
+  createdAt: "2026-11-21T10:00:00.000Z",
+};
+const minutesBefore = (minutes: number) =>
+  new Date(Date.parse(PAYMENT.createdAt) - minutes * 60_000).toISOString();
+
+/** The authorize handler as deployed: its serialized form, in a fresh node process, on dynalite. */
+describe("authorize handler (serialized) against dynalite", function () {
+  this.timeout(60_000);
+  let server: import("node:http").Server;
+  let client: DynamoDBClient;
+  let endpoint: string;
+  let code: string;
+
+  async function put(item: {
+    id: string;
+    merchant: string;
+    at: string;
+    amount: number;
+    status: string;
+  }) {
+    await client.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: {
+          paymentId: { S: item.id },
+          merchantId: { S: item.merchant },
+          createdAt: { S: item.at },
+          amountMinor: { N: String(item.amount) },
+          currency: { S: "EUR" },
+          status: { S: item.status },
+        },
+      }),
+    );
+  }
+
+  before(async () => {
+    server = dynalite({ createTableMs: 0 });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    client = new DynamoDBClient({
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    await client.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: "paymentId", AttributeType: "S" },
+          { AttributeName: "merchantId", AttributeType: "S" },
+          { AttributeName: "createdAt", AttributeType: "S" },
+        ],
+        KeySchema: [{ AttributeName: "paymentId", KeyType: "HASH" }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: MERCHANT_INDEX,
+            KeySchema: [
+              { AttributeName: "merchantId", KeyType: "HASH" },
+              { AttributeName: "createdAt", KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "ALL" },
+          },
+        ],
+      }),
+    );
+    await put({
+      id: PAYMENT.paymentId,
+      merchant: PAYMENT.merchantId,
+      at: PAYMENT.createdAt,
+      amount: 1000,
+      status: "RECEIVED",
+    });
+    await put({
+      id: "pay_a",
+      merchant: "merchant-7",
+      at: minutesBefore(10),
+      amount: 500_000,
+      status: "COMPLETED",
+    });
+    await put({
+      id: "pay_b",
+      merchant: "merchant-7",
+      at: minutesBefore(50),
+      amount: 700_000,
+      status: "RECEIVED",
+    });
+    await put({
+      id: "pay_failed",
+      merchant: "merchant-7",
+      at: minutesBefore(20),
+      amount: 900_000,
+      status: "FAILED",
+    });
+    await put({
+      id: "pay_old",
+      merchant: "merchant-7",
+      at: minutesBefore(90),
+      amount: 900_000,
+      status: "COMPLETED",
+    });
+    await put({
+      id: "pay_other",
+      merchant: "merchant-8",
+      at: minutesBefore(5),
+      amount: 900_000,
+      status: "COMPLETED",
+    });
+    code = (await pulumi.runtime.serializeFunction(authorizeHandler, { exportName: "handler" }))
+      .text;
+  });
+
+  after(async () => {
+    client?.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const environment = (rules: AuthorizationRules = RULES) => ({
+    AUTHORIZATION_RULES: JSON.stringify(rules),
+    PAYMENTS_TABLE: TABLE,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+  });
+  const window = [
+    { amountMinor: 500_000, currency: "EUR", createdAt: minutesBefore(10) },
+    { amountMinor: 700_000, currency: "EUR", createdAt: minutesBefore(50) },
+  ];
+
+  it("counts the merchant's window (not itself, not failed, not older, not others) and decides as the core", async () => {
+    const run = await runSerialized(code, { payment: PAYMENT }, environment());
+    assert.deepEqual(run, { ok: true, result: authorize(PAYMENT, RULES, window) });
+    assert.equal((run.result as { approved: boolean }).approved, true);
+  });
+
+  it("declines when the window is full, with the core's reasons", async () => {
+    const strict = { ...RULES, velocity: { ...RULES.velocity, maxPayments: 2 } };
+    const run = await runSerialized(code, { payment: PAYMENT }, environment(strict));
+    assert.deepEqual(run, { ok: true, result: authorize(PAYMENT, strict, window) });
+    assert.deepEqual(
+      (run.result as { reasons: readonly { code: string }[] }).reasons.map((r) => r.code),
+      ["VELOCITY_COUNT_EXCEEDED"],
+    );
+  });
+
+  it("declines an invalid payment without reading the table", async () => {
+    const invalid = { ...PAYMENT, amountMinor: -5 };
+    const run = await runSerialized(
+      code,
+      { payment: invalid },
+      { ...environment(), AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9" },
+    );
+    assert.deepEqual(run, { ok: true, result: authorize(invalid, RULES, []) });
+  });
+});
