@@ -39,6 +39,12 @@ export const CONFIG_KEYS = {
   auroraMaxCapacity: "integer",
   dynamodbConsistency: "string",
   dynamodbWitnessRegion: "string",
+  paymentLimits: "array",
+  velocityAmountLimits: "array",
+  velocityWindowSeconds: "integer",
+  velocityMaxPayments: "integer",
+  authorizeTimeoutSeconds: "integer",
+  authorizeReservedConcurrency: "integer",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -99,6 +105,20 @@ export interface StackConfig {
     readonly consistency: DynamodbConsistency;
     /** The witness region of strong consistency; undefined in eventual mode. */
     readonly witnessRegion: AwsRegion | undefined;
+  };
+  /** The authorization rules of the payment workflow (handlers/authorize.ts). */
+  readonly authorization: {
+    /** Largest single payment per accepted currency, minor units; the keys are the accepted set. */
+    readonly maxAmountMinor: Readonly<Record<string, number>>;
+    readonly velocity: {
+      readonly windowSeconds: number;
+      readonly maxPayments: number;
+      readonly maxAmountMinor: Readonly<Record<string, number>>;
+    };
+  };
+  readonly authorizeFunction: {
+    readonly timeoutSeconds: number;
+    readonly reservedConcurrency: number;
   };
   readonly aurora: {
     readonly engineVersion: string;
@@ -177,6 +197,19 @@ const vpcCidr = z.string().refine((c) => cidrRange(c) !== undefined, {
   error: "is not an IPv4 network with a /16 to /20 prefix (e.g. 10.10.0.0/16)",
 });
 
+/** "EUR:1000000" pairs: an ISO 4217 currency and a positive whole amount of minor units. */
+const CURRENCY_AMOUNT = /^[A-Z]{3}:[1-9]\d{0,14}$/;
+const currencyAmounts = z.array(
+  z.string().regex(CURRENCY_AMOUNT, {
+    error:
+      'must list CURRENCY:MINOR_UNITS pairs such as "EUR:1000000" (ISO 4217 code, whole minor units)',
+  }),
+);
+
+function amountsByCurrency(pairs: readonly string[]): Record<string, number> {
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, 3), Number(pair.slice(4))]));
+}
+
 const integer = (min: number, max: number, unit: string) =>
   z
     .number()
@@ -237,6 +270,13 @@ const schema = z
       error: `must be one of ${DYNAMODB_CONSISTENCY.join(", ")}`,
     }),
     dynamodbWitnessRegion: region.optional(),
+    paymentLimits: currencyAmounts.min(1, { error: "must accept at least one currency" }),
+    velocityAmountLimits: currencyAmounts,
+    velocityWindowSeconds: integer(60, 86_400, "seconds"),
+    velocityMaxPayments: integer(1, 1_000_000, "payments"),
+    authorizeTimeoutSeconds: integer(1, 60, "seconds"),
+    // The account keeps at least 100 of its default 1,000 concurrent executions unreserved.
+    authorizeReservedConcurrency: integer(1, 900, "concurrent executions"),
   })
   .superRefine((c, ctx) => {
     const fail = (key: ConfigKey, message: string) =>
@@ -291,6 +331,17 @@ const schema = z
       }
     } else if (c.dynamodbWitnessRegion !== undefined) {
       fail("dynamodbWitnessRegion", "is only used when dynamodbConsistency is strong");
+    }
+    const accepted = Object.keys(amountsByCurrency(c.paymentLimits)).sort().join(",");
+    const limited = Object.keys(amountsByCurrency(c.velocityAmountLimits)).sort().join(",");
+    const wellFormed = [...c.paymentLimits, ...c.velocityAmountLimits].every((p) =>
+      CURRENCY_AMOUNT.test(p),
+    );
+    if (wellFormed && accepted !== limited) {
+      fail(
+        "velocityAmountLimits",
+        `must name the same currencies as paymentLimits (${accepted.replace(/,/g, ", ")})`,
+      );
     }
     if (c.production && c.availabilityZoneCount < 3) {
       fail("availabilityZoneCount", "must be at least 3 in a production stack");
@@ -410,6 +461,18 @@ export function parseStackConfig(
     dynamodb: {
       consistency: c.dynamodbConsistency,
       witnessRegion: c.dynamodbWitnessRegion as AwsRegion | undefined,
+    },
+    authorization: {
+      maxAmountMinor: amountsByCurrency(c.paymentLimits),
+      velocity: {
+        windowSeconds: c.velocityWindowSeconds,
+        maxPayments: c.velocityMaxPayments,
+        maxAmountMinor: amountsByCurrency(c.velocityAmountLimits),
+      },
+    },
+    authorizeFunction: {
+      timeoutSeconds: c.authorizeTimeoutSeconds,
+      reservedConcurrency: c.authorizeReservedConcurrency,
     },
     aurora: {
       engineVersion: c.auroraEngineVersion,

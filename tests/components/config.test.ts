@@ -41,6 +41,12 @@ const DEV: RawConfig = {
   auroraMaxCapacity: "4",
   dynamodbConsistency: "eventual",
   dynamodbWitnessRegion: "",
+  paymentLimits: '["EUR:1000000","USD:1000000"]',
+  velocityAmountLimits: '["EUR:5000000","USD:5000000"]',
+  velocityWindowSeconds: "3600",
+  velocityMaxPayments: "1000",
+  authorizeTimeoutSeconds: "10",
+  authorizeReservedConcurrency: "20",
 };
 
 const PROD: RawConfig = {
@@ -294,6 +300,26 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "a witness in eventual mode",
     { ...DEV, dynamodbWitnessRegion: "us-east-2" },
     'payments-dr:dynamodbWitnessRegion = "us-east-2": is only used when dynamodbConsistency is strong',
+  ],
+  [
+    "a payment limit that is not CURRENCY:MINOR_UNITS",
+    { ...DEV, paymentLimits: '["EUR:10.50"]' },
+    'payments-dr:paymentLimits = ["EUR:10.50"]: must list CURRENCY:MINOR_UNITS pairs such as "EUR:1000000" (ISO 4217 code, whole minor units)',
+  ],
+  [
+    "no accepted currency",
+    { ...DEV, paymentLimits: "[]", velocityAmountLimits: "[]" },
+    "payments-dr:paymentLimits = []: must accept at least one currency",
+  ],
+  [
+    "velocity limits for other currencies than the accepted ones",
+    { ...DEV, velocityAmountLimits: '["EUR:5000000"]' },
+    'payments-dr:velocityAmountLimits = ["EUR:5000000"]: must name the same currencies as paymentLimits (EUR, USD)',
+  ],
+  [
+    "a reserved concurrency that would starve the account",
+    { ...DEV, authorizeReservedConcurrency: "950" },
+    "payments-dr:authorizeReservedConcurrency = 950: must be between 1 and 900 concurrent executions",
   ],
   [
     "a prod stack without allowedAccountIds",
