@@ -8,6 +8,7 @@ import { DataTier } from "./components/data";
 import { DataKeys } from "./components/keys";
 import { Namer } from "./components/naming";
 import { Network } from "./components/network";
+import { OrchestrationTier } from "./components/orchestration";
 
 type RegionRole = keyof StackConfig["regions"];
 
@@ -108,6 +109,27 @@ const data: Record<RegionRole, DataTier> = {
 data.primary.replicateTo(data.secondary);
 data.secondary.replicateTo(data.primary);
 
+function orchestration(role: RegionRole): OrchestrationTier {
+  return new OrchestrationTier(
+    `${role}-orchestration`,
+    {
+      region: config.regions[role],
+      namer,
+      data: data[role],
+      logRetentionDays: config.logRetentionDays,
+      rules: config.authorization,
+      authorizeFunction: config.authorizeFunction,
+      production: config.production,
+    },
+    { providers: { aws: providers[role] } },
+  );
+}
+
+const orchestrationTiers: Record<RegionRole, OrchestrationTier> = {
+  primary: orchestration("primary"),
+  secondary: orchestration("secondary"),
+};
+
 export const environment = config.environment;
 export const regions = config.regions;
 /** The account each regional provider deploys into: a preview shows it before anything changes. */
@@ -134,6 +156,10 @@ export const ledger = {
     primary: data.primary.credentialsSecretArn,
     secondary: data.secondary.credentialsSecretArn,
   },
+};
+export const paymentWorkflows = {
+  primary: orchestrationTiers.primary.stateMachineArn,
+  secondary: orchestrationTiers.secondary.stateMachineArn,
 };
 export const receiptsBuckets = {
   primary: data.primary.receiptsBucket,

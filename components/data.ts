@@ -110,7 +110,7 @@ export class DataTier extends pulumi.ComponentResource {
   /** Writer endpoint of the global database: it follows the writer across regions. */
   readonly globalWriterEndpoint: pulumi.Output<string>;
   /** This region's part of the global table: the table in the primary, the replica elsewhere. */
-  private readonly tableArn: pulumi.Output<string>;
+  readonly tableArn: pulumi.Output<string>;
   private readonly backupVault: aws.backup.Vault;
   private readonly backupRole: aws.iam.Role;
   /** AWS Backup uses the role as soon as a selection exists: its policies must be attached. */

@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import type { AddressInfo } from "node:net";
-import * as pulumi from "@pulumi/pulumi";
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { authorize, type AuthorizationRules, type Payment } from "../../handlers/authorize";
-import { authorizeHandler, MERCHANT_INDEX } from "../../handlers/authorize-handler";
-import { runSerialized } from "./serialized";
+import { MERCHANT_INDEX } from "../../handlers/authorize-handler";
+import { evaluate } from "../../tools/engine/engine";
+import { runSerialized, serializedCode } from "./serialized";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite") as (options: object) => import("node:http").Server;
@@ -129,8 +129,8 @@ describe("authorize handler (serialized) against dynalite", function () {
       amount: 900_000,
       status: "COMPLETED",
     });
-    code = (await pulumi.runtime.serializeFunction(authorizeHandler, { exportName: "handler" }))
-      .text;
+    // The code the CallbackFunction deploys: its archive's __index.js, from the offline plan.
+    code = serializedCode(await evaluate({ stack: "dev" }), "primary-orchestration-authorize");
   });
 
   after(async () => {

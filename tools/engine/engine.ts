@@ -407,8 +407,11 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   // Pulumi records a stack trace for every promise it tracks; under ts-node each one would be
   // source-mapped, which dominates evaluation time. Evaluate with V8's own stack formatting.
   const errors = Error as { prepareStackTrace?: unknown };
+  const { stackTraceLimit } = Error;
   const prepareStackTrace = errors.prepareStackTrace;
   errors.prepareStackTrace = undefined;
+  // The recorded stacks serve only Pulumi's promise-leak report; capturing them is most of the cost.
+  Error.stackTraceLimit = 0;
   await pulumi.runtime
     .runInPulumiStack(async () => (await program()) as Record<string, unknown>)
     .catch(onFailure);
@@ -417,6 +420,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   await new Promise((resolve) => setImmediate(resolve));
   process.off("unhandledRejection", onFailure);
   errors.prepareStackTrace = prepareStackTrace;
+  Error.stackTraceLimit = stackTraceLimit;
   if (failures.length > 0) {
     throw failures[0];
   }

@@ -1,0 +1,296 @@
+/**
+ * The orchestration tier of one region: the payment workflow (STANDARD Step Functions state
+ * machine, components/payment-workflow.ts) with its authorize handler, and the region's events:
+ * a custom EventBridge bus (the same name in every region), an archive for replay, and a rule
+ * that forwards PaymentCompleted and PaymentFailed to the region's payment-events topic.
+ * Everything is encrypted with the region's key; the workflow logs (ALL in dev, ERROR in prod)
+ * to an encrypted log group and traces with X-Ray. Every role names only this region's resources.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AuthorizationRules } from "../handlers/authorize";
+import { authorizeHandler, MERCHANT_INDEX } from "../handlers/authorize-handler";
+import type { DataTier } from "./data";
+import { serviceRole } from "./iam";
+import { handlerFunction } from "./lambda";
+import type { Namer } from "./naming";
+import { paymentWorkflowDefinition } from "./payment-workflow";
+import type { AwsRegion } from "./regions";
+
+export const PAYMENT_EVENT_SOURCE = "payments.workflow";
+
+export interface OrchestrationTierArgs {
+  readonly region: AwsRegion;
+  readonly namer: Namer;
+  readonly data: DataTier;
+  readonly logRetentionDays: number;
+  readonly rules: AuthorizationRules;
+  readonly authorizeFunction: {
+    readonly timeoutSeconds: number;
+    readonly reservedConcurrency: number;
+  };
+  /** Production logs only errors of executions; dev logs every step. */
+  readonly production: boolean;
+}
+
+export class OrchestrationTier extends pulumi.ComponentResource {
+  readonly stateMachineArn: pulumi.Output<string>;
+  readonly eventBusArn: pulumi.Output<string>;
+  readonly eventsTopicArn: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    args: OrchestrationTierArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
+    super("payments:index:OrchestrationTier", name, {}, opts);
+    const { namer, region, data } = args;
+    const parent = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+
+    const bus = new aws.cloudwatch.EventBus(
+      `${name}-bus`,
+      { name: namer.global("eventBus", "payments"), kmsKeyIdentifier: data.keyArn },
+      parent,
+    );
+    new aws.cloudwatch.EventBusPolicy(
+      `${name}-bus`,
+      {
+        eventBusName: bus.name,
+        policy: aws.iam.getPolicyDocumentOutput(
+          {
+            statements: [
+              {
+                sid: "OnlyThisAccountPublishes",
+                principals: [
+                  { type: "AWS", identifiers: [pulumi.interpolate`arn:aws:iam::${account}:root`] },
+                ],
+                actions: ["events:PutEvents"],
+                resources: [bus.arn],
+              },
+            ],
+          },
+          parent,
+        ).json,
+      },
+      parent,
+    );
+    new aws.cloudwatch.EventArchive(
+      `${name}-archive`,
+      {
+        name: namer.global("eventArchive", "payments"),
+        description: "Every payment event, for replay after an incident",
+        eventSourceArn: bus.arn,
+        kmsKeyIdentifier: data.keyArn,
+        retentionDays: 365,
+        eventPattern: JSON.stringify({ source: [PAYMENT_EVENT_SOURCE] }),
+      },
+      parent,
+    );
+    const topic = new aws.sns.Topic(
+      `${name}-events`,
+      { name: namer.regional("snsTopic", "payment-events", region), kmsMasterKeyId: data.keyArn },
+      parent,
+    );
+    const rule = new aws.cloudwatch.EventRule(
+      `${name}-outcomes`,
+      {
+        name: namer.regional("eventRule", "payment-outcomes", region),
+        description: "PaymentCompleted and PaymentFailed to the payment-events topic",
+        eventBusName: bus.name,
+        eventPattern: JSON.stringify({
+          source: [PAYMENT_EVENT_SOURCE],
+          "detail-type": ["PaymentCompleted", "PaymentFailed"],
+        }),
+      },
+      parent,
+    );
+    new aws.sns.TopicPolicy(
+      `${name}-events`,
+      {
+        arn: topic.arn,
+        policy: aws.iam.getPolicyDocumentOutput(
+          {
+            statements: [
+              {
+                sid: "TheOutcomesRulePublishes",
+                principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+                actions: ["sns:Publish"],
+                resources: [topic.arn],
+                conditions: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [rule.arn] }],
+              },
+            ],
+          },
+          parent,
+        ).json,
+      },
+      parent,
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-outcomes`,
+      { rule: rule.name, eventBusName: bus.name, arn: topic.arn },
+      parent,
+    );
+
+    const authorize = handlerFunction(
+      `${name}-authorize`,
+      {
+        base: "authorize",
+        description: "Payment workflow: validates a payment and applies the authorization rules",
+        callback: authorizeHandler,
+        region,
+        namer,
+        keyArn: data.keyArn,
+        logRetentionDays: args.logRetentionDays,
+        statements: [
+          {
+            sid: "ReadTheMerchantsRecentPayments",
+            actions: ["dynamodb:Query"],
+            resources: [pulumi.interpolate`${data.tableArn}/index/${MERCHANT_INDEX}`],
+          },
+        ],
+        environment: {
+          AUTHORIZATION_RULES: JSON.stringify(args.rules),
+          PAYMENTS_TABLE: data.tableName,
+        },
+        timeoutSeconds: args.authorizeFunction.timeoutSeconds,
+        memoryMb: 256,
+        reservedConcurrency: args.authorizeFunction.reservedConcurrency,
+      },
+      this,
+    );
+
+    const stateMachineName = namer.regional("sfnStateMachine", "payments", region);
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-workflow-logs`,
+      {
+        name: `/aws/vendedlogs/states/${stateMachineName}`,
+        kmsKeyId: data.keyArn,
+        retentionInDays: args.logRetentionDays,
+      },
+      parent,
+    );
+    const role = serviceRole(
+      `${name}-workflow`,
+      {
+        roleName: namer.regional("iamRole", "payments-workflow", region),
+        service: "states.amazonaws.com",
+      },
+      this,
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-workflow`,
+      {
+        role: role.name,
+        policy: aws.iam.getPolicyDocumentOutput(
+          {
+            statements: [
+              { sid: "Authorize", actions: ["lambda:InvokeFunction"], resources: [authorize.arn] },
+              {
+                sid: "RecordLedgerEntries",
+                actions: ["rds-data:ExecuteStatement"],
+                resources: [data.clusterArn],
+              },
+              {
+                sid: "ReadLedgerCredentials",
+                actions: ["secretsmanager:GetSecretValue"],
+                resources: [data.credentialsSecretArn],
+              },
+              {
+                sid: "SetPaymentStatus",
+                actions: ["dynamodb:UpdateItem"],
+                resources: [data.tableArn],
+              },
+              {
+                sid: "WriteReceipts",
+                actions: ["s3:PutObject"],
+                resources: [pulumi.interpolate`${data.receiptsBucketArn}/receipts/*`],
+              },
+              { sid: "PublishPaymentEvents", actions: ["events:PutEvents"], resources: [bus.arn] },
+              {
+                sid: "UseTheRegionsKey",
+                actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+                resources: [data.keyArn],
+              },
+              {
+                // CloudWatch Logs delivery and X-Ray take no resource-level permissions.
+                sid: "DeliverLogsAndTraces",
+                actions: [
+                  "logs:CreateLogDelivery",
+                  "logs:GetLogDelivery",
+                  "logs:UpdateLogDelivery",
+                  "logs:DeleteLogDelivery",
+                  "logs:ListLogDeliveries",
+                  "logs:PutResourcePolicy",
+                  "logs:DescribeResourcePolicies",
+                  "logs:DescribeLogGroups",
+                  "xray:PutTraceSegments",
+                  "xray:PutTelemetryRecords",
+                  "xray:GetSamplingRules",
+                  "xray:GetSamplingTargets",
+                ],
+                resources: ["*"],
+              },
+            ],
+          },
+          parent,
+        ).json,
+      },
+      parent,
+    );
+    const definition = pulumi
+      .all([
+        authorize.arn,
+        data.tableName,
+        data.clusterArn,
+        data.credentialsSecretArn,
+        data.receiptsBucket,
+        bus.name,
+      ])
+      .apply(([authorizeArn, tableName, clusterArn, secretArn, bucket, busName]) =>
+        JSON.stringify(
+          paymentWorkflowDefinition({
+            authorizeFunctionArn: authorizeArn,
+            tableName,
+            clusterArn,
+            credentialsSecretArn: secretArn,
+            database: "ledger",
+            receiptsBucket: bucket,
+            eventBusName: busName,
+            region,
+          }),
+        ),
+      );
+    const machine = new aws.sfn.StateMachine(
+      `${name}-payments`,
+      {
+        name: stateMachineName,
+        type: "STANDARD",
+        definition,
+        roleArn: role.arn,
+        loggingConfiguration: {
+          logDestination: pulumi.interpolate`${logGroup.arn}:*`,
+          includeExecutionData: true,
+          level: args.production ? "ERROR" : "ALL",
+        },
+        tracingConfiguration: { enabled: true },
+        encryptionConfiguration: {
+          type: "CUSTOMER_MANAGED_KMS_KEY",
+          kmsKeyId: data.keyArn,
+          kmsDataKeyReusePeriodSeconds: 300,
+        },
+      },
+      // Step Functions checks the role when it creates the state machine.
+      { ...parent, dependsOn: [policy] },
+    );
+
+    this.stateMachineArn = machine.arn;
+    this.eventBusArn = bus.arn;
+    this.eventsTopicArn = topic.arn;
+    this.registerOutputs({
+      stateMachineArn: this.stateMachineArn,
+      eventBusArn: this.eventBusArn,
+      eventsTopicArn: this.eventsTopicArn,
+    });
+  }
+}

@@ -1,0 +1,204 @@
+import { strict as assert } from "node:assert";
+import { paymentWorkflowDefinition } from "../../components/payment-workflow";
+import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
+
+type Role = "primary" | "secondary";
+
+function find(evaluation: Evaluation, type: string, name: string): RecordedResource {
+  const found = evaluation.resources.filter((r) => r.type === type && r.name === name);
+  assert.equal(found.length, 1, `${type} ${name}`);
+  return found[0];
+}
+
+const regionOfArn = (arn: string) => arn.split(":")[3];
+
+describe("orchestration tier", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`stack ${stack}`, () => {
+      let evaluation: Evaluation;
+      before(async () => {
+        evaluation = await evaluate({ stack });
+      });
+      const get = (type: string, role: Role, name: string) =>
+        find(evaluation, type, `${role}-${name}`);
+      const key = (role: Role) =>
+        get(
+          role === "primary" ? "aws:kms/key:Key" : "aws:kms/replicaKey:ReplicaKey",
+          role,
+          "keys-key",
+        ).outputs.arn;
+
+      for (const role of ["primary", "secondary"] as const) {
+        describe(`${role} region`, () => {
+          const region = () => evaluation.config.regions[role];
+          const machine = () =>
+            get("aws:sfn/stateMachine:StateMachine", role, "orchestration-payments");
+
+          it("runs the payment workflow against this region's function, table, cluster, bucket and bus", () => {
+            const authorize = get("aws:lambda/function:Function", role, "orchestration-authorize");
+            const bus = get("aws:cloudwatch/eventBus:EventBus", role, "orchestration-bus");
+            const data = (type: string, name: string) => get(type, role, name).outputs;
+            const secretArn =
+              role === "primary"
+                ? String(
+                    find(
+                      evaluation,
+                      "aws:secretsmanager/secret:Secret",
+                      "primary-data-ledger-admin",
+                    ).outputs.arn,
+                  )
+                : String(
+                    find(
+                      evaluation,
+                      "aws:secretsmanager/secret:Secret",
+                      "primary-data-ledger-admin",
+                    ).outputs.arn,
+                  ).replace(evaluation.config.regions.primary, region());
+            assert.deepEqual(
+              JSON.parse(String(machine().rawInputs.definition)),
+              paymentWorkflowDefinition({
+                authorizeFunctionArn: String(authorize.outputs.arn),
+                tableName: `acmepay-${stack}-payments`,
+                clusterArn: String(data("aws:rds/cluster:Cluster", "data-ledger").arn),
+                credentialsSecretArn: secretArn,
+                database: "ledger",
+                receiptsBucket: String(data("aws:s3/bucket:Bucket", "data-receipts").bucket),
+                eventBusName: String(bus.rawInputs.name),
+                region: region(),
+              }),
+            );
+          });
+
+          it(
+            "is a STANDARD machine, encrypted with the region's key, traced, logging " +
+              (stack === "prod" ? "errors" : "everything"),
+            () => {
+              const inputs = machine().rawInputs;
+              assert.equal(inputs.type, "STANDARD");
+              assert.deepEqual(inputs.encryptionConfiguration, {
+                type: "CUSTOMER_MANAGED_KMS_KEY",
+                kmsKeyId: key(role),
+                kmsDataKeyReusePeriodSeconds: 300,
+              });
+              assert.deepEqual(inputs.tracingConfiguration, { enabled: true });
+              const logGroup = get(
+                "aws:cloudwatch/logGroup:LogGroup",
+                role,
+                "orchestration-workflow-logs",
+              );
+              assert.equal(logGroup.rawInputs.kmsKeyId, key(role));
+              assert.deepEqual(inputs.loggingConfiguration, {
+                logDestination: `${String(logGroup.outputs.arn)}:*`,
+                includeExecutionData: true,
+                level: stack === "prod" ? "ERROR" : "ALL",
+              });
+            },
+          );
+
+          it("gives the workflow's role only this region's resources, and no wildcard action", () => {
+            const policy = JSON.parse(
+              String(
+                get("aws:iam/rolePolicy:RolePolicy", role, "orchestration-workflow").rawInputs
+                  .policy,
+              ),
+            ) as {
+              Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[];
+            };
+            for (const statement of policy.Statement) {
+              const actions = [statement.Action].flat();
+              assert.ok(!actions.some((a) => a === "*" || a.endsWith(":*")), statement.Sid);
+              for (const resource of [statement.Resource].flat()) {
+                if (statement.Sid === "DeliverLogsAndTraces") {
+                  assert.equal(resource, "*");
+                } else if (resource.startsWith("arn:aws:s3:::")) {
+                  assert.match(
+                    resource,
+                    new RegExp(`-${role === "primary" ? "use1" : "usw2"}/receipts/\\*$`),
+                  );
+                } else {
+                  assert.equal(regionOfArn(resource), region(), `${statement.Sid}: ${resource}`);
+                }
+              }
+            }
+          });
+
+          it("deploys authorize with the configured rules, timeout and concurrency, reading only its index", () => {
+            const fn = get(
+              "aws:lambda/function:Function",
+              role,
+              "orchestration-authorize",
+            ).rawInputs;
+            const variables = (fn.environment as { variables: Record<string, string> }).variables;
+            assert.deepEqual(
+              JSON.parse(variables.AUTHORIZATION_RULES),
+              evaluation.config.authorization,
+            );
+            assert.equal(variables.PAYMENTS_TABLE, `acmepay-${stack}-payments`);
+            assert.equal(fn.timeout, evaluation.config.authorizeFunction.timeoutSeconds);
+            assert.equal(
+              fn.reservedConcurrentExecutions,
+              evaluation.config.authorizeFunction.reservedConcurrency,
+            );
+            assert.deepEqual(Object.keys((fn.code as { assets: object }).assets), ["__index.js"]);
+            const statements = (
+              JSON.parse(
+                String(
+                  get("aws:iam/rolePolicy:RolePolicy", role, "orchestration-authorize").rawInputs
+                    .policy,
+                ),
+              ) as {
+                Statement: { Sid: string; Action: string; Resource: string }[];
+              }
+            ).Statement;
+            const query = statements.find((s) => s.Sid === "ReadTheMerchantsRecentPayments");
+            assert.equal(query?.Action, "dynamodb:Query");
+            assert.match(
+              String(query?.Resource),
+              new RegExp(
+                `^arn:aws:dynamodb:${region()}:\\d{12}:table/acmepay-${stack}-payments/index/byMerchant$`,
+              ),
+            );
+          });
+
+          it("keeps payment events on an encrypted bus of the shared name, archives them, forwards outcomes to the topic", () => {
+            const bus = get("aws:cloudwatch/eventBus:EventBus", role, "orchestration-bus");
+            assert.equal(bus.rawInputs.name, `acmepay-${stack}-payments`);
+            assert.equal(bus.rawInputs.kmsKeyIdentifier, key(role));
+            const archive = get(
+              "aws:cloudwatch/eventArchive:EventArchive",
+              role,
+              "orchestration-archive",
+            );
+            assert.equal(archive.rawInputs.eventSourceArn, bus.outputs.arn);
+            assert.deepEqual(JSON.parse(String(archive.rawInputs.eventPattern)), {
+              source: ["payments.workflow"],
+            });
+            const rule = get("aws:cloudwatch/eventRule:EventRule", role, "orchestration-outcomes");
+            assert.deepEqual(JSON.parse(String(rule.rawInputs.eventPattern)), {
+              source: ["payments.workflow"],
+              "detail-type": ["PaymentCompleted", "PaymentFailed"],
+            });
+            const topic = get("aws:sns/topic:Topic", role, "orchestration-events");
+            assert.equal(topic.rawInputs.kmsMasterKeyId, key(role));
+            assert.equal(
+              get("aws:cloudwatch/eventTarget:EventTarget", role, "orchestration-outcomes")
+                .rawInputs.arn,
+              topic.outputs.arn,
+            );
+            const topicPolicy = JSON.parse(
+              String(
+                get("aws:sns/topicPolicy:TopicPolicy", role, "orchestration-events").rawInputs
+                  .policy,
+              ),
+            ) as {
+              Statement: { Condition: unknown }[];
+            };
+            assert.deepEqual(topicPolicy.Statement[0].Condition, {
+              ArnEquals: { "aws:SourceArn": rule.outputs.arn },
+            });
+          });
+        });
+      }
+    });
+  }
+});
