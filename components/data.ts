@@ -33,7 +33,7 @@ import { LEDGER_SCHEMA_VERSION } from "../handlers/ledger-schema";
 import { migrateLedger } from "../handlers/migrate-ledger";
 import type { DynamodbConsistency } from "./config";
 import type { DataKeys } from "./keys";
-import { serviceRole } from "./iam";
+import { policyDocument, rolePolicy, serviceRole } from "./iam";
 import { handlerFunction } from "./lambda";
 import type { Namer } from "./naming";
 import type { Network } from "./network";
@@ -132,8 +132,6 @@ export class DataTier extends pulumi.ComponentResource {
       throw new Error(`${name}: the secondary data tier needs the primary's ({ primary })`);
     }
 
-    const key = args.keys;
-
     const tableName = namer.global("dynamodbTable", "payments");
     const strong = args.consistency === "strong";
     if (args.role === "primary") {
@@ -162,7 +160,7 @@ export class DataTier extends pulumi.ComponentResource {
           streamEnabled: true,
           streamViewType: "NEW_AND_OLD_IMAGES",
           pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: args.pitrRecoveryDays },
-          serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
+          serverSideEncryption: { enabled: true, kmsKeyArn: args.keys.arn },
           deletionProtectionEnabled: args.protectData,
           ...(strong && peer !== undefined
             ? {
@@ -198,7 +196,7 @@ export class DataTier extends pulumi.ComponentResource {
         `${name}-payments`,
         {
           globalTableArn: primary.globalTableArn,
-          kmsKeyArn: key.arn,
+          kmsKeyArn: args.keys.arn,
           pointInTimeRecovery: true,
           deletionProtectionEnabled: args.protectData,
         },
@@ -208,7 +206,7 @@ export class DataTier extends pulumi.ComponentResource {
       this.tableArn = replica.arn;
     }
 
-    const receipts = this.receipts(name, args, key.arn, dataStore);
+    const receipts = this.receipts(name, args, dataStore);
     this.receiptsBucket = receipts.bucket.bucket;
     this.receiptsBucketArn = receipts.bucket.arn;
     this.receiptsVersioning = receipts.versioning;
@@ -241,7 +239,7 @@ export class DataTier extends pulumi.ComponentResource {
       { ...parent, ignoreChanges: ["value"] },
     );
 
-    this.keyArn = key.arn;
+    this.keyArn = args.keys.arn;
     this.tableName = pulumi.output(tableName);
     this.activeRegionParameter = activeRegion.name;
     this.registerOutputs({
@@ -515,10 +513,10 @@ export class DataTier extends pulumi.ComponentResource {
   private receipts(
     name: string,
     args: DataTierArgs,
-    keyArn: pulumi.Output<string>,
     dataStore: pulumi.CustomResourceOptions,
   ): { bucket: aws.s3.Bucket; versioning: aws.s3.BucketVersioning } {
     const parent = { parent: this };
+    const keyArn = args.keys.arn;
     const bucket = new aws.s3.Bucket(
       `${name}-receipts`,
       {
@@ -568,38 +566,36 @@ export class DataTier extends pulumi.ComponentResource {
       `${name}-receipts`,
       {
         bucket: bucket.id,
-        policy: aws.iam.getPolicyDocumentOutput(
-          {
-            statements: [
-              {
-                sid: "DenyRequestsWithoutTls",
-                effect: "Deny",
-                principals: anyone,
-                actions: ["s3:*"],
-                resources: everything,
-                conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-              },
-              {
-                // Objects written without naming an encryption get the bucket default (SSE-KMS with
-                // this region's key); a write that asks for another encryption is refused. The key
-                // is not pinned here: replication writes under the destination key as S3 names it.
-                sid: "DenyWritesWithOtherEncryption",
-                effect: "Deny",
-                principals: anyone,
-                actions: ["s3:PutObject"],
-                resources: [pulumi.interpolate`${bucket.arn}/*`],
-                conditions: [
-                  {
-                    test: "StringNotEqualsIfExists",
-                    variable: "s3:x-amz-server-side-encryption",
-                    values: ["aws:kms"],
-                  },
-                ],
-              },
-            ],
-          },
-          parent,
-        ).json,
+        policy: policyDocument(
+          [
+            {
+              sid: "DenyRequestsWithoutTls",
+              effect: "Deny",
+              principals: anyone,
+              actions: ["s3:*"],
+              resources: everything,
+              conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+            },
+            {
+              // Objects written without naming an encryption get the bucket default (SSE-KMS with
+              // this region's key); a write that asks for another encryption is refused. The key
+              // is not pinned here: replication writes under the destination key as S3 names it.
+              sid: "DenyWritesWithOtherEncryption",
+              effect: "Deny",
+              principals: anyone,
+              actions: ["s3:PutObject"],
+              resources: [pulumi.interpolate`${bucket.arn}/*`],
+              conditions: [
+                {
+                  test: "StringNotEqualsIfExists",
+                  variable: "s3:x-amz-server-side-encryption",
+                  values: ["aws:kms"],
+                },
+              ],
+            },
+          ],
+          this,
+        ),
       },
       parent,
     );
@@ -753,62 +749,55 @@ export class DataTier extends pulumi.ComponentResource {
       },
       this,
     );
-    const policy = new aws.iam.RolePolicy(
+    const policy = rolePolicy(
       name,
-      {
-        role: role.name,
-        policy: aws.iam.getPolicyDocumentOutput(
-          {
-            statements: [
-              {
-                sid: "ReadSourceConfiguration",
-                actions: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                resources: [this.receiptsBucketArn],
-              },
-              {
-                sid: "ReadSourceVersions",
-                actions: [
-                  "s3:GetObjectVersionForReplication",
-                  "s3:GetObjectVersionAcl",
-                  "s3:GetObjectVersionTagging",
-                ],
-                resources: [pulumi.interpolate`${this.receiptsBucketArn}/*`],
-              },
-              {
-                sid: "WriteDestinationReplicas",
-                actions: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                resources: [pulumi.interpolate`${peer.receiptsBucketArn}/*`],
-              },
-              {
-                sid: "DecryptWithSourceKey",
-                actions: ["kms:Decrypt"],
-                resources: [this.keyArn],
-                conditions: [
-                  {
-                    test: "StringEquals",
-                    variable: "kms:ViaService",
-                    values: [`s3.${this.settings.region}.amazonaws.com`],
-                  },
-                ],
-              },
-              {
-                sid: "EncryptWithDestinationKey",
-                actions: ["kms:Encrypt", "kms:GenerateDataKey"],
-                resources: [peer.keyArn],
-                conditions: [
-                  {
-                    test: "StringEquals",
-                    variable: "kms:ViaService",
-                    values: [`s3.${peer.settings.region}.amazonaws.com`],
-                  },
-                ],
-              },
-            ],
-          },
-          parent,
-        ).json,
-      },
-      parent,
+      role,
+      [
+        {
+          sid: "ReadSourceConfiguration",
+          actions: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+          resources: [this.receiptsBucketArn],
+        },
+        {
+          sid: "ReadSourceVersions",
+          actions: [
+            "s3:GetObjectVersionForReplication",
+            "s3:GetObjectVersionAcl",
+            "s3:GetObjectVersionTagging",
+          ],
+          resources: [pulumi.interpolate`${this.receiptsBucketArn}/*`],
+        },
+        {
+          sid: "WriteDestinationReplicas",
+          actions: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+          resources: [pulumi.interpolate`${peer.receiptsBucketArn}/*`],
+        },
+        {
+          sid: "DecryptWithSourceKey",
+          actions: ["kms:Decrypt"],
+          resources: [this.keyArn],
+          conditions: [
+            {
+              test: "StringEquals",
+              variable: "kms:ViaService",
+              values: [`s3.${this.settings.region}.amazonaws.com`],
+            },
+          ],
+        },
+        {
+          sid: "EncryptWithDestinationKey",
+          actions: ["kms:Encrypt", "kms:GenerateDataKey"],
+          resources: [peer.keyArn],
+          conditions: [
+            {
+              test: "StringEquals",
+              variable: "kms:ViaService",
+              values: [`s3.${peer.settings.region}.amazonaws.com`],
+            },
+          ],
+        },
+      ],
+      this,
     );
     new aws.s3.BucketReplicationConfig(
       name,

@@ -2,6 +2,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+export type Statement = aws.types.input.iam.GetPolicyDocumentStatementArgs;
+
+/** A policy document (IAM, key, bucket, bus or topic policy) as the JSON AWS takes. */
+export function policyDocument(
+  statements: Statement[],
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  return aws.iam.getPolicyDocumentOutput({ statements }, { parent }).json;
+}
+
 /** A role that one AWS service (`lambda.amazonaws.com`, …) assumes, trusting that service alone. */
 export function serviceRole(
   name: string,
@@ -12,18 +22,30 @@ export function serviceRole(
     name,
     {
       name: args.roleName,
-      assumeRolePolicy: aws.iam.getPolicyDocumentOutput(
-        {
-          statements: [
-            {
-              actions: ["sts:AssumeRole"],
-              principals: [{ type: "Service", identifiers: [args.service] }],
-            },
-          ],
-        },
-        { parent },
-      ).json,
+      assumeRolePolicy: policyDocument(
+        [
+          {
+            actions: ["sts:AssumeRole"],
+            principals: [{ type: "Service", identifiers: [args.service] }],
+          },
+        ],
+        parent,
+      ),
     },
+    { parent },
+  );
+}
+
+/** The inline policy of a role: what the role may do, and nothing else. */
+export function rolePolicy(
+  name: string,
+  role: aws.iam.Role,
+  statements: Statement[],
+  parent: pulumi.Resource,
+): aws.iam.RolePolicy {
+  return new aws.iam.RolePolicy(
+    name,
+    { role: role.name, policy: policyDocument(statements, parent) },
     { parent },
   );
 }

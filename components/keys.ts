@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { policyDocument } from "./iam";
 import type { Namer } from "./naming";
 import type { AwsRegion } from "./regions";
 
@@ -30,54 +31,50 @@ export class DataKeys extends pulumi.ComponentResource {
     const { region } = args;
     const parent = { parent: this };
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
-    const policy = aws.iam.getPolicyDocumentOutput(
-      {
-        statements: [
-          {
-            sid: "AccountAdministersTheKeyThroughIam",
-            principals: [
-              { type: "AWS", identifiers: [pulumi.interpolate`arn:aws:iam::${account}:root`] },
-            ],
-            actions: ["kms:*"],
-            resources: ["*"],
-          },
-          {
-            sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
-            principals: [{ type: "Service", identifiers: [`logs.${region}.amazonaws.com`] }],
-            actions: [
-              "kms:Encrypt*",
-              "kms:Decrypt*",
-              "kms:ReEncrypt*",
-              "kms:GenerateDataKey*",
-              "kms:Describe*",
-            ],
-            resources: ["*"],
-            conditions: [
-              {
-                test: "ArnLike",
-                variable: "kms:EncryptionContext:aws:logs:arn",
-                values: [pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:*`],
-              },
-            ],
-          },
-          {
-            sid: "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
-            principals: [
-              {
-                type: "Service",
-                identifiers: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
-              },
-            ],
-            actions: SERVICE_KEY_ACTIONS,
-            resources: ["*"],
-            conditions: [
-              { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
-            ],
-          },
-        ],
-      },
-      parent,
-    ).json;
+    const policy = policyDocument(
+      [
+        {
+          sid: "AccountAdministersTheKeyThroughIam",
+          principals: [
+            { type: "AWS", identifiers: [pulumi.interpolate`arn:aws:iam::${account}:root`] },
+          ],
+          actions: ["kms:*"],
+          resources: ["*"],
+        },
+        {
+          sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
+          principals: [{ type: "Service", identifiers: [`logs.${region}.amazonaws.com`] }],
+          actions: [
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*",
+          ],
+          resources: ["*"],
+          conditions: [
+            {
+              test: "ArnLike",
+              variable: "kms:EncryptionContext:aws:logs:arn",
+              values: [pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:*`],
+            },
+          ],
+        },
+        {
+          sid: "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
+          principals: [
+            {
+              type: "Service",
+              identifiers: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
+            },
+          ],
+          actions: SERVICE_KEY_ACTIONS,
+          resources: ["*"],
+          conditions: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [account] }],
+        },
+      ],
+      this,
+    );
 
     const description =
       "payments-dr data at rest: tables, database, buckets, queues, logs, secrets";

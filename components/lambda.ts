@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import projectPackage from "../package.json";
-import { serviceRole } from "./iam";
+import { rolePolicy, serviceRole, type Statement } from "./iam";
 import type { Namer } from "./naming";
 import type { AwsRegion } from "./regions";
 
@@ -21,7 +21,7 @@ export interface HandlerArgs<E, R> {
   readonly keyArn: pulumi.Input<string>;
   readonly logRetentionDays: number;
   /** What the handler may do, besides writing its own logs. */
-  readonly statements: aws.types.input.iam.GetPolicyDocumentStatementArgs[];
+  readonly statements: Statement[];
   readonly environment: Record<string, pulumi.Input<string>>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
@@ -60,30 +60,23 @@ export function handlerFunction<E, R>(
     },
     parent,
   );
-  const policy = new aws.iam.RolePolicy(
+  const policy = rolePolicy(
     name,
-    {
-      role: role.name,
-      policy: aws.iam.getPolicyDocumentOutput(
-        {
-          statements: [
-            {
-              sid: "WriteOwnLogs",
-              actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-              resources: [pulumi.interpolate`${logGroup.arn}:*`],
-            },
-            {
-              sid: "DecryptOwnEnvironment",
-              actions: ["kms:Decrypt"],
-              resources: [args.keyArn],
-            },
-            ...args.statements,
-          ],
-        },
-        opts,
-      ).json,
-    },
-    opts,
+    role,
+    [
+      {
+        sid: "WriteOwnLogs",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [pulumi.interpolate`${logGroup.arn}:*`],
+      },
+      {
+        sid: "DecryptOwnEnvironment",
+        actions: ["kms:Decrypt"],
+        resources: [args.keyArn],
+      },
+      ...args.statements,
+    ],
+    parent,
   );
   return new aws.lambda.CallbackFunction<E, R>(
     name,

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AuthorizationRules } from "../handlers/authorize";
 import { authorizeHandler, MERCHANT_INDEX } from "../handlers/authorize-handler";
 import type { DataTier } from "./data";
-import { serviceRole } from "./iam";
+import { policyDocument, rolePolicy, serviceRole } from "./iam";
 import { handlerFunction } from "./lambda";
 import type { Namer } from "./naming";
 import { paymentWorkflowDefinition } from "./payment-workflow";
@@ -57,21 +57,19 @@ export class OrchestrationTier extends pulumi.ComponentResource {
       `${name}-bus`,
       {
         eventBusName: bus.name,
-        policy: aws.iam.getPolicyDocumentOutput(
-          {
-            statements: [
-              {
-                sid: "OnlyThisAccountPublishes",
-                principals: [
-                  { type: "AWS", identifiers: [pulumi.interpolate`arn:aws:iam::${account}:root`] },
-                ],
-                actions: ["events:PutEvents"],
-                resources: [bus.arn],
-              },
-            ],
-          },
-          parent,
-        ).json,
+        policy: policyDocument(
+          [
+            {
+              sid: "OnlyThisAccountPublishes",
+              principals: [
+                { type: "AWS", identifiers: [pulumi.interpolate`arn:aws:iam::${account}:root`] },
+              ],
+              actions: ["events:PutEvents"],
+              resources: [bus.arn],
+            },
+          ],
+          this,
+        ),
       },
       parent,
     );
@@ -109,20 +107,18 @@ export class OrchestrationTier extends pulumi.ComponentResource {
       `${name}-events`,
       {
         arn: topic.arn,
-        policy: aws.iam.getPolicyDocumentOutput(
-          {
-            statements: [
-              {
-                sid: "TheOutcomesRulePublishes",
-                principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
-                actions: ["sns:Publish"],
-                resources: [topic.arn],
-                conditions: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [rule.arn] }],
-              },
-            ],
-          },
-          parent,
-        ).json,
+        policy: policyDocument(
+          [
+            {
+              sid: "TheOutcomesRulePublishes",
+              principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+              actions: ["sns:Publish"],
+              resources: [topic.arn],
+              conditions: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [rule.arn] }],
+            },
+          ],
+          this,
+        ),
       },
       parent,
     );
@@ -178,65 +174,58 @@ export class OrchestrationTier extends pulumi.ComponentResource {
       },
       this,
     );
-    const policy = new aws.iam.RolePolicy(
+    const policy = rolePolicy(
       `${name}-workflow`,
-      {
-        role: role.name,
-        policy: aws.iam.getPolicyDocumentOutput(
-          {
-            statements: [
-              { sid: "Authorize", actions: ["lambda:InvokeFunction"], resources: [authorize.arn] },
-              {
-                sid: "RecordLedgerEntries",
-                actions: ["rds-data:ExecuteStatement"],
-                resources: [data.clusterArn],
-              },
-              {
-                sid: "ReadLedgerCredentials",
-                actions: ["secretsmanager:GetSecretValue"],
-                resources: [data.credentialsSecretArn],
-              },
-              {
-                sid: "SetPaymentStatus",
-                actions: ["dynamodb:UpdateItem"],
-                resources: [data.tableArn],
-              },
-              {
-                sid: "WriteReceipts",
-                actions: ["s3:PutObject"],
-                resources: [pulumi.interpolate`${data.receiptsBucketArn}/receipts/*`],
-              },
-              { sid: "PublishPaymentEvents", actions: ["events:PutEvents"], resources: [bus.arn] },
-              {
-                sid: "UseTheRegionsKey",
-                actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-                resources: [data.keyArn],
-              },
-              {
-                // CloudWatch Logs delivery and X-Ray take no resource-level permissions.
-                sid: "DeliverLogsAndTraces",
-                actions: [
-                  "logs:CreateLogDelivery",
-                  "logs:GetLogDelivery",
-                  "logs:UpdateLogDelivery",
-                  "logs:DeleteLogDelivery",
-                  "logs:ListLogDeliveries",
-                  "logs:PutResourcePolicy",
-                  "logs:DescribeResourcePolicies",
-                  "logs:DescribeLogGroups",
-                  "xray:PutTraceSegments",
-                  "xray:PutTelemetryRecords",
-                  "xray:GetSamplingRules",
-                  "xray:GetSamplingTargets",
-                ],
-                resources: ["*"],
-              },
-            ],
-          },
-          parent,
-        ).json,
-      },
-      parent,
+      role,
+      [
+        { sid: "Authorize", actions: ["lambda:InvokeFunction"], resources: [authorize.arn] },
+        {
+          sid: "RecordLedgerEntries",
+          actions: ["rds-data:ExecuteStatement"],
+          resources: [data.clusterArn],
+        },
+        {
+          sid: "ReadLedgerCredentials",
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [data.credentialsSecretArn],
+        },
+        {
+          sid: "SetPaymentStatus",
+          actions: ["dynamodb:UpdateItem"],
+          resources: [data.tableArn],
+        },
+        {
+          sid: "WriteReceipts",
+          actions: ["s3:PutObject"],
+          resources: [pulumi.interpolate`${data.receiptsBucketArn}/receipts/*`],
+        },
+        { sid: "PublishPaymentEvents", actions: ["events:PutEvents"], resources: [bus.arn] },
+        {
+          sid: "UseTheRegionsKey",
+          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+          resources: [data.keyArn],
+        },
+        {
+          // CloudWatch Logs delivery and X-Ray take no resource-level permissions.
+          sid: "DeliverLogsAndTraces",
+          actions: [
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+            "xray:PutTraceSegments",
+            "xray:PutTelemetryRecords",
+            "xray:GetSamplingRules",
+            "xray:GetSamplingTargets",
+          ],
+          resources: ["*"],
+        },
+      ],
+      this,
     );
     const definition = pulumi
       .all([

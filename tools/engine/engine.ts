@@ -229,6 +229,7 @@ class Recorder {
   stackOutputs: Record<string, unknown> = {};
 
   constructor(
+    private readonly stack: string,
     private readonly account: string,
     readonly resources: RecordedResource[],
   ) {}
@@ -238,18 +239,14 @@ class Recorder {
   }
 
   /** Region and default tags of the resource's provider, for its mocked attributes. */
-  awsContext(
-    providerReference: string,
-    inputs: Record<string, unknown>,
-    stack: string,
-  ): AwsContext {
+  awsContext(providerReference: string, inputs: Record<string, unknown>): AwsContext {
     const provider = this.providerRecord(providerReference)?.rawInputs;
     const ownRegion = typeof inputs.region === "string" ? inputs.region : undefined;
     const providerRegion = typeof provider?.region === "string" ? provider.region : undefined;
     return {
       region: ownRegion ?? providerRegion,
       accountId: this.account,
-      stack,
+      stack: this.stack,
       defaultTags: providerDefaultTags(provider),
     };
   }
@@ -352,23 +349,23 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
       .filter(([k]) => k.startsWith(prefix))
       .map(([k, v]) => [k.slice(prefix.length), v]),
   ) as RawConfig;
-  const recorder = new Recorder(pinnedAccount(raw) ?? DEFAULT_ACCOUNT_ID, options.sink ?? []);
+  const recorder = new Recorder(
+    options.stack,
+    pinnedAccount(raw) ?? DEFAULT_ACCOUNT_ID,
+    options.sink ?? [],
+  );
 
   pulumi.runtime.setAllConfig(values, [...stackSettings.secretKeys]);
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const context = recorder.awsContext(args.provider ?? "", args.inputs, options.stack);
+        const context = recorder.awsContext(args.provider ?? "", args.inputs);
         const inputs = reveal(args.inputs) as Record<string, unknown>;
         return mockResourceState(args.type, args.name, inputs, context);
       },
       call: (args) => {
         recorder.invokes.push({ token: args.token, provider: args.provider ?? "" });
-        return mockInvoke(
-          args.token,
-          args.inputs,
-          recorder.awsContext(args.provider ?? "", {}, options.stack),
-        );
+        return mockInvoke(args.token, args.inputs, recorder.awsContext(args.provider ?? "", {}));
       },
     },
     project.name,
