@@ -45,6 +45,18 @@ export const CONFIG_KEYS = {
   velocityMaxPayments: "integer",
   authorizeTimeoutSeconds: "integer",
   authorizeReservedConcurrency: "integer",
+  hostedZoneId: "string",
+  apiThrottleRateLimit: "integer",
+  apiThrottleBurstLimit: "integer",
+  wafRateLimit: "integer",
+  apiTimeoutSeconds: "integer",
+  apiReservedConcurrency: "integer",
+  processorTimeoutSeconds: "integer",
+  processorReservedConcurrency: "integer",
+  processorBatchSize: "integer",
+  processorBatchWindowSeconds: "integer",
+  queueMaxReceiveCount: "integer",
+  queueRetentionDays: "integer",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -54,7 +66,15 @@ const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set([
   "alertEmail",
   "environment",
   "dynamodbWitnessRegion",
+  "hostedZoneId",
 ]);
+
+/** Reserved concurrency of the health endpoint's function: probes take well under 100 ms each. */
+export const HEALTH_RESERVED_CONCURRENCY = 5;
+
+/** Concurrent executions a region's account keeps free for everything else (Lambda's rule). */
+const UNRESERVED_CONCURRENCY = 100;
+const ACCOUNT_CONCURRENCY = 1_000;
 
 export const DATA_CLASSIFICATIONS = ["public", "internal", "confidential", "restricted"] as const;
 
@@ -124,6 +144,26 @@ export interface StackConfig {
     readonly engineVersion: string;
     readonly instanceClass: string;
     readonly maxCapacity: number;
+  };
+  /** An existing public hosted zone for dnsZoneName; undefined: the program creates the zone. */
+  readonly hostedZoneId: string | undefined;
+  readonly api: {
+    readonly throttleRateLimit: number;
+    readonly throttleBurstLimit: number;
+    /** Requests per 5 minutes per client IP before WAF blocks (production stacks). */
+    readonly wafRateLimit: number;
+    readonly timeoutSeconds: number;
+    readonly reservedConcurrency: number;
+  };
+  readonly processor: {
+    readonly timeoutSeconds: number;
+    readonly reservedConcurrency: number;
+    readonly batchSize: number;
+    readonly batchWindowSeconds: number;
+  };
+  readonly queue: {
+    readonly maxReceiveCount: number;
+    readonly retentionDays: number;
   };
 }
 
@@ -277,6 +317,26 @@ const schema = z
     authorizeTimeoutSeconds: integer(1, 60, "seconds"),
     // The account keeps at least 100 of its default 1,000 concurrent executions unreserved.
     authorizeReservedConcurrency: integer(1, 900, "concurrent executions"),
+    hostedZoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]{1,31}$/, {
+        error: "is not a Route 53 hosted zone id (Z followed by letters and digits)",
+      })
+      .optional(),
+    apiThrottleRateLimit: integer(1, 10_000, "requests per second"),
+    apiThrottleBurstLimit: integer(1, 5_000, "requests"),
+    // WAF's rate-based rules take 10 to 2,000,000,000 requests per 5-minute window.
+    wafRateLimit: integer(10, 2_000_000_000, "requests per 5 minutes"),
+    // API Gateway gives up on an integration after 29 s.
+    apiTimeoutSeconds: integer(1, 29, "seconds"),
+    apiReservedConcurrency: integer(1, 900, "concurrent executions"),
+    processorTimeoutSeconds: integer(1, 900, "seconds"),
+    // SQS event sources scale to at least 2 concurrent batches.
+    processorReservedConcurrency: integer(2, 900, "concurrent executions"),
+    processorBatchSize: integer(1, 10_000, "messages"),
+    processorBatchWindowSeconds: integer(0, 300, "seconds"),
+    queueMaxReceiveCount: integer(1, 1_000, "receives"),
+    queueRetentionDays: integer(1, 14, "days (SQS keeps messages 1 to 14 days)"),
   })
   .superRefine((c, ctx) => {
     const fail = (key: ConfigKey, message: string) =>
@@ -341,6 +401,31 @@ const schema = z
       fail(
         "velocityAmountLimits",
         `must name the same currencies as paymentLimits (${accepted.replace(/,/g, ", ")})`,
+      );
+    }
+    const reservations = [
+      c.authorizeReservedConcurrency,
+      c.apiReservedConcurrency,
+      c.processorReservedConcurrency,
+    ];
+    const reserved = reservations.reduce((sum, n) => sum + n, HEALTH_RESERVED_CONCURRENCY);
+    const eachInRange = reservations.every((n) => Number.isInteger(n) && n >= 1 && n <= 900);
+    if (eachInRange && reserved > ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY) {
+      fail(
+        "processorReservedConcurrency",
+        `makes the region's functions reserve ${reserved} concurrent executions (authorize, api, processor and ${HEALTH_RESERVED_CONCURRENCY} for health); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
+      );
+    }
+    if (c.processorBatchSize > 10 && c.processorBatchWindowSeconds === 0) {
+      fail(
+        "processorBatchSize",
+        "is over 10, which SQS event sources allow only with processorBatchWindowSeconds of at least 1",
+      );
+    }
+    if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit) {
+      fail(
+        "apiThrottleBurstLimit",
+        `must be at least apiThrottleRateLimit (${c.apiThrottleRateLimit}): a burst smaller than one second of the rate throttles steady traffic`,
       );
     }
     if (c.production && c.availabilityZoneCount < 3) {
@@ -478,6 +563,24 @@ export function parseStackConfig(
       engineVersion: c.auroraEngineVersion,
       instanceClass: c.auroraInstanceClass,
       maxCapacity: c.auroraMaxCapacity,
+    },
+    hostedZoneId: c.hostedZoneId,
+    api: {
+      throttleRateLimit: c.apiThrottleRateLimit,
+      throttleBurstLimit: c.apiThrottleBurstLimit,
+      wafRateLimit: c.wafRateLimit,
+      timeoutSeconds: c.apiTimeoutSeconds,
+      reservedConcurrency: c.apiReservedConcurrency,
+    },
+    processor: {
+      timeoutSeconds: c.processorTimeoutSeconds,
+      reservedConcurrency: c.processorReservedConcurrency,
+      batchSize: c.processorBatchSize,
+      batchWindowSeconds: c.processorBatchWindowSeconds,
+    },
+    queue: {
+      maxReceiveCount: c.queueMaxReceiveCount,
+      retentionDays: c.queueRetentionDays,
     },
   });
 }

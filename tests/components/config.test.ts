@@ -47,6 +47,18 @@ const DEV: RawConfig = {
   velocityMaxPayments: "1000",
   authorizeTimeoutSeconds: "10",
   authorizeReservedConcurrency: "20",
+  hostedZoneId: "",
+  apiThrottleRateLimit: "100",
+  apiThrottleBurstLimit: "200",
+  wafRateLimit: "2000",
+  apiTimeoutSeconds: "10",
+  apiReservedConcurrency: "50",
+  processorTimeoutSeconds: "30",
+  processorReservedConcurrency: "10",
+  processorBatchSize: "10",
+  processorBatchWindowSeconds: "0",
+  queueMaxReceiveCount: "5",
+  queueRetentionDays: "4",
 };
 
 const PROD: RawConfig = {
@@ -317,9 +329,49 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     'payments-dr:velocityAmountLimits = ["EUR:5000000"]: must name the same currencies as paymentLimits (EUR, USD)',
   ],
   [
-    "a reserved concurrency that would starve the account",
-    { ...DEV, authorizeReservedConcurrency: "950" },
-    "payments-dr:authorizeReservedConcurrency = 950: must be between 1 and 900 concurrent executions",
+    "a reserved concurrency above the account's reservable share",
+    { ...DEV, authorizeReservedConcurrency: "901" },
+    "payments-dr:authorizeReservedConcurrency = 901: must be between 1 and 900 concurrent executions",
+  ],
+  [
+    "reserved concurrencies that together would starve the account",
+    { ...DEV, apiReservedConcurrency: "600", processorReservedConcurrency: "300" },
+    "payments-dr:processorReservedConcurrency = 300: makes the region's functions reserve 925 concurrent executions (authorize, api, processor and 5 for health); at most 900 leaves 100 of the default 1000 unreserved",
+  ],
+  [
+    "a hosted zone id that is not one",
+    { ...DEV, hostedZoneId: "payments.acmepay.io" },
+    'payments-dr:hostedZoneId = "payments.acmepay.io": is not a Route 53 hosted zone id (Z followed by letters and digits)',
+  ],
+  [
+    "an API timeout beyond API Gateway's",
+    { ...DEV, apiTimeoutSeconds: "30" },
+    "payments-dr:apiTimeoutSeconds = 30: must be between 1 and 29 seconds",
+  ],
+  [
+    "a burst smaller than the rate",
+    { ...DEV, apiThrottleRateLimit: "500", apiThrottleBurstLimit: "100" },
+    "payments-dr:apiThrottleBurstLimit = 100: must be at least apiThrottleRateLimit (500): a burst smaller than one second of the rate throttles steady traffic",
+  ],
+  [
+    "a WAF rate limit below WAF's minimum",
+    { ...DEV, wafRateLimit: "5" },
+    "payments-dr:wafRateLimit = 5: must be between 10 and 2000000000 requests per 5 minutes",
+  ],
+  [
+    "a processor that could not take two batches at once",
+    { ...DEV, processorReservedConcurrency: "1" },
+    "payments-dr:processorReservedConcurrency = 1: must be between 2 and 900 concurrent executions",
+  ],
+  [
+    "batches over 10 messages without a batch window",
+    { ...DEV, processorBatchSize: "50" },
+    "payments-dr:processorBatchSize = 50: is over 10, which SQS event sources allow only with processorBatchWindowSeconds of at least 1",
+  ],
+  [
+    "a retention SQS does not offer",
+    { ...DEV, queueRetentionDays: "15" },
+    "payments-dr:queueRetentionDays = 15: must be between 1 and 14 days (SQS keeps messages 1 to 14 days)",
   ],
   [
     "a prod stack without allowedAccountIds",
