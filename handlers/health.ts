@@ -1,0 +1,129 @@
+/**
+ * GET /health, the deep check Route 53 probes every 10 s: is the region's payments table
+ * reachable within a time limit, and which role does the region have (active writer or standby,
+ * from the active-region flag)? 200 when the region can serve its role, 503 with the failing
+ * check otherwise. One GetItem and one (cached) parameter read per probe.
+ *
+ * Environment: PAYMENTS_TABLE, ACTIVE_REGION_PARAMETER, AWS_REGION.
+ */
+import type { ApiResponse } from "./payments-api";
+import { ACTIVE_REGION_CACHE_MS, cached, requiredEnv } from "./runtime";
+
+type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
+type Ssm = typeof import("@aws-sdk/client-ssm");
+
+/** A check slower than this counts as failed: Route 53 waits 4 s for the whole answer. */
+export const CHECK_TIMEOUT_MS = 1_500;
+
+export type CheckResult =
+  | { readonly ok: true; readonly latencyMs: number; readonly value?: string }
+  | { readonly ok: false; readonly latencyMs: number; readonly error: string };
+
+export interface HealthChecks {
+  readonly region: string;
+  readonly table: CheckResult;
+  readonly activeRegion: CheckResult;
+}
+
+/** The health answer for the checks' results. */
+export function healthResponse(checks: HealthChecks): ApiResponse {
+  const healthy = checks.table.ok && checks.activeRegion.ok;
+  const active = checks.activeRegion.ok ? checks.activeRegion.value : undefined;
+  return {
+    statusCode: healthy ? 200 : 503,
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+    body: JSON.stringify({
+      status: healthy ? "healthy" : "unhealthy",
+      region: checks.region,
+      role: active === undefined ? "unknown" : active === checks.region ? "active" : "standby",
+      activeRegion: active ?? null,
+      checks: { table: checks.table, activeRegion: checks.activeRegion },
+    }),
+  };
+}
+
+/** Runs `check` with a time limit; never throws. */
+export async function timedCheck(
+  check: (signal: AbortSignal) => Promise<string | undefined>,
+  timeoutMs: number = CHECK_TIMEOUT_MS,
+): Promise<CheckResult> {
+  const started = Date.now();
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: "Timeout" }));
+    }, timeoutMs);
+  });
+  try {
+    const value = await Promise.race([check(controller.signal), timeout]);
+    return value === undefined
+      ? { ok: true, latencyMs: Date.now() - started }
+      : { ok: true, latencyMs: Date.now() - started, value };
+  } catch (error) {
+    return {
+      ok: false,
+      latencyMs: Date.now() - started,
+      // The name only: the endpoint is public, and AWS messages can carry ARNs and account ids.
+      error: error instanceof Error ? error.name : "Error",
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Set up on the first probe of an execution environment, then reused. */
+const environment: { probe?: () => Promise<HealthChecks> } = {};
+
+function connect(): () => Promise<HealthChecks> {
+  const table = requiredEnv("PAYMENTS_TABLE");
+  const parameter = requiredEnv("ACTIVE_REGION_PARAMETER");
+  const region = requiredEnv("AWS_REGION");
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
+  const ssm = require("@aws-sdk/client-ssm") as Ssm;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const db = new dynamodb.DynamoDBClient({ maxAttempts: 1 });
+  const parameters = new ssm.SSMClient({ maxAttempts: 1 });
+  const activeRegion = cached(async () => {
+    const result = await parameters.send(new ssm.GetParameterCommand({ Name: parameter }));
+    const value = result.Parameter?.Value;
+    if (value === undefined || value === "") {
+      throw new Error(`parameter ${parameter} has no value`);
+    }
+    return value;
+  }, ACTIVE_REGION_CACHE_MS);
+  return async () => {
+    const [tableCheck, activeCheck] = await Promise.all([
+      timedCheck(async (abortSignal) => {
+        // A key no payment has: reading it proves the table answers, at the cost of one read.
+        await db.send(
+          new dynamodb.GetItemCommand({
+            TableName: table,
+            Key: { paymentId: { S: "health-check" } },
+          }),
+          { abortSignal },
+        );
+        return undefined;
+      }),
+      timedCheck(() => activeRegion()),
+    ]);
+    return { region, table: tableCheck, activeRegion: activeCheck };
+  };
+}
+
+export async function healthHandler(): Promise<ApiResponse> {
+  try {
+    environment.probe ??= connect();
+  } catch (error) {
+    console.error("health check cannot start", error);
+    const failed = { ok: false as const, latencyMs: 0, error: "Misconfigured" };
+    return healthResponse({
+      region: process.env.AWS_REGION ?? "unknown",
+      table: failed,
+      activeRegion: failed,
+    });
+  }
+  return healthResponse(await environment.probe());
+}

@@ -1,0 +1,113 @@
+/**
+ * The payments-api Lambda (thin AWS shell around ./payments-api): the payments table through
+ * DynamoDB (one conditional put per accepted payment), the queue through SQS, the active-region
+ * flag through SSM (cached for ACTIVE_REGION_CACHE_MS). Clients are created on the first request
+ * and kept for the life of the execution environment.
+ *
+ * Environment: PAYMENTS_TABLE, PAYMENTS_QUEUE_URL, ACTIVE_REGION_PARAMETER, PAYMENT_LIMITS (JSON:
+ * largest amount per accepted currency) and the runtime's AWS_REGION.
+ */
+import {
+  type ApiPorts,
+  type ApiRequest,
+  type ApiResponse,
+  type ApiSettings,
+  errorResponse,
+  handleApiRequest,
+} from "./payments-api";
+import { ACTIVE_REGION_CACHE_MS, cached, fromItem, requiredEnv, toItem } from "./runtime";
+
+type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
+type Sqs = typeof import("@aws-sdk/client-sqs");
+type Ssm = typeof import("@aws-sdk/client-ssm");
+
+/** Set up on the first request of an execution environment, then reused. */
+const environment: { ports?: ApiPorts; settings?: ApiSettings } = {};
+
+function connect(): { ports: ApiPorts; settings: ApiSettings } {
+  const table = requiredEnv("PAYMENTS_TABLE");
+  const queueUrl = requiredEnv("PAYMENTS_QUEUE_URL");
+  const parameter = requiredEnv("ACTIVE_REGION_PARAMETER");
+  const region = requiredEnv("AWS_REGION");
+  const maxAmountMinor = JSON.parse(requiredEnv("PAYMENT_LIMITS")) as Record<string, number>;
+  // Required here, not imported: the Lambda runtime provides the SDK, and a client must not be
+  // captured by the serialized function.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
+  const sqs = require("@aws-sdk/client-sqs") as Sqs;
+  const ssm = require("@aws-sdk/client-ssm") as Ssm;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const db = new dynamodb.DynamoDBClient({});
+  const queue = new sqs.SQSClient({});
+  const parameters = new ssm.SSMClient({});
+
+  const getItem = async (paymentId: string) => {
+    const result = await db.send(
+      new dynamodb.GetItemCommand({
+        TableName: table,
+        Key: { paymentId: { S: paymentId } },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item;
+  };
+  const ports: ApiPorts = {
+    activeRegion: cached(async () => {
+      const result = await parameters.send(new ssm.GetParameterCommand({ Name: parameter }));
+      return result.Parameter?.Value ?? "";
+    }, ACTIVE_REGION_CACHE_MS),
+    async putPaymentIfAbsent(record) {
+      try {
+        await db.send(
+          new dynamodb.PutItemCommand({
+            TableName: table,
+            Item: toItem(record),
+            ConditionExpression: "attribute_not_exists(paymentId)",
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        );
+        return { created: true };
+      } catch (error) {
+        if (!(error instanceof dynamodb.ConditionalCheckFailedException)) {
+          throw error;
+        }
+        const existing = error.Item ?? (await getItem(record.paymentId));
+        if (existing === undefined) {
+          throw new Error(`payment ${record.paymentId} exists but could not be read`, {
+            cause: error,
+          });
+        }
+        return { created: false, existing: fromItem(existing) };
+      }
+    },
+    async getPayment(paymentId) {
+      const item = await getItem(paymentId);
+      return item === undefined ? undefined : fromItem(item);
+    },
+    async enqueue(payment) {
+      await queue.send(
+        new sqs.SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify({ payment }),
+        }),
+      );
+    },
+  };
+  return { ports, settings: { region, maxAmountMinor, now: () => new Date() } };
+}
+
+export async function paymentsApiHandler(event: ApiRequest): Promise<ApiResponse> {
+  if (environment.ports === undefined || environment.settings === undefined) {
+    try {
+      Object.assign(environment, connect());
+    } catch (error) {
+      console.error("payment API cannot start", error);
+      return errorResponse("INTERNAL_ERROR");
+    }
+  }
+  return handleApiRequest(
+    event,
+    environment.ports as ApiPorts,
+    environment.settings as ApiSettings,
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * The payments-processor Lambda: consumes the region's payments queue and starts one payment
+ * workflow execution per payment, named after the payment id, so a second start of the same
+ * payment (a redelivered or re-sent message) is a success and never a second execution.
+ *
+ * Partial batch responses (ReportBatchItemFailures) through Powertools' batch processor: only the
+ * messages that failed return to the queue; a malformed message fails every time and reaches the
+ * dead-letter queue after the queue's maxReceiveCount. Environment: PAYMENT_WORKFLOW_ARN.
+ */
+import { type Payment, validatePayment } from "./authorize";
+import { requiredEnv } from "./runtime";
+
+type Sfn = typeof import("@aws-sdk/client-sfn");
+type Batch = typeof import("@aws-lambda-powertools/batch");
+
+export interface QueueMessage {
+  readonly messageId: string;
+  readonly body: string;
+}
+
+export interface SqsBatch {
+  readonly Records: readonly QueueMessage[];
+}
+
+export interface BatchResponse {
+  readonly batchItemFailures: readonly { readonly itemIdentifier: string }[];
+}
+
+/** The payment a queue message carries, or why it carries none. */
+export function paymentOfMessage(body: string): { payment: Payment } | { problem: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { problem: "the message body is not JSON" };
+  }
+  const payment =
+    typeof parsed === "object" && parsed !== null && "payment" in parsed
+      ? parsed.payment
+      : undefined;
+  const validated = validatePayment(payment);
+  return "problems" in validated
+    ? { problem: `the message carries no valid payment: ${validated.problems.join("; ")}` }
+    : validated;
+}
+
+/** The execution of a payment: one per payment, ever (Step Functions keeps names for 90 days). */
+export function executionName(payment: Payment): string {
+  return payment.paymentId;
+}
+
+export class PoisonMessageError extends Error {
+  constructor(messageId: string, problem: string) {
+    super(`message ${messageId}: ${problem}`);
+    this.name = "PoisonMessageError";
+  }
+}
+
+/** Set up on the first batch of an execution environment, then reused. */
+const environment: { start?: (message: QueueMessage) => Promise<void> } = {};
+
+function connect(): (message: QueueMessage) => Promise<void> {
+  const workflowArn = requiredEnv("PAYMENT_WORKFLOW_ARN");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sfn = require("@aws-sdk/client-sfn") as Sfn;
+  const client = new sfn.SFNClient({});
+  return async (message) => {
+    const parsed = paymentOfMessage(message.body);
+    if ("problem" in parsed) {
+      throw new PoisonMessageError(message.messageId, parsed.problem);
+    }
+    try {
+      await client.send(
+        new sfn.StartExecutionCommand({
+          stateMachineArn: workflowArn,
+          name: executionName(parsed.payment),
+          input: JSON.stringify({ payment: parsed.payment }),
+        }),
+      );
+    } catch (error) {
+      // The payment's execution exists already: what this message asked for has happened.
+      if (!(error instanceof sfn.ExecutionAlreadyExists)) {
+        throw error;
+      }
+    }
+  };
+}
+
+export async function paymentsProcessorHandler(event: SqsBatch): Promise<BatchResponse> {
+  environment.start ??= connect();
+  const start = environment.start;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { BatchProcessor, EventType, processPartialResponse } =
+    require("@aws-lambda-powertools/batch") as Batch;
+  return processPartialResponse(
+    event as unknown as Parameters<typeof processPartialResponse>[0],
+    start,
+    new BatchProcessor(EventType.SQS),
+  );
+}

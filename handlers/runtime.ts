@@ -1,0 +1,73 @@
+/**
+ * Small helpers the handler shells share: required environment variables, a briefly cached value
+ * (the active-region flag), and the payments table's item mapping.
+ */
+import type { PaymentRecord } from "./payments-api";
+
+type AttributeValue = import("@aws-sdk/client-dynamodb").AttributeValue;
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") {
+    throw new Error(`environment variable ${name} is not set`);
+  }
+  return value;
+}
+
+/** `load`, called at most once per `ttlMs`; a failed load is not cached. */
+export function cached<T>(
+  load: () => Promise<T>,
+  ttlMs: number,
+  clock: () => number = Date.now,
+): () => Promise<T> {
+  let entry: { value: T; at: number } | undefined;
+  return async () => {
+    const now = clock();
+    if (entry === undefined || now - entry.at >= ttlMs) {
+      entry = { value: await load(), at: now };
+    }
+    return entry.value;
+  };
+}
+
+/** How long handlers trust the active-region flag they read: a failover fences writes within it. */
+export const ACTIVE_REGION_CACHE_MS = 5_000;
+
+export function toItem(record: PaymentRecord): Record<string, AttributeValue> {
+  return {
+    paymentId: { S: record.paymentId },
+    merchantId: { S: record.merchantId },
+    customerId: { S: record.customerId },
+    amountMinor: { N: String(record.amountMinor) },
+    currency: { S: record.currency },
+    paymentMethod: {
+      M: { type: { S: record.paymentMethod.type }, token: { S: record.paymentMethod.token } },
+    },
+    createdAt: { S: record.createdAt },
+    status: { S: record.status },
+    idempotencyKey: { S: record.idempotencyKey },
+    requestHash: { S: record.requestHash },
+    acceptedRegion: { S: record.acceptedRegion },
+  };
+}
+
+export function fromItem(item: Record<string, AttributeValue>): PaymentRecord {
+  const s = (key: string) => String(item[key]?.S);
+  const method = item.paymentMethod?.M ?? {};
+  return {
+    paymentId: s("paymentId"),
+    merchantId: s("merchantId"),
+    customerId: s("customerId"),
+    amountMinor: Number(item.amountMinor?.N),
+    currency: s("currency"),
+    paymentMethod: {
+      type: String(method.type?.S) as PaymentRecord["paymentMethod"]["type"],
+      token: String(method.token?.S),
+    },
+    createdAt: s("createdAt"),
+    status: s("status") as PaymentRecord["status"],
+    idempotencyKey: s("idempotencyKey"),
+    requestHash: s("requestHash"),
+    acceptedRegion: s("acceptedRegion"),
+  };
+}
