@@ -1,10 +1,13 @@
 /**
- * Composition root: configuration → regional providers → the tiers of each region (primary,
- * then the secondary that replicates it) → stack outputs.
+ * Composition root: configuration → regional providers → the global DNS zone → the tiers of each
+ * region (primary, then the secondary that replicates it) → stack outputs.
  */
 import * as aws from "@pulumi/aws";
+import { ComputeTier } from "./components/compute";
 import { loadStackConfig, type StackConfig } from "./components/config";
 import { DataTier } from "./components/data";
+import { apiDomainName } from "./components/dns";
+import { HostedZone } from "./components/hosted-zone";
 import { DataKeys } from "./components/keys";
 import { Namer } from "./components/naming";
 import { Network } from "./components/network";
@@ -32,6 +35,17 @@ const providers: Record<RegionRole, aws.Provider> = {
   primary: regionalProvider("primary"),
   secondary: regionalProvider("secondary"),
 };
+
+/** Route 53 is global; the primary's provider is as good as any for it. */
+const zone = new HostedZone(
+  "zone",
+  {
+    zoneName: config.dnsZoneName,
+    existingZoneId: config.hostedZoneId,
+    protect: config.protectData,
+  },
+  { providers: { aws: providers.primary } },
+);
 
 function network(role: RegionRole): Network {
   return new Network(
@@ -130,6 +144,34 @@ const orchestrationTiers: Record<RegionRole, OrchestrationTier> = {
   secondary: orchestration("secondary"),
 };
 
+function compute(role: RegionRole, primary?: ComputeTier): ComputeTier {
+  return new ComputeTier(
+    `${role}-compute`,
+    {
+      region: config.regions[role],
+      namer,
+      data: data[role],
+      network: networks[role],
+      orchestration: orchestrationTiers[role],
+      zone,
+      logRetentionDays: config.logRetentionDays,
+      production: config.production,
+      maxAmountMinor: config.authorization.maxAmountMinor,
+      api: config.api,
+      processor: config.processor,
+      queue: config.queue,
+      primary,
+    },
+    { providers: { aws: providers[role] } },
+  );
+}
+
+const primaryCompute = compute("primary");
+const computeTiers: Record<RegionRole, ComputeTier> = {
+  primary: primaryCompute,
+  secondary: compute("secondary", primaryCompute),
+};
+
 export const environment = config.environment;
 export const regions = config.regions;
 /** The account each regional provider deploys into: a preview shows it before anything changes. */
@@ -164,4 +206,22 @@ export const paymentWorkflows = {
 export const receiptsBuckets = {
   primary: data.primary.receiptsBucket,
   secondary: data.secondary.receiptsBucket,
+};
+export const dns = {
+  zoneId: zone.zoneId,
+  /** Delegate the zone to these from its parent (empty when the zone already existed). */
+  nameServers: zone.nameServers,
+  apiUrl: `https://${apiDomainName(config.dnsZoneName)}`,
+  regionalApiUrls: {
+    primary: computeTiers.primary.regionalUrl,
+    secondary: computeTiers.secondary.regionalUrl,
+  },
+};
+export const paymentQueues = {
+  primary: computeTiers.primary.queueUrl,
+  secondary: computeTiers.secondary.queueUrl,
+};
+export const alarmTopics = {
+  primary: orchestrationTiers.primary.alarmsTopicArn,
+  secondary: orchestrationTiers.secondary.alarmsTopicArn,
 };

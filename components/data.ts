@@ -98,6 +98,7 @@ export class DataTier extends pulumi.ComponentResource {
   readonly globalTableArn: pulumi.Output<string>;
   readonly tableName: pulumi.Output<string>;
   readonly activeRegionParameter: pulumi.Output<string>;
+  readonly activeRegionParameterArn: pulumi.Output<string>;
   readonly receiptsBucket: pulumi.Output<string>;
   readonly receiptsBucketArn: pulumi.Output<string>;
   /** The global cluster's identifier (created by the primary region's tier). */
@@ -242,6 +243,7 @@ export class DataTier extends pulumi.ComponentResource {
     this.keyArn = args.keys.arn;
     this.tableName = pulumi.output(tableName);
     this.activeRegionParameter = activeRegion.name;
+    this.activeRegionParameterArn = activeRegion.arn;
     this.registerOutputs({
       keyArn: this.keyArn,
       globalTableArn: this.globalTableArn,

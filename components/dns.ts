@@ -29,3 +29,13 @@ export function dnsNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** The name merchants call; Route 53 failover records send it to the healthy region. */
+export function apiDomainName(zoneName: string): string {
+  return `api.${zoneName}`;
+}
+
+/** One region's API, bypassing failover: what health checks probe and drills call directly. */
+export function regionalApiDomainName(zoneName: string, region: string): string {
+  return `${region}.${apiDomainName(zoneName)}`;
+}

@@ -28,7 +28,27 @@ export interface HandlerArgs<E, R> {
   readonly reservedConcurrency: number;
   /** Packages the handler requires that the Lambda runtime does not provide. */
   readonly packages?: readonly string[];
+  /** Runs the function in these private subnets with this security group. */
+  readonly vpc?: {
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroupId: pulumi.Input<string>;
+  };
 }
+
+/** What Lambda needs to attach a function to the VPC (AWSLambdaVPCAccessExecutionRole's actions,
+ * which take no resource-level permissions). */
+const VPC_ACCESS: Statement = {
+  sid: "AttachToTheVpc",
+  actions: [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+  ],
+  resources: ["*"],
+};
 
 /** Every dependency of the program except those a handler needs: CallbackFunction packages them all. */
 export function excludedPackages(needed: readonly string[] = []): string[] {
@@ -74,6 +94,7 @@ export function handlerFunction<E, R>(
         actions: ["kms:Decrypt"],
         resources: [args.keyArn],
       },
+      ...(args.vpc === undefined ? [] : [VPC_ACCESS]),
       ...args.statements,
     ],
     parent,
@@ -92,6 +113,10 @@ export function handlerFunction<E, R>(
       environment: { variables: args.environment },
       kmsKeyArn: args.keyArn,
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      vpcConfig:
+        args.vpc === undefined
+          ? undefined
+          : { subnetIds: args.vpc.subnetIds, securityGroupIds: [args.vpc.securityGroupId] },
       codePathOptions: { extraExcludePackages: excludedPackages(args.packages) },
     },
     { ...opts, dependsOn: [policy] },

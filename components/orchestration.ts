@@ -2,7 +2,8 @@
  * The orchestration tier of one region: the payment workflow (STANDARD Step Functions state
  * machine, components/payment-workflow.ts) with its authorize handler, and the region's events:
  * a custom EventBridge bus (the same name in every region), an archive for replay, and a rule
- * that forwards PaymentCompleted and PaymentFailed to the region's payment-events topic.
+ * that forwards PaymentCompleted and PaymentFailed to the region's payment-events topic; and the
+ * region's alarms topic, where every CloudWatch alarm of the region publishes.
  * Everything is encrypted with the region's key; the workflow logs (ALL in dev, ERROR in prod)
  * to an encrypted log group and traces with X-Ray. Every role names only this region's resources.
  */
@@ -37,6 +38,8 @@ export class OrchestrationTier extends pulumi.ComponentResource {
   readonly stateMachineArn: pulumi.Output<string>;
   readonly eventBusArn: pulumi.Output<string>;
   readonly eventsTopicArn: pulumi.Output<string>;
+  /** Where the region's CloudWatch alarms go (the on-call subscription hangs off it). */
+  readonly alarmsTopicArn: pulumi.Output<string>;
 
   constructor(
     name: string,
@@ -115,6 +118,32 @@ export class OrchestrationTier extends pulumi.ComponentResource {
               actions: ["sns:Publish"],
               resources: [topic.arn],
               conditions: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [rule.arn] }],
+            },
+          ],
+          this,
+        ),
+      },
+      parent,
+    );
+    const alarms = new aws.sns.Topic(
+      `${name}-alarms`,
+      { name: namer.regional("snsTopic", "alarms", region), kmsMasterKeyId: data.keyArn },
+      parent,
+    );
+    new aws.sns.TopicPolicy(
+      `${name}-alarms`,
+      {
+        arn: alarms.arn,
+        policy: policyDocument(
+          [
+            {
+              sid: "ThisAccountsAlarmsPublish",
+              principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+              actions: ["sns:Publish"],
+              resources: [alarms.arn],
+              conditions: [
+                { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
+              ],
             },
           ],
           this,
@@ -276,7 +305,9 @@ export class OrchestrationTier extends pulumi.ComponentResource {
     this.stateMachineArn = machine.arn;
     this.eventBusArn = bus.arn;
     this.eventsTopicArn = topic.arn;
+    this.alarmsTopicArn = alarms.arn;
     this.registerOutputs({
+      alarmsTopicArn: this.alarmsTopicArn,
       stateMachineArn: this.stateMachineArn,
       eventBusArn: this.eventBusArn,
       eventsTopicArn: this.eventsTopicArn,

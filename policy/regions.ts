@@ -3,6 +3,7 @@
  * the stack does not use.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { isGlobalServiceType } from "../components/regions";
 import { regionOf } from "./support";
 
 export interface RegionsConfig {
@@ -36,7 +37,7 @@ function tierOf(resource: PolicyResource): PolicyResource | undefined {
 export const symmetricRegionalTiers: StackValidationPolicy = {
   name: "symmetric-regional-tiers",
   description:
-    "The primary and the secondary region run the same set of regional tiers (component types).",
+    "The primary and the secondary region run the same set of regional tiers (component types); global pieces such as the DNS zone do not count.",
   enforcementLevel: "mandatory",
   configSchema: regionsSchema,
   validateStack: (args, reportViolation) => {
@@ -51,7 +52,8 @@ export const symmetricRegionalTiers: StackValidationPolicy = {
     for (const resource of args.resources) {
       const tier = tierOf(resource);
       const region = regionOf(resource);
-      if (tier !== undefined && region !== undefined) {
+      // A global service's resource (Route 53, IAM) has a provider region but no home in it.
+      if (tier !== undefined && region !== undefined && !isGlobalServiceType(resource.type)) {
         tiers.get(region)?.add(tier.type);
       }
     }

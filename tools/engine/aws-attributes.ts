@@ -257,20 +257,66 @@ export function mockResourceState(
     }
     case "aws:acm/certificate:Certificate": {
       const certArn = arn(`certificate/${uuid(seed)}`);
-      const domain = String(inputs.domainName ?? physical);
+      const names = [
+        String(inputs.domainName ?? physical),
+        ...((inputs.subjectAlternativeNames ?? []) as string[]),
+      ];
+      // ACM's record depends on the account and the name (a wildcard shares its base's), not on
+      // the region: every region's certificate of a name validates through the same record.
+      const record = (domain: string) => {
+        const base = domain.replace(/^\*\./, "");
+        return {
+          domainName: domain,
+          resourceRecordName: `_${hex(`${account}/${base}`, 32)}.${base}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: `_${hex(`${account}/${base}/v`, 32)}.acm-validations.aws.`,
+        };
+      };
       return {
         id: certArn,
+        state: { ...common, arn: certArn, domainValidationOptions: names.map(record) },
+      };
+    }
+    case "aws:apigateway/restApi:RestApi": {
+      const apiId = alnum(seed, 10).toLowerCase();
+      return {
+        id: apiId,
         state: {
           ...common,
-          arn: certArn,
-          domainValidationOptions: [
-            {
-              domainName: domain,
-              resourceRecordName: `_${hex(seed, 32)}.${domain}.`,
-              resourceRecordType: "CNAME",
-              resourceRecordValue: `_${hex(`${seed}/v`, 32)}.acm-validations.aws.`,
-            },
-          ],
+          name: physical,
+          arn: `arn:aws:apigateway:${region}::/restapis/${apiId}`,
+          executionArn: `arn:aws:execute-api:${region}:${account}:${apiId}`,
+          rootResourceId: alnum(`${seed}/root`, 10).toLowerCase(),
+        },
+      };
+    }
+    case "aws:apigateway/stage:Stage": {
+      const apiId = String(inputs.restApi);
+      const stageName = String(inputs.stageName);
+      return {
+        id: `ags-${apiId}-${stageName}`,
+        state: {
+          ...common,
+          arn: `arn:aws:apigateway:${region}::/restapis/${apiId}/stages/${stageName}`,
+          executionArn: `arn:aws:execute-api:${region}:${account}:${apiId}/${stageName}`,
+          invokeUrl: `https://${apiId}.execute-api.${region}.amazonaws.com/${stageName}`,
+        },
+      };
+    }
+    case "aws:route53/record:Record": {
+      const fqdn = String(inputs.name).replace(/\.$/, "");
+      return {
+        id: `${String(inputs.zoneId)}_${fqdn}_${String(inputs.type)}`,
+        state: { ...common, fqdn },
+      };
+    }
+    case "aws:wafv2/webAcl:WebAcl": {
+      const aclId = uuid(seed);
+      return {
+        id: aclId,
+        state: {
+          ...common,
+          arn: `arn:aws:wafv2:${region}:${account}:regional/webacl/${physical}/${aclId}`,
         },
       };
     }

@@ -77,9 +77,17 @@ export const INVARIANTS: readonly Invariant[] = [
     name: "symmetric-regions",
     description: "the primary and secondary regions hold the same set of component types",
     check: ({ resources, config }) => {
+      // A component holding only global resources (the DNS zone) is global, wherever its provider is.
+      const children = (urn: string) => resources.filter((r) => r.parent === urn);
+      const isGlobal = (component: RecordedResource) => {
+        const own = children(component.urn);
+        return own.length > 0 && own.every((r) => r.custom && r.region === null);
+      };
       const typesIn = (region: string) =>
         new Set(
-          resources.filter((r) => isComponent(r) && r.placement === region).map((r) => r.type),
+          resources
+            .filter((r) => isComponent(r) && r.placement === region && !isGlobal(r))
+            .map((r) => r.type),
         );
       const primary = typesIn(config.regions.primary);
       const secondary = typesIn(config.regions.secondary);
