@@ -89,9 +89,10 @@ function connect(): (message: QueueMessage) => Promise<void> {
 export async function paymentsProcessorHandler(event: SqsBatch): Promise<BatchResponse> {
   environment.start ??= connect();
   const start = environment.start;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { BatchProcessor, EventType, processPartialResponse } =
     require("@aws-lambda-powertools/batch") as Batch;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return processPartialResponse(
     event as unknown as Parameters<typeof processPartialResponse>[0],
     start,
