@@ -52,8 +52,8 @@ export async function timedCheck(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
       reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: "Timeout" }));
+      controller.abort();
     }, timeoutMs);
   });
   try {

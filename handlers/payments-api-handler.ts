@@ -38,7 +38,8 @@ function connect(): { ports: ApiPorts; settings: ApiSettings } {
   const ssm = require("@aws-sdk/client-ssm") as Ssm;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const db = new dynamodb.DynamoDBClient({});
-  const queue = new sqs.SQSClient({});
+  // The regional endpoint (the queue URL's own host in AWS), so AWS_ENDPOINT_URL_SQS applies too.
+  const queue = new sqs.SQSClient({ useQueueUrlAsEndpoint: false });
   const parameters = new ssm.SSMClient({});
 
   const getItem = async (paymentId: string) => {

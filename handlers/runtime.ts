@@ -14,17 +14,24 @@ export function requiredEnv(name: string): string {
   return value;
 }
 
-/** `load`, called at most once per `ttlMs`; a failed load is not cached. */
+/** `load`, called at most once per `ttlMs` (concurrent callers share one load); a failed load
+ * is not kept. */
 export function cached<T>(
   load: () => Promise<T>,
   ttlMs: number,
   clock: () => number = Date.now,
 ): () => Promise<T> {
-  let entry: { value: T; at: number } | undefined;
-  return async () => {
+  let entry: { value: Promise<T>; at: number } | undefined;
+  return () => {
     const now = clock();
     if (entry === undefined || now - entry.at >= ttlMs) {
-      entry = { value: await load(), at: now };
+      const current = { value: load(), at: now };
+      entry = current;
+      current.value.catch(() => {
+        if (entry === current) {
+          entry = undefined;
+        }
+      });
     }
     return entry.value;
   };

@@ -1,0 +1,156 @@
+/**
+ * Local stand-ins for the AWS services the handlers call, on 127.0.0.1 only: dynalite for
+ * DynamoDB (with a record of every operation it served), and a stub for the JSON-protocol services
+ * that have no emulator on npm (SQS, SSM, Step Functions), answering from handlers a test gives.
+ */
+import { createHash } from "node:crypto";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+  type ScanCommandOutput,
+} from "@aws-sdk/client-dynamodb";
+import { MERCHANT_INDEX } from "../../handlers/authorize-handler";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require("dynalite") as (options: object) => http.Server;
+
+const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  /** Every operation served, in order (`PutItem`, `GetItem`, …). */
+  readonly operations: string[];
+  items(table: string): Promise<NonNullable<ScanCommandOutput["Items"]>>;
+  close(): Promise<void>;
+}
+
+export async function startDynamoDb(): Promise<LocalDynamoDb> {
+  const server = dynalite({ createTableMs: 0 });
+  const operations: string[] = [];
+  server.prependListener("request", (request: http.IncomingMessage) => {
+    const target = request.headers["x-amz-target"];
+    if (typeof target === "string") {
+      operations.push(target.split(".")[1] ?? target);
+    }
+  });
+  const endpoint = await listen(server);
+  const client = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: LOCAL_CREDENTIALS,
+  });
+  return {
+    endpoint,
+    client,
+    operations,
+    async items(table) {
+      return (
+        (await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? []
+      );
+    },
+    async close() {
+      client.destroy();
+      await close(server);
+    },
+  };
+}
+
+/** The payments table as the data tier declares it (key and byMerchant index). */
+export async function createPaymentsTable(db: LocalDynamoDb, table: string): Promise<void> {
+  await db.client.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "paymentId", AttributeType: "S" },
+        { AttributeName: "merchantId", AttributeType: "S" },
+        { AttributeName: "createdAt", AttributeType: "S" },
+      ],
+      KeySchema: [{ AttributeName: "paymentId", KeyType: "HASH" }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: MERCHANT_INDEX,
+          KeySchema: [
+            { AttributeName: "merchantId", KeyType: "HASH" },
+            { AttributeName: "createdAt", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+    }),
+  );
+}
+
+export interface StubCall {
+  /** `AmazonSQS.SendMessage`, `AmazonSSM.GetParameter`, `AWSStepFunctions.StartExecution`… */
+  readonly target: string;
+  readonly body: Record<string, unknown>;
+}
+
+/** An answer: a JSON body, or an AWS error (`__type`) with its HTTP status. */
+export type StubAnswer =
+  | { readonly body: Record<string, unknown> }
+  | { readonly status: number; readonly error: string; readonly message: string };
+
+export type StubHandler = (body: Record<string, unknown>) => StubAnswer;
+
+export interface AwsStub {
+  readonly endpoint: string;
+  readonly calls: StubCall[];
+  close(): Promise<void>;
+}
+
+/** SQS's answer to SendMessage, with the body digest the SDK verifies. */
+export function sqsSendMessage(body: Record<string, unknown>): StubAnswer {
+  return {
+    body: {
+      MessageId: createHash("sha256").update(String(body.MessageBody)).digest("hex").slice(0, 36),
+      MD5OfMessageBody: createHash("md5").update(String(body.MessageBody)).digest("hex"),
+    },
+  };
+}
+
+export function ssmParameter(value: string): StubHandler {
+  return (body) => ({ body: { Parameter: { Name: body.Name, Type: "String", Value: value } } });
+}
+
+export async function startAwsStub(handlers: Record<string, StubHandler>): Promise<AwsStub> {
+  const calls: StubCall[] = [];
+  const server = http.createServer((request, response) => {
+    let text = "";
+    request.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    request.on("end", () => {
+      const target = String(request.headers["x-amz-target"] ?? "");
+      const body = (text === "" ? {} : JSON.parse(text)) as Record<string, unknown>;
+      calls.push({ target, body });
+      const handler = handlers[target] as StubHandler | undefined;
+      const answer: StubAnswer = handler?.(body) ?? {
+        status: 400,
+        error: "UnknownOperationException",
+        message: `the stub does not serve ${target}`,
+      };
+      const [status, payload] =
+        "body" in answer
+          ? [200, answer.body]
+          : [answer.status, { __type: answer.error, message: answer.message }];
+      response.writeHead(status, { "Content-Type": "application/x-amz-json-1.0" });
+      response.end(JSON.stringify(payload));
+    });
+  });
+  const endpoint = await listen(server);
+  return { endpoint, calls, close: () => close(server) };
+}

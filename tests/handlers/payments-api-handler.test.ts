@@ -1,0 +1,183 @@
+import { strict as assert } from "node:assert";
+import { evaluate } from "../../tools/engine/engine";
+import { paymentIdFor } from "../../handlers/payments-api";
+import {
+  type AwsStub,
+  createPaymentsTable,
+  type LocalDynamoDb,
+  sqsSendMessage,
+  ssmParameter,
+  startAwsStub,
+  startDynamoDb,
+} from "./emulators";
+import { type HandlerRun, runSerializedEvents, serializedCode } from "./serialized";
+
+const TABLE = "acmepay-dev-payments";
+const BODY = {
+  merchantId: "merchant-7",
+  customerId: "customer-42",
+  amountMinor: 12_345,
+  currency: "EUR",
+  paymentMethod: { type: "card", token: "tok_4242424242" },
+};
+
+function post(body: unknown, key = "order-1001") {
+  return {
+    httpMethod: "POST",
+    resource: "/payments",
+    path: "/payments",
+    headers: { "content-type": "application/json", "idempotency-key": key },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+interface Answer {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const answer = (run: HandlerRun) => {
+  assert.ok(run.ok, run.error);
+  return run.result as Answer;
+};
+
+/** The payments-api handler as deployed (its serialized form) on dynalite, SQS and SSM stubs. */
+describe("payments-api handler (serialized) against dynalite", function () {
+  let db: LocalDynamoDb;
+  let aws: AwsStub;
+  let code: string;
+  let environment: Record<string, string>;
+
+  before(async () => {
+    db = await startDynamoDb();
+    await createPaymentsTable(db, TABLE);
+    aws = await startAwsStub({
+      "AmazonSQS.SendMessage": sqsSendMessage,
+      "AmazonSSM.GetParameter": ssmParameter("us-east-1"),
+    });
+    const evaluation = await evaluate({ stack: "dev" });
+    code = serializedCode(evaluation, "primary-compute-payments-api");
+    const fn = evaluation.resources.find(
+      (r) => r.type === "aws:lambda/function:Function" && r.name === "primary-compute-payments-api",
+    );
+    // The deployed environment, with the endpoints pointed at the local services.
+    environment = {
+      ...(fn?.outputs.environment as { variables: Record<string, string> }).variables,
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      AWS_ENDPOINT_URL_SQS: aws.endpoint,
+      AWS_ENDPOINT_URL_SSM: aws.endpoint,
+    };
+  });
+
+  after(async () => {
+    await db.close();
+    await aws.close();
+  });
+
+  beforeEach(() => {
+    db.operations.length = 0;
+    aws.calls.length = 0;
+  });
+
+  it("runs with the environment the plan deploys", () => {
+    assert.deepEqual(Object.keys(environment).sort().slice(0, 4), [
+      "ACTIVE_REGION_PARAMETER",
+      "AWS_ENDPOINT_URL_DYNAMODB",
+      "AWS_ENDPOINT_URL_SQS",
+      "AWS_ENDPOINT_URL_SSM",
+    ]);
+    assert.equal(environment.PAYMENTS_TABLE, TABLE);
+  });
+
+  it("200 concurrent requests with one key and body: one record, identical answers, only conditional writes", async () => {
+    // Four execution environments of 50 concurrent requests each, all at once.
+    const batches = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        runSerializedEvents(
+          code,
+          Array.from({ length: 50 }, () => post(BODY)),
+          environment,
+          60_000,
+        ),
+      ),
+    );
+    const answers = batches.flat().map(answer);
+    assert.equal(answers.length, 200);
+    assert.deepEqual(new Set(answers.map((a) => `${a.statusCode} ${a.body}`)).size, 1);
+    assert.equal(answers[0].statusCode, 202);
+    assert.equal(answers.filter((a) => a.headers["Idempotent-Replayed"] === undefined).length, 1);
+
+    const items = await db.items(TABLE);
+    assert.equal(items.length, 1);
+    assert.equal(items[0].paymentId.S, paymentIdFor("merchant-7", "order-1001"));
+    assert.equal(items[0].status.S, "RECEIVED");
+    const writes = db.operations.filter((op) => !["GetItem", "Query", "Scan"].includes(op));
+    assert.deepEqual(new Set(writes), new Set(["PutItem"]));
+    assert.equal(writes.length, 200);
+    // Each environment reads the active-region flag once and caches it.
+    assert.equal(aws.calls.filter((c) => c.target === "AmazonSSM.GetParameter").length, 4);
+  });
+
+  it("rejects a changed body under the same key with 422 and writes nothing", async () => {
+    const before = await db.items(TABLE);
+    const [run] = await runSerializedEvents(code, [post({ ...BODY, amountMinor: 1 })], environment);
+    const reused = answer(run);
+    assert.equal(reused.statusCode, 422);
+    assert.equal(
+      (JSON.parse(reused.body) as { error: { code: string } }).error.code,
+      "IDEMPOTENCY_KEY_REUSED",
+    );
+    assert.deepEqual(await db.items(TABLE), before);
+    assert.equal(aws.calls.filter((c) => c.target === "AmazonSQS.SendMessage").length, 0);
+  });
+
+  it("accepts a new payment with one conditional put and one message carrying the payment", async () => {
+    const [run] = await runSerializedEvents(code, [post(BODY, "order-2002")], environment);
+    const accepted = answer(run);
+    assert.equal(accepted.statusCode, 202);
+    const { paymentId } = JSON.parse(accepted.body) as { paymentId: string };
+    assert.deepEqual(db.operations, ["PutItem"]);
+    const sends = aws.calls.filter((c) => c.target === "AmazonSQS.SendMessage");
+    assert.equal(sends.length, 1);
+    assert.equal(sends[0].body.QueueUrl, environment.PAYMENTS_QUEUE_URL);
+    const message = JSON.parse(String(sends[0].body.MessageBody)) as {
+      payment: { paymentId: string; amountMinor: number };
+    };
+    assert.equal(message.payment.paymentId, paymentId);
+    assert.equal(message.payment.amountMinor, 12_345);
+  });
+
+  it("reads a payment back from the table", async () => {
+    const paymentId = paymentIdFor("merchant-7", "order-1001");
+    const [run] = await runSerializedEvents(
+      code,
+      [{ httpMethod: "GET", resource: "/payments/{paymentId}", pathParameters: { paymentId } }],
+      environment,
+    );
+    const read = answer(run);
+    assert.equal(read.statusCode, 200);
+    assert.equal((JSON.parse(read.body) as { status: string }).status, "RECEIVED");
+  });
+
+  it("refuses writes with 503 when the flag names the other region", async () => {
+    const standby = await startAwsStub({ "AmazonSSM.GetParameter": ssmParameter("us-west-2") });
+    try {
+      const [run] = await runSerializedEvents(code, [post(BODY, "order-3003")], {
+        ...environment,
+        AWS_ENDPOINT_URL_SSM: standby.endpoint,
+      });
+      const refused = answer(run);
+      assert.equal(refused.statusCode, 503);
+      assert.equal(
+        (JSON.parse(refused.body) as { error: { code: string } }).error.code,
+        "REGION_NOT_ACTIVE",
+      );
+      assert.deepEqual(db.operations, []);
+    } finally {
+      await standby.close();
+    }
+  });
+});

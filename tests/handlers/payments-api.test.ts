@@ -1,0 +1,407 @@
+import { strict as assert } from "node:assert";
+import fc from "fast-check";
+import type { Payment } from "../../handlers/authorize";
+import {
+  type ApiPorts,
+  type ApiRequest,
+  type ApiResponse,
+  ERRORS,
+  type ErrorCode,
+  handleApiRequest,
+  MAX_BODY_BYTES,
+  paymentIdFor,
+  type PaymentRecord,
+} from "../../handlers/payments-api";
+
+const REGION = "us-east-1";
+const LIMITS = { EUR: 1_000_000, USD: 500_000 };
+const NOW = new Date("2026-11-21T10:00:00.000Z");
+const SETTINGS = { region: REGION, maxAmountMinor: LIMITS, now: () => NOW };
+
+const BODY = {
+  merchantId: "merchant-7",
+  customerId: "customer-42",
+  amountMinor: 12_345,
+  currency: "EUR",
+  paymentMethod: { type: "card", token: "tok_4242424242" },
+};
+
+function post(body: unknown, headers: Record<string, string> = {}): ApiRequest {
+  return {
+    httpMethod: "POST",
+    resource: "/payments",
+    path: "/payments",
+    headers: { "Content-Type": "application/json", "Idempotency-Key": "order-1001", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  };
+}
+
+/** Ports over memory, recording every write and send. */
+function memoryPorts(options: { active?: string; failSends?: number } = {}) {
+  const table = new Map<string, PaymentRecord>();
+  const created: string[] = [];
+  const sent: Payment[] = [];
+  let failSends = options.failSends ?? 0;
+  const ports: ApiPorts = {
+    activeRegion: () => Promise.resolve(options.active ?? REGION),
+    putPaymentIfAbsent(record) {
+      const existing = table.get(record.paymentId);
+      if (existing !== undefined) {
+        return Promise.resolve({ created: false as const, existing });
+      }
+      table.set(record.paymentId, record);
+      created.push(record.paymentId);
+      return Promise.resolve({ created: true as const });
+    },
+    getPayment: (id) => Promise.resolve(table.get(id)),
+    enqueue(payment) {
+      if (failSends > 0) {
+        failSends -= 1;
+        return Promise.reject(new Error("queue unavailable"));
+      }
+      sent.push(payment);
+      return Promise.resolve();
+    },
+  };
+  return { ports, table, created, sent };
+}
+
+/** Runs `action` with console.error silenced (the handler logs failures it answers for). */
+async function quietly<T>(action: () => Promise<T>): Promise<T> {
+  const original = console.error;
+  console.error = () => undefined;
+  try {
+    return await action();
+  } finally {
+    console.error = original;
+  }
+}
+
+function errorOf(response: ApiResponse): { code: ErrorCode; message: string; details?: unknown } {
+  return (JSON.parse(response.body) as { error: { code: ErrorCode; message: string } }).error;
+}
+
+const CASES: [string, ApiRequest, ErrorCode, string?][] = [
+  ["no Idempotency-Key", post(BODY, { "Idempotency-Key": "" }), "IDEMPOTENCY_KEY_MISSING"],
+  ["a key with a space", post(BODY, { "Idempotency-Key": "order 1" }), "IDEMPOTENCY_KEY_INVALID"],
+  [
+    "a key of 256 characters",
+    post(BODY, { "Idempotency-Key": "k".repeat(256) }),
+    "IDEMPOTENCY_KEY_INVALID",
+  ],
+  [
+    "a form body",
+    post(BODY, { "Content-Type": "application/x-www-form-urlencoded" }),
+    "UNSUPPORTED_MEDIA_TYPE",
+  ],
+  [
+    "a body over the limit",
+    post({ ...BODY, pad: "x".repeat(MAX_BODY_BYTES) }),
+    "PAYLOAD_TOO_LARGE",
+  ],
+  ["a body that is not JSON", post("{amountMinor: 1"), "INVALID_JSON"],
+  ["a JSON array", post("[1,2]"), "INVALID_JSON"],
+  ["JSON null", post("null"), "INVALID_JSON"],
+  ["a fractional amount", post({ ...BODY, amountMinor: 10.5 }), "VALIDATION_FAILED", "amountMinor"],
+  ["a zero amount", post({ ...BODY, amountMinor: 0 }), "VALIDATION_FAILED", "amountMinor"],
+  ["a negative amount", post({ ...BODY, amountMinor: -100 }), "VALIDATION_FAILED", "amountMinor"],
+  [
+    "an amount beyond exact integers",
+    post({ ...BODY, amountMinor: 2 ** 53 }),
+    "VALIDATION_FAILED",
+    "amountMinor",
+  ],
+  [
+    "an amount as a string",
+    post({ ...BODY, amountMinor: "100" }),
+    "VALIDATION_FAILED",
+    "amountMinor",
+  ],
+  [
+    "an amount over the currency's limit",
+    post({ ...BODY, currency: "USD", amountMinor: 500_001 }),
+    "VALIDATION_FAILED",
+    "amountMinor",
+  ],
+  ["a currency not accepted", post({ ...BODY, currency: "JPY" }), "VALIDATION_FAILED", "currency"],
+  ["a lowercase currency", post({ ...BODY, currency: "eur" }), "VALIDATION_FAILED", "currency"],
+  [
+    "an inherited currency name",
+    post({ ...BODY, currency: "constructor" }),
+    "VALIDATION_FAILED",
+    "currency",
+  ],
+  [
+    "a missing merchant",
+    post({ ...BODY, merchantId: undefined }),
+    "VALIDATION_FAILED",
+    "merchantId",
+  ],
+  [
+    "a customer id of 65 characters",
+    post({ ...BODY, customerId: "c".repeat(65) }),
+    "VALIDATION_FAILED",
+    "customerId",
+  ],
+  ["an unknown field", post({ ...BODY, note: "hi" }), "VALIDATION_FAILED", "note"],
+  [
+    "an unknown payment method",
+    post({ ...BODY, paymentMethod: { type: "cash", token: "tok_4242424242" } }),
+    "VALIDATION_FAILED",
+    "paymentMethod.type",
+  ],
+  [
+    "a card number instead of a token",
+    post({ ...BODY, paymentMethod: { type: "card", token: "4242 4242 4242 4242" } }),
+    "VALIDATION_FAILED",
+    "paymentMethod.token",
+  ],
+  [
+    "a payment method as an array",
+    post({ ...BODY, paymentMethod: [] }),
+    "VALIDATION_FAILED",
+    "paymentMethod",
+  ],
+  ["an unknown route", { httpMethod: "GET", resource: "/refunds" }, "ROUTE_NOT_FOUND"],
+  [
+    "a method the route does not take",
+    { httpMethod: "DELETE", resource: "/payments" },
+    "METHOD_NOT_ALLOWED",
+  ],
+  [
+    "an unknown payment",
+    {
+      httpMethod: "GET",
+      resource: "/payments/{paymentId}",
+      pathParameters: { paymentId: "pay_0" },
+    },
+    "PAYMENT_NOT_FOUND",
+  ],
+];
+
+describe("payments API core", () => {
+  describe("refuses each bad request with its documented status and code, writing nothing", () => {
+    for (const [what, request, code, field] of CASES) {
+      it(what, async () => {
+        const world = memoryPorts();
+        const response = await handleApiRequest(request, world.ports, SETTINGS);
+        assert.equal(response.statusCode, ERRORS[code].status);
+        const error = errorOf(response);
+        assert.equal(error.code, code);
+        if (field !== undefined) {
+          const details = error.details as { field: string }[];
+          assert.deepEqual(
+            details.map((d) => d.field),
+            [field],
+          );
+        }
+        assert.deepEqual([world.created, world.sent], [[], []]);
+      });
+    }
+  });
+
+  it("accepts a payment: one record, one message, 202 with id, status and region", async () => {
+    const world = memoryPorts();
+    const response = await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    const paymentId = paymentIdFor("merchant-7", "order-1001");
+    assert.equal(response.statusCode, 202);
+    assert.deepEqual(JSON.parse(response.body), {
+      paymentId,
+      status: "RECEIVED",
+      region: REGION,
+      createdAt: NOW.toISOString(),
+    });
+    assert.equal(response.headers.Location, `/payments/${paymentId}`);
+    assert.deepEqual(world.created, [paymentId]);
+    assert.deepEqual(world.sent, [{ ...BODY, paymentId, createdAt: NOW.toISOString() }]);
+    assert.equal(world.table.get(paymentId)?.status, "RECEIVED");
+  });
+
+  it("answers a replay with the stored response and creates nothing", async () => {
+    const world = memoryPorts();
+    const first = await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    const later = { ...SETTINGS, now: () => new Date("2026-11-21T10:05:00.000Z") };
+    // Same content, other key order and spacing: the same request.
+    const replay = await handleApiRequest(
+      post(`{ "currency":"EUR", ${JSON.stringify(BODY).slice(1)}`.replace(',"currency":"EUR"', "")),
+      world.ports,
+      later,
+    );
+    assert.equal(replay.statusCode, 202);
+    assert.equal(replay.body, first.body);
+    assert.equal(replay.headers["Idempotent-Replayed"], "true");
+    assert.equal(first.headers["Idempotent-Replayed"], undefined);
+    assert.equal(world.created.length, 1);
+  });
+
+  it("rejects the same key with a different request (422) and writes nothing", async () => {
+    const world = memoryPorts();
+    await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    const stored = [...world.table.values()];
+    const reused = await handleApiRequest(
+      post({ ...BODY, amountMinor: 99_999 }),
+      world.ports,
+      SETTINGS,
+    );
+    assert.equal(reused.statusCode, 422);
+    assert.equal(errorOf(reused).code, "IDEMPOTENCY_KEY_REUSED");
+    assert.deepEqual([...world.table.values()], stored);
+    assert.equal(world.sent.length, 1);
+  });
+
+  it("scopes keys to the merchant: two merchants' equal keys are two payments", () => {
+    assert.notEqual(paymentIdFor("merchant-7", "k-1"), paymentIdFor("merchant-8", "k-1"));
+    assert.match(paymentIdFor("merchant-7", "k-1"), /^pay_[0-9a-f]{32}$/);
+  });
+
+  it("refuses writes in the standby region with 503 and the active region, writing nothing", async () => {
+    const world = memoryPorts({ active: "us-west-2" });
+    const response = await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    assert.equal(response.statusCode, 503);
+    assert.deepEqual(errorOf(response), {
+      code: "REGION_NOT_ACTIVE",
+      message: "us-east-1 is the standby; the active region is us-west-2",
+    });
+    assert.equal(response.headers["Retry-After"], "5");
+    assert.deepEqual([world.created, world.sent], [[], []]);
+  });
+
+  it("keeps a payment whose message could not be sent, and queues it on the retry", async () => {
+    const world = memoryPorts({ failSends: 1 });
+    const first = await quietly(() => handleApiRequest(post(BODY), world.ports, SETTINGS));
+    assert.equal(first.statusCode, 503);
+    assert.equal(errorOf(first).code, "QUEUE_UNAVAILABLE");
+    assert.equal(world.table.size, 1);
+    const retry = await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    assert.equal(retry.statusCode, 202);
+    assert.equal(world.sent.length, 1);
+    assert.equal(world.created.length, 1);
+  });
+
+  it("does not queue a replay of a payment the workflow has finished", async () => {
+    const world = memoryPorts();
+    await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    const [id, record] = [...world.table.entries()][0];
+    world.table.set(id, { ...record, status: "COMPLETED" });
+    await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    assert.equal(world.sent.length, 1);
+  });
+
+  it("reads a payment back without its payment token", async () => {
+    const world = memoryPorts();
+    await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    const paymentId = paymentIdFor("merchant-7", "order-1001");
+    const response = await handleApiRequest(
+      { httpMethod: "GET", resource: "/payments/{paymentId}", pathParameters: { paymentId } },
+      world.ports,
+      SETTINGS,
+    );
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(JSON.parse(response.body), {
+      paymentId,
+      status: "RECEIVED",
+      merchantId: "merchant-7",
+      customerId: "customer-42",
+      amountMinor: 12_345,
+      currency: "EUR",
+      paymentMethod: { type: "card" },
+      createdAt: NOW.toISOString(),
+      region: REGION,
+    });
+  });
+
+  it("answers 500 without details when a port fails unexpectedly", async () => {
+    const world = memoryPorts();
+    const broken = { ...world.ports, putPaymentIfAbsent: () => Promise.reject(new Error("boom")) };
+    const response = await quietly(() => handleApiRequest(post(BODY), broken, SETTINGS));
+    assert.equal(response.statusCode, 500);
+    assert.deepEqual(errorOf(response), {
+      code: "INTERNAL_ERROR",
+      message: ERRORS.INTERNAL_ERROR.meaning,
+    });
+    assert.doesNotMatch(response.body, /boom|at /);
+  });
+
+  it("fuzz: 5,000 generated requests never get a 5xx; refusals carry their documented code and write nothing", async () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: "grapheme" }),
+      fc.string({ minLength: 60, maxLength: 300 }),
+      fc.constantFrom("", " ", "\u0000", "🙂", "merchant-7", "tok_4242424242"),
+    );
+    const amount = fc.oneof(
+      fc.integer({ min: -1_000_000, max: 2_000_000 }),
+      fc.double(),
+      fc.constantFrom(0, -0, 2 ** 53, 1e308, Number.MAX_SAFE_INTEGER, "100", null, true),
+      fc.bigInt().map(String),
+    );
+    const currency = fc.oneof(
+      fc.constantFrom("EUR", "USD", "GBP", "JPY", "eur", "EURO", "__proto__"),
+      text,
+    );
+    const method = fc.oneof(
+      fc.record({
+        type: fc.oneof(fc.constantFrom("card", "bank_transfer", "wallet", "cash"), text),
+        token: fc.oneof(fc.constantFrom("tok_4242424242", "short"), text),
+      }),
+      fc.anything(),
+    );
+    const payment = fc.record(
+      {
+        merchantId: fc.oneof(fc.constantFrom("merchant-7"), text),
+        customerId: fc.oneof(fc.constantFrom("customer-42"), text),
+        amountMinor: amount,
+        currency,
+        paymentMethod: method,
+        extra: fc.anything(),
+      },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(
+      payment.map((p) => JSON.stringify(p)),
+      fc.json(),
+      fc.string(),
+      fc.string({ minLength: MAX_BODY_BYTES - 10, maxLength: MAX_BODY_BYTES + 10 }),
+      fc.constantFrom("[]", "null", "1.5", '"text"', "{", "{}"),
+    );
+    const request = fc.record({
+      httpMethod: fc.constantFrom("POST", "POST", "POST", "GET", "PUT"),
+      resource: fc.constantFrom("/payments", "/payments", "/payments/{paymentId}", "/", "/health"),
+      headers: fc.record(
+        {
+          "Content-Type": fc.constantFrom(
+            "application/json",
+            "application/json; charset=utf-8",
+            "text/plain",
+            "",
+          ),
+          "Idempotency-Key": fc.oneof(fc.constantFrom("order-1", "k"), text),
+        },
+        { requiredKeys: [] },
+      ),
+      pathParameters: fc.option(fc.record({ paymentId: text })),
+      body: fc.option(body),
+      isBase64Encoded: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(request, async (generated) => {
+        const world = memoryPorts();
+        const response = await handleApiRequest(generated, world.ports, SETTINGS);
+        assert.ok(response.statusCode < 500, response.body);
+        const parsed = JSON.parse(response.body) as { error?: { code: ErrorCode } };
+        if (response.statusCode === 202) {
+          assert.equal(world.created.length, 1);
+          assert.equal(world.sent.length, 1);
+          return;
+        }
+        if (parsed.error !== undefined) {
+          assert.equal(response.statusCode, ERRORS[parsed.error.code].status);
+        } else {
+          assert.equal(response.statusCode, 200);
+        }
+        assert.deepEqual([world.created, world.sent], [[], []]);
+      }),
+      { numRuns: 5_000, seed: 20261121 },
+    );
+  });
+});
