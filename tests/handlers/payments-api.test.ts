@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import fc from "fast-check";
+import { PROJECT_ROOT } from "../../tools/engine/engine";
 import type { Payment } from "../../handlers/authorize";
 import {
   type ApiPorts,
@@ -197,6 +200,13 @@ describe("payments API core", () => {
         }
         assert.deepEqual([world.created, world.sent], [[], []]);
       });
+    }
+  });
+
+  it("documents every error code with its status in the README", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    for (const [code, { status }] of Object.entries(ERRORS)) {
+      assert.match(readme, new RegExp(`\\| \`${code}\` +\\| ${status} +\\|`), code);
     }
   });
 
