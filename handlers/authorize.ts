@@ -118,17 +118,19 @@ export function validatePayment(input: unknown): { payment: Payment } | { proble
     return { problems };
   }
   // A copy of exactly the validated fields: nothing unvalidated travels further.
-  const valid = record as unknown as Payment;
+  return { payment: paymentFields(record as unknown as Payment) };
+}
+
+/** Exactly the fields of a Payment, copied from anything that has them. */
+export function paymentFields(payment: Payment): Payment {
   return {
-    payment: {
-      paymentId: valid.paymentId,
-      merchantId: valid.merchantId,
-      customerId: valid.customerId,
-      amountMinor: valid.amountMinor,
-      currency: valid.currency,
-      paymentMethod: { type: valid.paymentMethod.type, token: valid.paymentMethod.token },
-      createdAt: valid.createdAt,
-    },
+    paymentId: payment.paymentId,
+    merchantId: payment.merchantId,
+    customerId: payment.customerId,
+    amountMinor: payment.amountMinor,
+    currency: payment.currency,
+    paymentMethod: { type: payment.paymentMethod.type, token: payment.paymentMethod.token },
+    createdAt: payment.createdAt,
   };
 }
 

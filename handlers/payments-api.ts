@@ -11,7 +11,7 @@
  * ./authorize: a schema library would be most of the artifact.
  */
 import { createHash } from "node:crypto";
-import { PAYMENT_METHODS, type Payment, type PaymentMethod } from "./authorize";
+import { PAYMENT_METHODS, type Payment, paymentFields, type PaymentMethod } from "./authorize";
 
 /** Larger bodies are refused before parsing; a payment request is a few hundred bytes. */
 export const MAX_BODY_BYTES = 8 * 1024;
@@ -253,19 +253,6 @@ function header(request: ApiRequest, name: string): string | undefined {
   return key === undefined ? undefined : headers[key];
 }
 
-/** The workflow's view of a payment record: exactly the Payment fields. */
-export function paymentOf(record: PaymentRecord): Payment {
-  return {
-    paymentId: record.paymentId,
-    merchantId: record.merchantId,
-    customerId: record.customerId,
-    amountMinor: record.amountMinor,
-    currency: record.currency,
-    paymentMethod: { type: record.paymentMethod.type, token: record.paymentMethod.token },
-    createdAt: record.createdAt,
-  };
-}
-
 /** The 202 answer to the request that created `record`; replays get the same one. */
 function accepted(record: PaymentRecord, replayed: boolean): ApiResponse {
   return json(
@@ -356,7 +343,7 @@ async function createPayment(
   // this is the retry that queues it; if not, the processor's start is idempotent.
   if (written.created || stored.status === "RECEIVED") {
     try {
-      await ports.enqueue(paymentOf(stored));
+      await ports.enqueue(paymentFields(stored));
     } catch (error) {
       console.error(`payment ${stored.paymentId} recorded but not queued`, error);
       return errorResponse("QUEUE_UNAVAILABLE", undefined, { headers: { "Retry-After": "1" } });

@@ -1,14 +1,9 @@
 import { strict as assert } from "node:assert";
 import { API_STAGE, VISIBILITY_TIMEOUT_FACTOR } from "../../components/compute";
-import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
+import { evaluate, type Evaluation } from "../../tools/engine/engine";
+import { find } from "../fixtures/plan";
 
 type Role = "primary" | "secondary";
-
-function find(evaluation: Evaluation, type: string, name: string): RecordedResource {
-  const found = evaluation.resources.filter((r) => r.type === type && r.name === name);
-  assert.equal(found.length, 1, `${type} ${name}`);
-  return found[0];
-}
 
 interface PolicyStatement {
   Sid: string;

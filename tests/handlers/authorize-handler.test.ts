@@ -1,13 +1,9 @@
 import { strict as assert } from "node:assert";
-import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { authorize, type AuthorizationRules, type Payment } from "../../handlers/authorize";
-import { MERCHANT_INDEX } from "../../handlers/authorize-handler";
 import { evaluate } from "../../tools/engine/engine";
+import { createPaymentsTable, type LocalDynamoDb, startDynamoDb } from "./emulators";
 import { runSerialized, serializedCode } from "./serialized";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require("dynalite") as (options: object) => import("node:http").Server;
 
 const TABLE = "acmepay-dev-payments";
 const RULES: AuthorizationRules = {
@@ -29,9 +25,7 @@ const minutesBefore = (minutes: number) =>
 /** The authorize handler as deployed: its serialized form, in a fresh node process, on dynalite. */
 describe("authorize handler (serialized) against dynalite", function () {
   this.timeout(60_000);
-  let server: import("node:http").Server;
-  let client: DynamoDBClient;
-  let endpoint: string;
+  let db: LocalDynamoDb;
   let code: string;
 
   async function put(item: {
@@ -41,7 +35,7 @@ describe("authorize handler (serialized) against dynalite", function () {
     amount: number;
     status: string;
   }) {
-    await client.send(
+    await db.client.send(
       new PutItemCommand({
         TableName: TABLE,
         Item: {
@@ -57,36 +51,8 @@ describe("authorize handler (serialized) against dynalite", function () {
   }
 
   before(async () => {
-    server = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    client = new DynamoDBClient({
-      endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "paymentId", AttributeType: "S" },
-          { AttributeName: "merchantId", AttributeType: "S" },
-          { AttributeName: "createdAt", AttributeType: "S" },
-        ],
-        KeySchema: [{ AttributeName: "paymentId", KeyType: "HASH" }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: MERCHANT_INDEX,
-            KeySchema: [
-              { AttributeName: "merchantId", KeyType: "HASH" },
-              { AttributeName: "createdAt", KeyType: "RANGE" },
-            ],
-            Projection: { ProjectionType: "ALL" },
-          },
-        ],
-      }),
-    );
+    db = await startDynamoDb();
+    await createPaymentsTable(db, TABLE);
     await put({
       id: PAYMENT.paymentId,
       merchant: PAYMENT.merchantId,
@@ -134,14 +100,13 @@ describe("authorize handler (serialized) against dynalite", function () {
   });
 
   after(async () => {
-    client?.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await db.close();
   });
 
   const environment = (rules: AuthorizationRules = RULES) => ({
     AUTHORIZATION_RULES: JSON.stringify(rules),
     PAYMENTS_TABLE: TABLE,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
   });
   const window = [
     { amountMinor: 500_000, currency: "EUR", createdAt: minutesBefore(10) },

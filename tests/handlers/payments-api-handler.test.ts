@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { PAYMENT_REQUEST } from "../fixtures/payments";
 import { evaluate } from "../../tools/engine/engine";
 import { paymentIdFor } from "../../handlers/payments-api";
 import {
@@ -13,13 +14,7 @@ import {
 import { type HandlerRun, runSerializedEvents, serializedCode } from "./serialized";
 
 const TABLE = "acmepay-dev-payments";
-const BODY = {
-  merchantId: "merchant-7",
-  customerId: "customer-42",
-  amountMinor: 12_345,
-  currency: "EUR",
-  paymentMethod: { type: "card", token: "tok_4242424242" },
-};
+const BODY = PAYMENT_REQUEST;
 
 function post(body: unknown, key = "order-1001") {
   return {

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { PAYMENT_REQUEST } from "../fixtures/payments";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
@@ -21,13 +22,7 @@ const LIMITS = { EUR: 1_000_000, USD: 500_000 };
 const NOW = new Date("2026-11-21T10:00:00.000Z");
 const SETTINGS = { region: REGION, maxAmountMinor: LIMITS, now: () => NOW };
 
-const BODY = {
-  merchantId: "merchant-7",
-  customerId: "customer-42",
-  amountMinor: 12_345,
-  currency: "EUR",
-  paymentMethod: { type: "card", token: "tok_4242424242" },
-};
+const BODY = PAYMENT_REQUEST;
 
 function post(body: unknown, headers: Record<string, string> = {}): ApiRequest {
   return {
