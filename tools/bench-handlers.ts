@@ -188,7 +188,7 @@ async function main(): Promise<void> {
       `  p50 ${percentile(latencies, 0.5).toFixed(2)} ms  p99 ${percentile(latencies, 0.99).toFixed(2)} ms  max ${Math.max(...latencies).toFixed(2)} ms`,
     );
     console.log(
-      `  per request: ${(count(writes, "PutItem") / ACCEPT_REQUESTS).toFixed(2)} conditional writes (other writes: ${writes.length - count(writes, "PutItem")}), ${(aws.calls.filter((c) => c.target === "AmazonSQS.SendMessage").length / ACCEPT_REQUESTS).toFixed(2)} queue sends, ${(db.operations.length - writes.length) / ACCEPT_REQUESTS} reads; active-region flag reads: ${aws.calls.filter((c) => c.target === "AmazonSSM.GetParameter").length} (cached ${5} s)`,
+      `  per request: ${(count(writes, "PutItem") / ACCEPT_REQUESTS).toFixed(2)} conditional writes (other writes: ${writes.length - count(writes, "PutItem")}), ${(aws.calls.filter((c) => c.target === "AmazonSQS.SendMessage").length / ACCEPT_REQUESTS).toFixed(2)} queue sends, ${(db.operations.length - writes.length) / ACCEPT_REQUESTS} reads; active-region flag reads during the run: ${aws.calls.filter((c) => c.target === "AmazonSSM.GetParameter").length} (read at warm-up, cached 5 s)`,
     );
   } finally {
     await db.close();
