@@ -242,6 +242,26 @@ describe("compute tier", () => {
             }
           });
 
+          it("packages no AWS SDK: only the processor carries a package (Powertools batch)", () => {
+            const archive = (name: string) =>
+              Object.keys(
+                (
+                  get("aws:lambda/function:Function", role, name).rawInputs.code as {
+                    assets: Record<string, unknown>;
+                  }
+                ).assets,
+              ).sort();
+            assert.deepEqual(archive("payments-api"), ["__index.js"]);
+            assert.deepEqual(archive("health"), ["__index.js"]);
+            assert.deepEqual(archive("payments-processor"), [
+              "__index.js",
+              "node_modules/@aws-lambda-powertools/batch",
+              "node_modules/@aws-lambda-powertools/commons",
+              "node_modules/@aws/lambda-invoke-store",
+              "node_modules/@standard-schema/spec",
+            ]);
+          });
+
           it("lets each function do only its own work, on this region's resources", () => {
             const policy = (name: string) =>
               Object.fromEntries(
