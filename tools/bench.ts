@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: per stack, the median wall time and peak memory of a full offline evaluation
  * (fresh process: module loading, evaluation, invariants, the policy pack and the plan document)
- * over 5 runs, with Node's compile cache as `npm run plan` uses it; the first, cold run (empty
- * cache) is shown apart. Budget (ARCHITECTURE.md): ≤ 2 s per stack on a 2-core machine.
+ * over 5 runs, with Node's compile cache and the transpile cache as `npm run plan` uses them; the
+ * first, cold run (empty caches) is shown apart. Budget (ARCHITECTURE.md): ≤ 2 s per stack on a 2-core machine.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -45,16 +45,20 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function measure(stack: string, compileCache: string): { wall: number; report: ChildReport } {
+function measure(stack: string, caches: string): { wall: number; report: ChildReport } {
   const start = performance.now();
   const result = spawnSync(
     process.execPath,
-    ["-r", "ts-node/register/transpile-only", __filename, "--child", stack],
+    ["-r", path.join(PROJECT_ROOT, "tools", "register.js"), __filename, "--child", stack],
     {
       cwd: PROJECT_ROOT,
       encoding: "utf8",
       timeout: 120_000,
-      env: { ...process.env, NODE_COMPILE_CACHE: compileCache },
+      env: {
+        ...process.env,
+        NODE_COMPILE_CACHE: path.join(caches, "node"),
+        TS_TRANSPILE_CACHE: path.join(caches, "ts"),
+      },
     },
   );
   const wall = performance.now() - start;
@@ -70,10 +74,10 @@ function parent(): void {
   );
   console.log("stack  resources  cold wall  wall median  wall max  evaluate median  peak RSS");
   for (const stack of listStacks(PROJECT_ROOT)) {
-    const compileCache = fs.mkdtempSync(path.join(os.tmpdir(), "bench-compile-cache-"));
+    const caches = fs.mkdtempSync(path.join(os.tmpdir(), "bench-caches-"));
     try {
-      const cold = measure(stack, compileCache);
-      const runs = Array.from({ length: RUNS }, () => measure(stack, compileCache));
+      const cold = measure(stack, caches);
+      const runs = Array.from({ length: RUNS }, () => measure(stack, caches));
       const walls = runs.map((r) => r.wall);
       const wall = median(walls);
       console.log(
@@ -89,7 +93,7 @@ function parent(): void {
         ].join("  "),
       );
     } finally {
-      fs.rmSync(compileCache, { recursive: true, force: true });
+      fs.rmSync(caches, { recursive: true, force: true });
     }
   }
 }
