@@ -4,6 +4,10 @@
  * from the active-region flag)? 200 when the region can serve its role, 503 with the failing
  * check otherwise. One GetItem and one (cached) parameter read per probe.
  *
+ * `GET /health?role=active` also answers 503 when the region is not the active writer: the
+ * PRIMARY failover record's check asks that, so traffic follows a write failover; the SECONDARY
+ * record's check asks plain `/health`, which a ready standby passes.
+ *
  * Environment: PAYMENTS_TABLE, ACTIVE_REGION_PARAMETER, AWS_REGION.
  */
 import type { ApiResponse } from "./payments-api";
@@ -25,10 +29,11 @@ export interface HealthChecks {
   readonly activeRegion: CheckResult;
 }
 
-/** The health answer for the checks' results. */
-export function healthResponse(checks: HealthChecks): ApiResponse {
-  const healthy = checks.table.ok && checks.activeRegion.ok;
+/** The health answer for the checks' results; `requireActive`: only the active writer passes. */
+export function healthResponse(checks: HealthChecks, requireActive = false): ApiResponse {
   const active = checks.activeRegion.ok ? checks.activeRegion.value : undefined;
+  const healthy =
+    checks.table.ok && checks.activeRegion.ok && (!requireActive || active === checks.region);
   return {
     statusCode: healthy ? 200 : 503,
     headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
@@ -113,7 +118,12 @@ function connect(): () => Promise<HealthChecks> {
   };
 }
 
-export async function healthHandler(): Promise<ApiResponse> {
+export interface HealthRequest {
+  readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | null;
+}
+
+export async function healthHandler(event: HealthRequest = {}): Promise<ApiResponse> {
+  const requireActive = event.queryStringParameters?.role === "active";
   try {
     environment.probe ??= connect();
   } catch (error) {
@@ -125,5 +135,5 @@ export async function healthHandler(): Promise<ApiResponse> {
       activeRegion: failed,
     });
   }
-  return healthResponse(await environment.probe());
+  return healthResponse(await environment.probe(), requireActive);
 }

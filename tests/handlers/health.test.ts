@@ -31,6 +31,12 @@ describe("health core", () => {
     });
   }
 
+  it("fails a ready standby when the caller requires the active writer (?role=active)", () => {
+    const standby = { region: "us-east-1", table: OK, activeRegion: { ...OK, value: "us-west-2" } };
+    assert.equal(healthResponse(standby, true).statusCode, 503);
+    assert.equal(healthResponse({ ...standby, region: "us-west-2" }, true).statusCode, 200);
+  });
+
   it("fails a check that does not answer in time, and aborts it", async () => {
     let aborted = false;
     const result = await timedCheck(
@@ -107,6 +113,16 @@ describe("health handler (serialized) against dynalite", function () {
   it("answers 200 as a standby in the other region", async () => {
     const run = await runSerialized(code, {}, { ...environment, AWS_REGION: "us-west-2" });
     assert.equal((run.result as { statusCode: number }).statusCode, 200);
+    assert.equal(bodyOf(run.result).role, "standby");
+  });
+
+  it("answers 503 to ?role=active in the standby region", async () => {
+    const run = await runSerialized(
+      code,
+      { queryStringParameters: { role: "active" } },
+      { ...environment, AWS_REGION: "us-west-2" },
+    );
+    assert.equal((run.result as { statusCode: number }).statusCode, 503);
     assert.equal(bodyOf(run.result).role, "standby");
   });
 
