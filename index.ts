@@ -12,6 +12,8 @@ import { DataKeys } from "./components/keys";
 import { Namer } from "./components/naming";
 import { Network } from "./components/network";
 import { OrchestrationTier } from "./components/orchestration";
+import { trafficBudget } from "./components/recovery";
+import { TrafficFailover } from "./components/traffic";
 
 type RegionRole = keyof StackConfig["regions"];
 
@@ -172,6 +174,19 @@ const computeTiers: Record<RegionRole, ComputeTier> = {
   secondary: compute("secondary", primaryCompute),
 };
 
+const traffic = new TrafficFailover(
+  "traffic",
+  {
+    namer,
+    zone,
+    regions: config.regions,
+    compute: computeTiers,
+    healthChecks: config.healthChecks,
+    recordTtlSeconds: config.failoverRecordTtlSeconds,
+  },
+  { providers: { aws: providers.primary } },
+);
+
 export const environment = config.environment;
 export const regions = config.regions;
 /** The account each regional provider deploys into: a preview shows it before anything changes. */
@@ -224,4 +239,21 @@ export const paymentQueues = {
 export const alarmTopics = {
   primary: orchestrationTiers.primary.alarmsTopicArn,
   secondary: orchestrationTiers.secondary.alarmsTopicArn,
+};
+export const healthChecks = {
+  endpoints: traffic.endpointHealthCheckIds,
+  failoverRecords: traffic.recordHealthCheckIds,
+};
+/** The recovery budget, from the same values the health checks and records are given. */
+export const recovery = {
+  traffic: trafficBudget(
+    [
+      {
+        requestInterval: config.healthChecks.intervalSeconds,
+        failureThreshold: config.healthChecks.failureThreshold,
+      },
+    ],
+    [config.failoverRecordTtlSeconds],
+  ),
+  targets: config.targets,
 };

@@ -57,6 +57,11 @@ export const CONFIG_KEYS = {
   processorBatchWindowSeconds: "integer",
   queueMaxReceiveCount: "integer",
   queueRetentionDays: "integer",
+  healthCheckIntervalSeconds: "integer",
+  healthCheckFailureThreshold: "integer",
+  healthCheckRegions: "array",
+  failoverRecordTtlSeconds: "integer",
+  rtoTrafficSeconds: "integer",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -94,6 +99,18 @@ export const STRONG_CONSISTENCY_REGION_SETS: readonly (readonly string[])[] = [
   ["eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"],
   ["ap-northeast-1", "ap-northeast-2", "ap-northeast-3"],
 ];
+
+/** The regions Route 53 health checkers run from (at least three must be chosen). */
+export const HEALTH_CHECKER_REGIONS = [
+  "us-east-1",
+  "us-west-1",
+  "us-west-2",
+  "eu-west-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-northeast-1",
+  "sa-east-1",
+] as const;
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [
@@ -165,6 +182,16 @@ export interface StackConfig {
     readonly maxReceiveCount: number;
     readonly retentionDays: number;
   };
+  /** The Route 53 health checks that move traffic between the regions. */
+  readonly healthChecks: {
+    readonly intervalSeconds: 10 | 30;
+    readonly failureThreshold: number;
+    readonly regions: readonly string[];
+  };
+  /** TTL of the `api.<zone>` failover records: how long resolvers may keep a failed region. */
+  readonly failoverRecordTtlSeconds: number;
+  /** Recovery objectives the plan's budget must meet (the recovery-objectives policy). */
+  readonly targets: { readonly rtoTrafficSeconds: number };
 }
 
 /** Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. */
@@ -337,6 +364,19 @@ const schema = z
     processorBatchWindowSeconds: integer(0, 300, "seconds"),
     queueMaxReceiveCount: integer(1, 1_000, "receives"),
     queueRetentionDays: integer(1, 14, "days (SQS keeps messages 1 to 14 days)"),
+    healthCheckIntervalSeconds: z.union([z.literal(10), z.literal(30)], {
+      error: "must be 10 (fast) or 30: the only intervals Route 53 health checks offer",
+    }),
+    healthCheckFailureThreshold: integer(1, 10, "consecutive failed checks"),
+    healthCheckRegions: z
+      .array(
+        z.enum(HEALTH_CHECKER_REGIONS, {
+          error: `must list Route 53 health-checker regions: ${HEALTH_CHECKER_REGIONS.join(", ")}`,
+        }),
+      )
+      .min(3, { error: "must list at least 3 regions (Route 53's minimum)" }),
+    failoverRecordTtlSeconds: integer(5, 300, "seconds"),
+    rtoTrafficSeconds: integer(30, 3_600, "seconds"),
   })
   .superRefine((c, ctx) => {
     const fail = (key: ConfigKey, message: string) =>
@@ -582,6 +622,13 @@ export function parseStackConfig(
       maxReceiveCount: c.queueMaxReceiveCount,
       retentionDays: c.queueRetentionDays,
     },
+    healthChecks: {
+      intervalSeconds: c.healthCheckIntervalSeconds,
+      failureThreshold: c.healthCheckFailureThreshold,
+      regions: c.healthCheckRegions,
+    },
+    failoverRecordTtlSeconds: c.failoverRecordTtlSeconds,
+    targets: { rtoTrafficSeconds: c.rtoTrafficSeconds },
   });
 }
 

@@ -2,6 +2,7 @@
 import type { Policies } from "@pulumi/policy";
 import { deployabilityPolicies } from "./deployability";
 import { encryptionPolicies } from "./encryption";
+import { recoveryPolicies } from "./recovery";
 import { regionPolicies } from "./regions";
 import { resiliencePolicies } from "./resilience";
 import { taggingPolicies } from "./tagging";
@@ -12,6 +13,7 @@ export const POLICY_DOMAINS = {
   resilience: resiliencePolicies,
   deployability: deployabilityPolicies,
   regions: regionPolicies,
+  recovery: recoveryPolicies,
 } as const;
 
 export const POLICIES: Policies = Object.values(POLICY_DOMAINS).flat();

@@ -59,6 +59,11 @@ const DEV: RawConfig = {
   processorBatchWindowSeconds: "0",
   queueMaxReceiveCount: "5",
   queueRetentionDays: "4",
+  healthCheckIntervalSeconds: "10",
+  healthCheckFailureThreshold: "2",
+  healthCheckRegions: '["us-east-1","us-west-2","eu-west-1"]',
+  failoverRecordTtlSeconds: "60",
+  rtoTrafficSeconds: "90",
 };
 
 const PROD: RawConfig = {
@@ -367,6 +372,26 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "batches over 10 messages without a batch window",
     { ...DEV, processorBatchSize: "50" },
     "payments-dr:processorBatchSize = 50: is over 10, which SQS event sources allow only with processorBatchWindowSeconds of at least 1",
+  ],
+  [
+    "a health-check interval Route 53 does not offer",
+    { ...DEV, healthCheckIntervalSeconds: "15" },
+    "payments-dr:healthCheckIntervalSeconds = 15: must be 10 (fast) or 30: the only intervals Route 53 health checks offer",
+  ],
+  [
+    "a failure threshold over 10",
+    { ...DEV, healthCheckFailureThreshold: "11" },
+    "payments-dr:healthCheckFailureThreshold = 11: must be between 1 and 10 consecutive failed checks",
+  ],
+  [
+    "two health-checker regions",
+    { ...DEV, healthCheckRegions: '["us-east-1","us-west-2"]' },
+    'payments-dr:healthCheckRegions = ["us-east-1","us-west-2"]: must list at least 3 regions (Route 53\'s minimum)',
+  ],
+  [
+    "a health-checker region Route 53 has no checkers in",
+    { ...DEV, healthCheckRegions: '["us-east-1","us-west-2","eu-central-1"]' },
+    'payments-dr:healthCheckRegions = ["us-east-1","us-west-2","eu-central-1"]: must list Route 53 health-checker regions: us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1',
   ],
   [
     "a retention SQS does not offer",

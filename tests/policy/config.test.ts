@@ -48,6 +48,10 @@ describe("the policy pack's configuration", () => {
         assert.equal(entry("aurora-global-members").primaryRegion, settings.regions.primary);
         assert.equal(entry("aurora-backups").production, settings.production);
         assert.equal(entry("data-stores-protected").production, settings.production);
+        assert.equal(
+          entry("recovery-objectives").rtoTrafficSeconds,
+          settings.targets.rtoTrafficSeconds,
+        );
         assert.ok(
           Number(entry("aurora-backups").minimumBackupRetentionDays) <=
             settings.backupRetentionDays,

@@ -35,6 +35,7 @@ describe("plan command", () => {
       "outputs",
       "policies",
       "policiesRun",
+      "recovery",
     ]);
     assert.equal(document.project, "payments-dr");
     assert.equal(document.stack, "prod");
@@ -77,6 +78,17 @@ describe("plan command", () => {
     const run = document.policiesRun as { policy: string; enforcementLevel: string }[];
     assert.equal(run.length, POLICIES.length);
     assert.deepEqual(run[0], { policy: "required-tags", enforcementLevel: "mandatory" });
+    assert.deepEqual(document.recovery, {
+      traffic: {
+        worstCaseSeconds: 90,
+        detectionSeconds: 20,
+        aggregationSeconds: 10,
+        ttlSeconds: 60,
+        requestIntervalSeconds: 10,
+        failureThreshold: 2,
+      },
+      targets: { rtoTrafficSeconds: 90 },
+    });
   });
 
   it("prints project, stack, regions, resources by region and counts", async () => {
@@ -106,7 +118,7 @@ describe("plan command", () => {
     assert.ok(lines.includes("Invariants: 7 checked, 0 violated"));
     assert.ok(
       lines.includes(
-        "Policies: 35 run with policy/config/dev.json · 0 mandatory, 4 advisory violations",
+        `Policies: ${POLICIES.length} run with policy/config/dev.json · 0 mandatory, 4 advisory violations`,
       ),
     );
   });

@@ -2,6 +2,7 @@
  * The machine-readable plan (ARCHITECTURE.md, "Plan JSON contract"). Later keys are added at the
  * top level; the keys here do not change meaning.
  */
+import { type TrafficBudget, trafficBudgetOf } from "../../components/recovery";
 import type { Evaluation, RecordedResource } from "./engine";
 import type { PackResult, PolicyViolation } from "./policy-runner";
 
@@ -20,6 +21,21 @@ export interface PlanDocument {
   readonly policies: readonly PolicyViolation[];
   /** The policies that ran, with the enforcement level they ran at. */
   readonly policiesRun: PackResult["policies"];
+  /** The recovery-objective budget, computed from the resources' inputs, and the stack's targets. */
+  readonly recovery: RecoveryBudget;
+}
+
+export interface RecoveryBudget {
+  /** Null while the plan has no health-checked failover records. */
+  readonly traffic: TrafficBudget | null;
+  readonly targets: { readonly rtoTrafficSeconds: number };
+}
+
+export function recoveryBudget(evaluation: Evaluation): RecoveryBudget {
+  const traffic = trafficBudgetOf(
+    evaluation.resources.map((r) => ({ type: r.type, props: r.rawInputs })),
+  );
+  return { traffic: traffic ?? null, targets: evaluation.config.targets };
 }
 
 export function toPlanDocument(evaluation: Evaluation, pack: PackResult): PlanDocument {
@@ -49,5 +65,6 @@ export function toPlanDocument(evaluation: Evaluation, pack: PackResult): PlanDo
     outputs: evaluation.outputs,
     policies: pack.violations,
     policiesRun: pack.policies,
+    recovery: recoveryBudget(evaluation),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { Evaluation, RecordedResource } from "./engine";
 import type { InvariantResult } from "./invariants";
+import { recoveryBudget } from "./plan-document";
 import type { PackResult } from "./policy-runner";
 
 const TYPE_WIDTH = 48;
@@ -39,6 +40,18 @@ function depthBelow(
 
 function line(indent: number, resource: RecordedResource): string {
   return `${"  ".repeat(indent)}+ ${resource.type.padEnd(TYPE_WIDTH - 2 * indent)} ${resource.name}`;
+}
+
+function renderRecovery(evaluation: Evaluation): string[] {
+  const { traffic, targets } = recoveryBudget(evaluation);
+  if (traffic === null) {
+    return ["Recovery budget: no health-checked failover records yet"];
+  }
+  const within = traffic.worstCaseSeconds <= targets.rtoTrafficSeconds;
+  return [
+    "Recovery budget:",
+    `  ${within ? "✓" : "✗"} traffic failover worst case ${traffic.worstCaseSeconds} s = ${traffic.requestIntervalSeconds} s interval × ${traffic.failureThreshold} failed checks + ${traffic.aggregationSeconds} s checker aggregation + ${traffic.ttlSeconds} s TTL (target ${targets.rtoTrafficSeconds} s)`,
+  ];
 }
 
 function renderPolicies(pack: PackResult, configFile: string | undefined): string[] {
@@ -131,6 +144,7 @@ export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
     `Invariants: ${invariants.length} checked, ${violations.length} violated`,
     ...violations,
     ...renderPolicies(checks.pack, checks.packConfigFile),
+    ...renderRecovery(evaluation),
   );
 
   out.push("", "Outputs:");

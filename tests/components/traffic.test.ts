@@ -1,0 +1,140 @@
+import { strict as assert } from "node:assert";
+import { POLICIES } from "../../policy/policies";
+import { evaluate, type Evaluation, PROJECT_ROOT } from "../../tools/engine/engine";
+import { recoveryBudget } from "../../tools/engine/plan-document";
+import { loadPackConfig, runPolicyPack } from "../../tools/engine/policy-runner";
+import { find } from "../fixtures/plan";
+
+describe("traffic failover", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`stack ${stack}`, () => {
+      let evaluation: Evaluation;
+      before(async () => {
+        evaluation = await evaluate({ stack });
+      });
+
+      for (const role of ["primary", "secondary"] as const) {
+        it(`sends api.<zone> ${role === "primary" ? "PRIMARY" : "SECONDARY"} to the ${role}'s custom domain, guarded by its health check`, () => {
+          const region = evaluation.config.regions[role];
+          const zone = evaluation.config.dnsZoneName;
+          const check = find(
+            evaluation,
+            "aws:route53/healthCheck:HealthCheck",
+            `traffic-${role}-endpoint`,
+          );
+          assert.deepEqual(
+            {
+              type: check.rawInputs.type,
+              fqdn: check.rawInputs.fqdn,
+              port: check.rawInputs.port,
+              resourcePath: check.rawInputs.resourcePath,
+              enableSni: check.rawInputs.enableSni,
+              requestInterval: check.rawInputs.requestInterval,
+              failureThreshold: check.rawInputs.failureThreshold,
+              measureLatency: check.rawInputs.measureLatency,
+              regions: check.rawInputs.regions,
+            },
+            {
+              type: "HTTPS",
+              fqdn: `${region}.api.${zone}`,
+              port: 443,
+              resourcePath: role === "primary" ? "/health?role=active" : "/health",
+              enableSni: true,
+              requestInterval: evaluation.config.healthChecks.intervalSeconds,
+              failureThreshold: evaluation.config.healthChecks.failureThreshold,
+              measureLatency: true,
+              regions: evaluation.config.healthChecks.regions,
+            },
+          );
+          const guard = find(
+            evaluation,
+            "aws:route53/healthCheck:HealthCheck",
+            `traffic-${role}-record`,
+          );
+          assert.deepEqual(guard.rawInputs.childHealthchecks, [check.id]);
+          assert.equal(guard.rawInputs.type, "CALCULATED");
+          const record = find(evaluation, "aws:route53/record:Record", `traffic-${role}`);
+          const domain = find(
+            evaluation,
+            "aws:apigateway/domainName:DomainName",
+            `${role}-compute-api-domain`,
+          );
+          assert.equal(domain.rawInputs.domainName, `api.${zone}`);
+          assert.deepEqual(
+            {
+              zoneId: record.rawInputs.zoneId,
+              name: record.rawInputs.name,
+              type: record.rawInputs.type,
+              ttl: record.rawInputs.ttl,
+              records: record.rawInputs.records,
+              setIdentifier: record.rawInputs.setIdentifier,
+              failoverRoutingPolicies: record.rawInputs.failoverRoutingPolicies,
+              healthCheckId: record.rawInputs.healthCheckId,
+            },
+            {
+              zoneId: find(evaluation, "aws:route53/zone:Zone", "zone-zone").outputs.zoneId,
+              name: `api.${zone}`,
+              type: "CNAME",
+              ttl: evaluation.config.failoverRecordTtlSeconds,
+              records: [domain.outputs.regionalDomainName],
+              setIdentifier: region,
+              failoverRoutingPolicies: [{ type: role === "primary" ? "PRIMARY" : "SECONDARY" }],
+              healthCheckId: guard.id,
+            },
+          );
+          assert.ok(String(domain.outputs.regionalDomainName).includes(`.${region}.`));
+        });
+      }
+
+      it("reports the same traffic budget in the stack outputs and the plan", () => {
+        const budget = recoveryBudget(evaluation);
+        assert.deepEqual(
+          (evaluation.outputs.recovery as { traffic: unknown }).traffic,
+          budget.traffic,
+        );
+        assert.deepEqual(budget.traffic, {
+          worstCaseSeconds: 90,
+          detectionSeconds: 20,
+          aggregationSeconds: 10,
+          ttlSeconds: 60,
+          requestIntervalSeconds: 10,
+          failureThreshold: 2,
+        });
+        assert.deepEqual(budget.targets, { rtoTrafficSeconds: 90 });
+      });
+    });
+  }
+
+  describe("the budget follows the configuration", () => {
+    const cases: [string, Record<string, string>, number][] = [
+      ["a higher failure threshold", { healthCheckFailureThreshold: "4" }, 4 * 10 + 10 + 60],
+      ["the slow interval", { healthCheckIntervalSeconds: "30" }, 30 * 2 + 30 + 60],
+      ["a shorter TTL", { failoverRecordTtlSeconds: "30" }, 10 * 2 + 10 + 30],
+    ];
+    for (const [what, overrides, worst] of cases) {
+      it(`${what}: worst case ${worst} s, and a mandatory violation when over the target`, async () => {
+        const evaluation = await evaluate({ stack: "prod", configOverrides: overrides });
+        assert.equal(recoveryBudget(evaluation).traffic?.worstCaseSeconds, worst);
+        const pack = await runPolicyPack(
+          POLICIES,
+          evaluation,
+          loadPackConfig(PROJECT_ROOT, "prod"),
+        );
+        const breaches = pack.violations.filter((v) => v.policy === "recovery-objectives");
+        if (worst <= 90) {
+          assert.deepEqual(breaches, []);
+          return;
+        }
+        assert.deepEqual(
+          breaches.map((v) => [v.enforcementLevel, v.message]),
+          [
+            [
+              "mandatory",
+              `worst-case traffic failover is ${worst} s (${overrides.healthCheckIntervalSeconds ?? 10} s interval × ${overrides.healthCheckFailureThreshold ?? 2} failed checks + ${overrides.healthCheckIntervalSeconds ?? 10} s checker aggregation + 60 s TTL), over the target of 90 s`,
+            ],
+          ],
+        );
+      });
+    }
+  });
+});
