@@ -3,7 +3,7 @@ import { POLICIES } from "../../policy/policies";
 import { evaluate, type Evaluation, PROJECT_ROOT } from "../../tools/engine/engine";
 import { recoveryBudget } from "../../tools/engine/plan-document";
 import { loadPackConfig, runPolicyPack } from "../../tools/engine/policy-runner";
-import { find } from "../fixtures/plan";
+import { find, STACK_TRAFFIC_BUDGET } from "../fixtures/plan";
 
 describe("traffic failover", () => {
   for (const stack of ["dev", "prod"] as const) {
@@ -92,14 +92,7 @@ describe("traffic failover", () => {
           (evaluation.outputs.recovery as { traffic: unknown }).traffic,
           budget.traffic,
         );
-        assert.deepEqual(budget.traffic, {
-          worstCaseSeconds: 90,
-          detectionSeconds: 20,
-          aggregationSeconds: 10,
-          ttlSeconds: 60,
-          requestIntervalSeconds: 10,
-          failureThreshold: 2,
-        });
+        assert.deepEqual(budget.traffic, STACK_TRAFFIC_BUDGET);
         assert.deepEqual(budget.targets, { rtoTrafficSeconds: 90 });
       });
     });

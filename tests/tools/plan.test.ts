@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { STACK_TRAFFIC_BUDGET } from "../fixtures/plan";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -79,14 +80,7 @@ describe("plan command", () => {
     assert.equal(run.length, POLICIES.length);
     assert.deepEqual(run[0], { policy: "required-tags", enforcementLevel: "mandatory" });
     assert.deepEqual(document.recovery, {
-      traffic: {
-        worstCaseSeconds: 90,
-        detectionSeconds: 20,
-        aggregationSeconds: 10,
-        ttlSeconds: 60,
-        requestIntervalSeconds: 10,
-        failureThreshold: 2,
-      },
+      traffic: STACK_TRAFFIC_BUDGET,
       targets: { rtoTrafficSeconds: 90 },
     });
   });
