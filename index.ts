@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import { ComputeTier } from "./components/compute";
 import { loadStackConfig, type StackConfig } from "./components/config";
+import { operationsDashboard } from "./components/dashboard";
 import { DataTier } from "./components/data";
 import { apiDomainName } from "./components/dns";
 import { HostedZone } from "./components/hosted-zone";
@@ -187,6 +188,33 @@ const traffic = new TrafficFailover(
   { providers: { aws: providers.primary } },
 );
 
+const peerOf: Record<RegionRole, RegionRole> = { primary: "secondary", secondary: "primary" };
+const signals = (role: RegionRole) => ({
+  role,
+  region: config.regions[role],
+  peerRegion: config.regions[peerOf[role]],
+  apiName: computeTiers[role].restApiName,
+  functionNames: [
+    computeTiers[role].functionNames.api,
+    computeTiers[role].functionNames.processor,
+    computeTiers[role].functionNames.health,
+    orchestrationTiers[role].authorizeFunctionName,
+  ],
+  stateMachineArn: orchestrationTiers[role].stateMachineArn,
+  tableName: data[role].tableName,
+  clusterIdentifier: data[role].clusterIdentifier,
+  bucket: data[role].receiptsBucket,
+  peerBucket: data[peerOf[role]].receiptsBucket,
+  deadLetterQueue: computeTiers[role].deadLetterQueueName,
+  healthCheckId: traffic.endpointHealthCheckIds[role],
+});
+const dashboard = operationsDashboard(
+  "dashboard",
+  namer.global("cloudwatchDashboard", "payments"),
+  [signals("primary"), signals("secondary")],
+  { provider: providers.primary },
+);
+
 export const environment = config.environment;
 export const regions = config.regions;
 /** The account each regional provider deploys into: a preview shows it before anything changes. */
@@ -240,6 +268,7 @@ export const alarmTopics = {
   primary: orchestrationTiers.primary.alarmsTopicArn,
   secondary: orchestrationTiers.secondary.alarmsTopicArn,
 };
+export const dashboardName = dashboard.dashboardName;
 export const healthChecks = {
   endpoints: traffic.endpointHealthCheckIds,
   failoverRecords: traffic.recordHealthCheckIds,

@@ -59,6 +59,7 @@ export interface ComputeTierArgs {
 
 export class ComputeTier extends pulumi.ComponentResource {
   readonly restApiId: pulumi.Output<string>;
+  readonly restApiName: pulumi.Output<string>;
   readonly stageArn: pulumi.Output<string>;
   /** Target of the `api.<zone>` failover alias record for this region. */
   readonly apiDomainTarget: {
@@ -463,6 +464,7 @@ export class ComputeTier extends pulumi.ComponentResource {
     }
 
     this.restApiId = api.id;
+    this.restApiName = api.name;
     this.stageArn = stage.arn;
     this.apiDomainTarget = {
       name: failoverDomain.regionalDomainName,

@@ -104,6 +104,7 @@ export class DataTier extends pulumi.ComponentResource {
   /** The global cluster's identifier (created by the primary region's tier). */
   readonly globalClusterId: pulumi.Output<string>;
   readonly clusterArn: pulumi.Output<string>;
+  readonly clusterIdentifier: pulumi.Output<string>;
   readonly clusterEndpoint: pulumi.Output<string>;
   readonly clusterReaderEndpoint: pulumi.Output<string>;
   /** The credentials secret in this region (the secondary's is the primary's replica). */
@@ -216,6 +217,7 @@ export class DataTier extends pulumi.ComponentResource {
     this.globalClusterId = ledger.globalClusterId;
     this.globalWriterEndpoint = ledger.globalWriterEndpoint;
     this.clusterArn = ledger.cluster.arn;
+    this.clusterIdentifier = ledger.cluster.clusterIdentifier;
     this.clusterEndpoint = ledger.cluster.endpoint;
     this.clusterReaderEndpoint = ledger.cluster.readerEndpoint;
     this.credentialsSecretArn = ledger.credentialsSecretArn;

@@ -36,6 +36,7 @@ export interface OrchestrationTierArgs {
 
 export class OrchestrationTier extends pulumi.ComponentResource {
   readonly stateMachineArn: pulumi.Output<string>;
+  readonly authorizeFunctionName: pulumi.Output<string>;
   readonly eventBusArn: pulumi.Output<string>;
   readonly eventsTopicArn: pulumi.Output<string>;
   /** Where the region's CloudWatch alarms go (the on-call subscription hangs off it). */
@@ -303,6 +304,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
     );
 
     this.stateMachineArn = machine.arn;
+    this.authorizeFunctionName = authorize.name;
     this.eventBusArn = bus.arn;
     this.eventsTopicArn = topic.arn;
     this.alarmsTopicArn = alarms.arn;
