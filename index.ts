@@ -8,6 +8,7 @@ import { loadStackConfig, type StackConfig } from "./components/config";
 import { operationsDashboard } from "./components/dashboard";
 import { DataTier } from "./components/data";
 import { apiDomainName } from "./components/dns";
+import { FailoverTier } from "./components/failover";
 import { HostedZone } from "./components/hosted-zone";
 import { DataKeys } from "./components/keys";
 import { Namer } from "./components/naming";
@@ -189,6 +190,39 @@ const traffic = new TrafficFailover(
 );
 
 const peerOf: Record<RegionRole, RegionRole> = { primary: "secondary", secondary: "primary" };
+
+function failover(role: RegionRole): FailoverTier {
+  return new FailoverTier(
+    `${role}-failover`,
+    {
+      region: config.regions[role],
+      peerRegion: config.regions[peerOf[role]],
+      namer,
+      alarmsTopicArn: orchestrationTiers[role].alarmsTopicArn,
+      thresholds: config.alarms,
+      signals: {
+        apiName: computeTiers[role].restApiName,
+        functions: {
+          "payments-api": computeTiers[role].functionNames.api,
+          "payments-processor": computeTiers[role].functionNames.processor,
+          health: computeTiers[role].functionNames.health,
+          authorize: orchestrationTiers[role].authorizeFunctionName,
+        },
+        stateMachineArn: orchestrationTiers[role].stateMachineArn,
+        tableName: data[role].tableName,
+        clusterIdentifier: data[role].clusterIdentifier,
+        bucket: data[role].receiptsBucket,
+        peerBucket: data[peerOf[role]].receiptsBucket,
+      },
+    },
+    { providers: { aws: providers[role] } },
+  );
+}
+
+const failoverTiers: Record<RegionRole, FailoverTier> = {
+  primary: failover("primary"),
+  secondary: failover("secondary"),
+};
 const signals = (role: RegionRole) => ({
   role,
   region: config.regions[role],
@@ -269,6 +303,10 @@ export const alarmTopics = {
   secondary: orchestrationTiers.secondary.alarmsTopicArn,
 };
 export const dashboardName = dashboard.dashboardName;
+export const regionImpairedAlarms = {
+  primary: failoverTiers.primary.regionImpairedAlarmArn,
+  secondary: failoverTiers.secondary.regionImpairedAlarmArn,
+};
 export const healthChecks = {
   endpoints: traffic.endpointHealthCheckIds,
   failoverRecords: traffic.recordHealthCheckIds,

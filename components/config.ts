@@ -62,6 +62,14 @@ export const CONFIG_KEYS = {
   healthCheckRegions: "array",
   failoverRecordTtlSeconds: "integer",
   rtoTrafficSeconds: "integer",
+  alarmEvaluationPeriods: "integer",
+  alarmApi5xxPercent: "integer",
+  alarmApiP99LatencyMs: "integer",
+  alarmWorkflowFailuresPerMinute: "integer",
+  alarmDynamodbReplicationLatencyMs: "integer",
+  alarmAuroraRpoLagMs: "integer",
+  alarmAuroraReplicationLagMs: "integer",
+  alarmS3ReplicationLatencySeconds: "integer",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -190,6 +198,17 @@ export interface StackConfig {
   };
   /** TTL of the `api.<zone>` failover records: how long resolvers may keep a failed region. */
   readonly failoverRecordTtlSeconds: number;
+  /** Thresholds of the failover tier's alarms; each alarm looks at 1-minute periods. */
+  readonly alarms: {
+    readonly evaluationPeriods: number;
+    readonly api5xxPercent: number;
+    readonly apiP99LatencyMs: number;
+    readonly workflowFailuresPerMinute: number;
+    readonly dynamodbReplicationLatencyMs: number;
+    readonly auroraRpoLagMs: number;
+    readonly auroraReplicationLagMs: number;
+    readonly s3ReplicationLatencySeconds: number;
+  };
   /** Recovery objectives the plan's budget must meet (the recovery-objectives policy). */
   readonly targets: { readonly rtoTrafficSeconds: number };
 }
@@ -377,6 +396,15 @@ const schema = z
       .min(3, { error: "must list at least 3 regions (Route 53's minimum)" }),
     failoverRecordTtlSeconds: integer(5, 300, "seconds"),
     rtoTrafficSeconds: integer(30, 3_600, "seconds"),
+    alarmEvaluationPeriods: integer(1, 60, "one-minute periods"),
+    alarmApi5xxPercent: integer(1, 100, "percent of requests"),
+    alarmApiP99LatencyMs: integer(100, 29_000, "milliseconds"),
+    alarmWorkflowFailuresPerMinute: integer(1, 100_000, "failed executions"),
+    alarmDynamodbReplicationLatencyMs: integer(100, 3_600_000, "milliseconds"),
+    alarmAuroraRpoLagMs: integer(100, 3_600_000, "milliseconds"),
+    alarmAuroraReplicationLagMs: integer(100, 3_600_000, "milliseconds"),
+    // S3 Replication Time Control replicates 99.99 % of objects within 15 minutes.
+    alarmS3ReplicationLatencySeconds: integer(60, 86_400, "seconds"),
   })
   .superRefine((c, ctx) => {
     const fail = (key: ConfigKey, message: string) =>
@@ -628,6 +656,16 @@ export function parseStackConfig(
       regions: c.healthCheckRegions,
     },
     failoverRecordTtlSeconds: c.failoverRecordTtlSeconds,
+    alarms: {
+      evaluationPeriods: c.alarmEvaluationPeriods,
+      api5xxPercent: c.alarmApi5xxPercent,
+      apiP99LatencyMs: c.alarmApiP99LatencyMs,
+      workflowFailuresPerMinute: c.alarmWorkflowFailuresPerMinute,
+      dynamodbReplicationLatencyMs: c.alarmDynamodbReplicationLatencyMs,
+      auroraRpoLagMs: c.alarmAuroraRpoLagMs,
+      auroraReplicationLagMs: c.alarmAuroraReplicationLagMs,
+      s3ReplicationLatencySeconds: c.alarmS3ReplicationLatencySeconds,
+    },
     targets: { rtoTrafficSeconds: c.rtoTrafficSeconds },
   });
 }

@@ -64,6 +64,14 @@ const DEV: RawConfig = {
   healthCheckRegions: '["us-east-1","us-west-2","eu-west-1"]',
   failoverRecordTtlSeconds: "60",
   rtoTrafficSeconds: "90",
+  alarmEvaluationPeriods: "3",
+  alarmApi5xxPercent: "1",
+  alarmApiP99LatencyMs: "2000",
+  alarmWorkflowFailuresPerMinute: "10",
+  alarmDynamodbReplicationLatencyMs: "5000",
+  alarmAuroraRpoLagMs: "1000",
+  alarmAuroraReplicationLagMs: "2000",
+  alarmS3ReplicationLatencySeconds: "900",
 };
 
 const PROD: RawConfig = {
@@ -392,6 +400,16 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "a health-checker region Route 53 has no checkers in",
     { ...DEV, healthCheckRegions: '["us-east-1","us-west-2","eu-central-1"]' },
     'payments-dr:healthCheckRegions = ["us-east-1","us-west-2","eu-central-1"]: must list Route 53 health-checker regions: us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1',
+  ],
+  [
+    "an alarm that never looks at a period",
+    { ...DEV, alarmEvaluationPeriods: "0" },
+    "payments-dr:alarmEvaluationPeriods = 0: must be between 1 and 60 one-minute periods",
+  ],
+  [
+    "an S3 replication alarm under a minute",
+    { ...DEV, alarmS3ReplicationLatencySeconds: "30" },
+    "payments-dr:alarmS3ReplicationLatencySeconds = 30: must be between 60 and 86400 seconds",
   ],
   [
     "a retention SQS does not offer",

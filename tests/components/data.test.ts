@@ -682,6 +682,9 @@ describe("data tier", () => {
           "secondary-data-payments",
           "secondary-data-receipts-to-use1",
           "secondary-data-receipts-to-use1",
+          // Replication alarms name the bucket replicated to.
+          "secondary-failover-s3-replication-failed",
+          "secondary-failover-s3-replication-latency",
           "secondary-keys-key",
           // The workflow reads the credentials through the secret's replica, whose ARN is the
           // primary secret's in this region.

@@ -1,0 +1,233 @@
+/**
+ * The failover tier of one region: the CloudWatch alarms on the region's golden signals and
+ * replication, each publishing to the region's alarms topic (ALARM and OK), and the composite
+ * "region impaired" alarm that the failover orchestrator of the other region treats as critical.
+ *
+ * `treatMissingData` is chosen per alarm: every metric here is published only when there is
+ * traffic or replication to measure (no requests, no 5xx datapoints; the writer cluster publishes
+ * no global-database lag), so missing data is healthy ("notBreaching") throughout. A silent
+ * region is caught by the Route 53 health check, not by these alarms.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { API_STAGE } from "./compute";
+import type { StackConfig } from "./config";
+import type { Namer } from "./naming";
+import type { AwsRegion } from "./regions";
+
+export interface FailoverTierArgs {
+  readonly region: AwsRegion;
+  readonly peerRegion: AwsRegion;
+  readonly namer: Namer;
+  readonly alarmsTopicArn: pulumi.Input<string>;
+  readonly thresholds: StackConfig["alarms"];
+  readonly signals: {
+    readonly apiName: pulumi.Input<string>;
+    /** Handler functions by their short name (`payments-api`, …). */
+    readonly functions: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly stateMachineArn: pulumi.Input<string>;
+    readonly tableName: pulumi.Input<string>;
+    readonly clusterIdentifier: pulumi.Input<string>;
+    readonly bucket: pulumi.Input<string>;
+    readonly peerBucket: pulumi.Input<string>;
+  };
+}
+
+interface AlarmSpec {
+  readonly base: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, pulumi.Input<string>>;
+  readonly statistic?: string;
+  readonly extendedStatistic?: string;
+  readonly threshold: number;
+}
+
+export class FailoverTier extends pulumi.ComponentResource {
+  /** Alarm names by short name (`api-5xx`, …): what the dashboard and orchestrator refer to. */
+  readonly alarmNames: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The composite alarm the other region's orchestrator treats as critical. */
+  readonly regionImpairedAlarmName: string;
+  readonly regionImpairedAlarmArn: pulumi.Output<string>;
+
+  constructor(name: string, args: FailoverTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("payments:index:FailoverTier", name, {}, opts);
+    const { namer, region, signals, thresholds } = args;
+    const actions = [args.alarmsTopicArn];
+    const specs: AlarmSpec[] = [
+      {
+        base: "api-5xx",
+        description: `More than ${thresholds.api5xxPercent} % of API requests answer 5xx`,
+        namespace: "AWS/ApiGateway",
+        metricName: "5XXError",
+        dimensions: { ApiName: signals.apiName, Stage: API_STAGE },
+        statistic: "Average",
+        threshold: thresholds.api5xxPercent / 100,
+      },
+      {
+        base: "api-p99-latency",
+        description: `API p99 latency over ${thresholds.apiP99LatencyMs} ms`,
+        namespace: "AWS/ApiGateway",
+        metricName: "Latency",
+        dimensions: { ApiName: signals.apiName, Stage: API_STAGE },
+        extendedStatistic: "p99",
+        threshold: thresholds.apiP99LatencyMs,
+      },
+      ...Object.entries(signals.functions).flatMap(([short, functionName]) => [
+        {
+          base: `${short}-errors`,
+          description: `The ${short} function fails invocations`,
+          namespace: "AWS/Lambda",
+          metricName: "Errors",
+          dimensions: { FunctionName: functionName },
+          statistic: "Sum",
+          threshold: 0,
+        },
+        {
+          base: `${short}-throttles`,
+          description: `The ${short} function is throttled (reserved concurrency reached)`,
+          namespace: "AWS/Lambda",
+          metricName: "Throttles",
+          dimensions: { FunctionName: functionName },
+          statistic: "Sum",
+          threshold: 0,
+        },
+      ]),
+      {
+        base: "workflow-failed",
+        description: `More than ${thresholds.workflowFailuresPerMinute} payment workflows a minute end FAILED (declines included)`,
+        namespace: "AWS/States",
+        metricName: "ExecutionsFailed",
+        dimensions: { StateMachineArn: signals.stateMachineArn },
+        statistic: "Sum",
+        threshold: thresholds.workflowFailuresPerMinute,
+      },
+      {
+        base: "workflow-timed-out",
+        description: "Payment workflows time out: payments stop without an outcome",
+        namespace: "AWS/States",
+        metricName: "ExecutionsTimedOut",
+        dimensions: { StateMachineArn: signals.stateMachineArn },
+        statistic: "Sum",
+        threshold: 0,
+      },
+      {
+        base: "dynamodb-replication-latency",
+        description: `Payments reach ${args.peerRegion} more than ${thresholds.dynamodbReplicationLatencyMs} ms late`,
+        namespace: "AWS/DynamoDB",
+        metricName: "ReplicationLatency",
+        dimensions: { TableName: signals.tableName, ReceivingRegion: args.peerRegion },
+        statistic: "Average",
+        threshold: thresholds.dynamodbReplicationLatencyMs,
+      },
+      ...(["ReadThrottleEvents", "WriteThrottleEvents"] as const).map((metricName) => ({
+        base: `dynamodb-${metricName === "ReadThrottleEvents" ? "read" : "write"}-throttles`,
+        description: `The payments table throttles ${metricName === "ReadThrottleEvents" ? "reads" : "writes"}`,
+        namespace: "AWS/DynamoDB",
+        metricName,
+        dimensions: { TableName: signals.tableName },
+        statistic: "Sum",
+        threshold: 0,
+      })),
+      {
+        base: "aurora-rpo-lag",
+        description: `The ledger's global database RPO lag is over ${thresholds.auroraRpoLagMs} ms`,
+        namespace: "AWS/RDS",
+        metricName: "AuroraGlobalDBRPOLag",
+        dimensions: { DBClusterIdentifier: signals.clusterIdentifier },
+        statistic: "Maximum",
+        threshold: thresholds.auroraRpoLagMs,
+      },
+      {
+        base: "aurora-replication-lag",
+        description: `The ledger's global database replication lag is over ${thresholds.auroraReplicationLagMs} ms`,
+        namespace: "AWS/RDS",
+        metricName: "AuroraGlobalDBReplicationLag",
+        dimensions: { DBClusterIdentifier: signals.clusterIdentifier },
+        statistic: "Maximum",
+        threshold: thresholds.auroraReplicationLagMs,
+      },
+      ...(
+        [
+          [
+            "s3-replication-latency",
+            "ReplicationLatency",
+            "Maximum",
+            thresholds.s3ReplicationLatencySeconds,
+          ],
+          ["s3-replication-failed", "OperationsFailedReplication", "Sum", 0],
+        ] as const
+      ).map(([base, metricName, statistic, threshold]) => ({
+        base,
+        description:
+          metricName === "ReplicationLatency"
+            ? `Receipts reach ${args.peerRegion} more than ${threshold} s late`
+            : `Receipts fail to replicate to ${args.peerRegion}`,
+        namespace: "AWS/S3",
+        metricName,
+        dimensions: {
+          SourceBucket: signals.bucket,
+          DestinationBucket: signals.peerBucket,
+          RuleId: `to-${args.peerRegion}`,
+        },
+        statistic,
+        threshold,
+      })),
+    ];
+
+    const names: Record<string, pulumi.Output<string>> = {};
+    for (const spec of specs) {
+      const alarm = new aws.cloudwatch.MetricAlarm(
+        `${name}-${spec.base}`,
+        {
+          name: namer.regional("cloudwatchAlarm", spec.base, region),
+          alarmDescription: spec.description,
+          namespace: spec.namespace,
+          metricName: spec.metricName,
+          dimensions: spec.dimensions,
+          statistic: spec.statistic,
+          extendedStatistic: spec.extendedStatistic,
+          period: 60,
+          evaluationPeriods: thresholds.evaluationPeriods,
+          threshold: spec.threshold,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: actions,
+          okActions: actions,
+        },
+        { parent: this },
+      );
+      names[spec.base] = alarm.name;
+    }
+
+    // The signals that mean the region cannot take payments: the API fails or the workflow stalls.
+    const critical = [
+      "api-5xx",
+      "payments-api-errors",
+      "workflow-timed-out",
+      "dynamodb-write-throttles",
+    ];
+    this.regionImpairedAlarmName = namer.regional("cloudwatchAlarm", "region-impaired", region);
+    const impaired = new aws.cloudwatch.CompositeAlarm(
+      `${name}-region-impaired`,
+      {
+        alarmName: this.regionImpairedAlarmName,
+        alarmDescription: `${region} cannot take payments: the other region's orchestrator may fail the write path over`,
+        alarmRule: pulumi
+          .all(critical.map((base) => names[base]))
+          .apply((alarms) => alarms.map((a) => `ALARM("${a}")`).join(" OR ")),
+        alarmActions: actions,
+        okActions: actions,
+      },
+      { parent: this },
+    );
+
+    this.alarmNames = names;
+    this.regionImpairedAlarmArn = impaired.arn;
+    this.registerOutputs({
+      regionImpairedAlarmName: this.regionImpairedAlarmName,
+      regionImpairedAlarmArn: this.regionImpairedAlarmArn,
+    });
+  }
+}

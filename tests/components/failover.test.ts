@@ -1,0 +1,115 @@
+import { strict as assert } from "node:assert";
+import { evaluate, type Evaluation } from "../../tools/engine/engine";
+import { find } from "../fixtures/plan";
+
+const regionOfArn = (arn: unknown) => String(arn).split(":")[3];
+
+describe("failover tier alarms", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`stack ${stack}`, () => {
+      let evaluation: Evaluation;
+      before(async () => {
+        evaluation = await evaluate({ stack });
+      });
+
+      it("gives every alarm of the stack an ALARM and OK action on the alarms topic of its own region", () => {
+        const alarms = evaluation.resources.filter((r) =>
+          [
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+          ].includes(r.type),
+        );
+        // Per region: 19 in the failover tier, its composite, and the compute tier's DLQ alarm.
+        assert.equal(alarms.length, 2 * 21);
+        for (const alarm of alarms) {
+          const role =
+            alarm.placement === evaluation.config.regions.primary ? "primary" : "secondary";
+          const topic = find(evaluation, "aws:sns/topic:Topic", `${role}-orchestration-alarms`);
+          assert.deepEqual(alarm.rawInputs.alarmActions, [topic.outputs.arn], alarm.name);
+          assert.equal(regionOfArn(topic.outputs.arn), alarm.placement, alarm.name);
+        }
+      });
+
+      for (const role of ["primary", "secondary"] as const) {
+        it(`watches the ${role} region's own resources with the configured thresholds`, () => {
+          const region = evaluation.config.regions[role];
+          const peer = evaluation.config.regions[role === "primary" ? "secondary" : "primary"];
+          const alarm = (base: string) =>
+            find(evaluation, "aws:cloudwatch/metricAlarm:MetricAlarm", `${role}-failover-${base}`)
+              .rawInputs;
+          const { alarms } = evaluation.config;
+          assert.deepEqual(
+            [
+              alarm("api-5xx").threshold,
+              alarm("api-5xx").statistic,
+              alarm("api-5xx").evaluationPeriods,
+            ],
+            [alarms.api5xxPercent / 100, "Average", alarms.evaluationPeriods],
+          );
+          assert.deepEqual(alarm("api-5xx").dimensions, {
+            ApiName: find(evaluation, "aws:apigateway/restApi:RestApi", `${role}-compute-api`)
+              .outputs.name,
+            Stage: "v1",
+          });
+          assert.equal(alarm("api-p99-latency").extendedStatistic, "p99");
+          for (const fn of ["payments-api", "payments-processor", "health"]) {
+            const name = find(evaluation, "aws:lambda/function:Function", `${role}-compute-${fn}`)
+              .outputs.name;
+            assert.deepEqual(alarm(`${fn}-errors`).dimensions, { FunctionName: name });
+            assert.deepEqual(alarm(`${fn}-throttles`).dimensions, { FunctionName: name });
+          }
+          assert.deepEqual(alarm("dynamodb-replication-latency").dimensions, {
+            TableName: "acmepay-" + stack + "-payments",
+            ReceivingRegion: peer,
+          });
+          assert.deepEqual(
+            [alarm("aurora-rpo-lag").metricName, alarm("aurora-rpo-lag").threshold],
+            ["AuroraGlobalDBRPOLag", 1000],
+          );
+          assert.deepEqual(alarm("aurora-rpo-lag").dimensions, {
+            DBClusterIdentifier: find(evaluation, "aws:rds/cluster:Cluster", `${role}-data-ledger`)
+              .outputs.clusterIdentifier,
+          });
+          assert.equal(
+            alarm("s3-replication-latency").threshold,
+            alarms.s3ReplicationLatencySeconds,
+          );
+          assert.equal(
+            (alarm("s3-replication-failed").dimensions as Record<string, string>).RuleId,
+            `to-${peer}`,
+          );
+          assert.equal(
+            regionOfArn(
+              alarm("workflow-timed-out").dimensions &&
+                (alarm("workflow-timed-out").dimensions as Record<string, string>).StateMachineArn,
+            ),
+            region,
+          );
+          const composite = find(
+            evaluation,
+            "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+            `${role}-failover-region-impaired`,
+          ).rawInputs;
+          assert.equal(
+            composite.alarmRule,
+            ["api-5xx", "payments-api-errors", "workflow-timed-out", "dynamodb-write-throttles"]
+              .map(
+                (base) =>
+                  `ALARM("${String(find(evaluation, "aws:cloudwatch/metricAlarm:MetricAlarm", `${role}-failover-${base}`).outputs.name)}")`,
+              )
+              .join(" OR "),
+          );
+        });
+      }
+
+      it("treats missing data as healthy on every failover alarm (metrics exist only with traffic)", () => {
+        const tierAlarms = evaluation.resources.filter(
+          (r) =>
+            r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes("-failover-"),
+        );
+        assert.equal(tierAlarms.length, 2 * 19);
+        assert.ok(tierAlarms.every((a) => a.rawInputs.treatMissingData === "notBreaching"));
+      });
+    });
+  }
+});
