@@ -130,24 +130,25 @@ export class FailoverTier extends pulumi.ComponentResource {
         statistic: "Sum",
         threshold: 0,
       })),
-      {
-        base: "aurora-rpo-lag",
-        description: `The ledger's global database RPO lag is over ${thresholds.auroraRpoLagMs} ms`,
+      ...(
+        [
+          ["aurora-rpo-lag", "AuroraGlobalDBRPOLag", "RPO lag", thresholds.auroraRpoLagMs],
+          [
+            "aurora-replication-lag",
+            "AuroraGlobalDBReplicationLag",
+            "replication lag",
+            thresholds.auroraReplicationLagMs,
+          ],
+        ] as const
+      ).map(([base, metricName, what, threshold]) => ({
+        base,
+        description: `The ledger's global database ${what} is over ${threshold} ms`,
         namespace: "AWS/RDS",
-        metricName: "AuroraGlobalDBRPOLag",
+        metricName,
         dimensions: { DBClusterIdentifier: signals.clusterIdentifier },
         statistic: "Maximum",
-        threshold: thresholds.auroraRpoLagMs,
-      },
-      {
-        base: "aurora-replication-lag",
-        description: `The ledger's global database replication lag is over ${thresholds.auroraReplicationLagMs} ms`,
-        namespace: "AWS/RDS",
-        metricName: "AuroraGlobalDBReplicationLag",
-        dimensions: { DBClusterIdentifier: signals.clusterIdentifier },
-        statistic: "Maximum",
-        threshold: thresholds.auroraReplicationLagMs,
-      },
+        threshold,
+      })),
       ...(
         [
           [
