@@ -189,6 +189,8 @@ const traffic = new TrafficFailover(
   { providers: { aws: providers.primary } },
 );
 
+/** Route 53 publishes health-check metrics only here; their alarms must be here too. */
+const ROUTE53_METRICS_REGION = "us-east-1";
 const peerOf: Record<RegionRole, RegionRole> = { primary: "secondary", secondary: "primary" };
 
 function failover(role: RegionRole): FailoverTier {
@@ -200,6 +202,14 @@ function failover(role: RegionRole): FailoverTier {
       namer,
       alarmsTopicArn: orchestrationTiers[role].alarmsTopicArn,
       thresholds: config.alarms,
+      alertEmail: config.alertEmail,
+      healthCheckIds:
+        config.regions[role] === ROUTE53_METRICS_REGION
+          ? {
+              [config.regions.primary]: traffic.endpointHealthCheckIds.primary,
+              [config.regions.secondary]: traffic.endpointHealthCheckIds.secondary,
+            }
+          : undefined,
       signals: {
         apiName: computeTiers[role].restApiName,
         functions: {

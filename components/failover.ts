@@ -3,10 +3,11 @@
  * replication, each publishing to the region's alarms topic (ALARM and OK), and the composite
  * "region impaired" alarm that the failover orchestrator of the other region treats as critical.
  *
- * `treatMissingData` is chosen per alarm: every metric here is published only when there is
- * traffic or replication to measure (no requests, no 5xx datapoints; the writer cluster publishes
- * no global-database lag), so missing data is healthy ("notBreaching") throughout. A silent
- * region is caught by the Route 53 health check, not by these alarms.
+ * `treatMissingData` is chosen per alarm: the service metrics here are published only when there
+ * is traffic or replication to measure (no requests, no 5xx datapoints; the writer cluster
+ * publishes no global-database lag), so their missing data is healthy ("notBreaching"). Route 53
+ * reports a health check's status every minute, so a missing status is itself a failure
+ * ("breaching"); those alarms live in us-east-1, where Route 53 publishes.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,6 +22,13 @@ export interface FailoverTierArgs {
   readonly namer: Namer;
   readonly alarmsTopicArn: pulumi.Input<string>;
   readonly thresholds: StackConfig["alarms"];
+  /** Subscribed to the alarms topic by e-mail (the recipient confirms the subscription). */
+  readonly alertEmail: string | undefined;
+  /**
+   * The Route 53 health checks of both regions, given to the tier in us-east-1 only: Route 53
+   * publishes health-check metrics there and nowhere else.
+   */
+  readonly healthCheckIds?: Readonly<Record<string, pulumi.Input<string>>>;
   readonly signals: {
     readonly apiName: pulumi.Input<string>;
     /** Handler functions by their short name (`payments-api`, …). */
@@ -42,6 +50,7 @@ interface AlarmSpec {
   readonly statistic?: string;
   readonly extendedStatistic?: string;
   readonly threshold: number;
+  readonly comparison?: string;
 }
 
 export class FailoverTier extends pulumi.ComponentResource {
@@ -177,6 +186,19 @@ export class FailoverTier extends pulumi.ComponentResource {
       })),
     ];
 
+    for (const [checkedRegion, healthCheckId] of Object.entries(args.healthCheckIds ?? {})) {
+      specs.push({
+        base: `health-check-${checkedRegion}`,
+        description: `Route 53 finds the API of ${checkedRegion} unhealthy: traffic moves away from it`,
+        namespace: "AWS/Route53",
+        metricName: "HealthCheckStatus",
+        dimensions: { HealthCheckId: healthCheckId },
+        statistic: "Minimum",
+        threshold: 1,
+        comparison: "LessThanThreshold",
+      });
+    }
+
     const names: Record<string, pulumi.Output<string>> = {};
     for (const spec of specs) {
       const alarm = new aws.cloudwatch.MetricAlarm(
@@ -192,8 +214,9 @@ export class FailoverTier extends pulumi.ComponentResource {
           period: 60,
           evaluationPeriods: thresholds.evaluationPeriods,
           threshold: spec.threshold,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
+          comparisonOperator: spec.comparison ?? "GreaterThanThreshold",
+          // A health check always reports; if its metric stops, something is wrong.
+          treatMissingData: spec.namespace === "AWS/Route53" ? "breaching" : "notBreaching",
           alarmActions: actions,
           okActions: actions,
         },
@@ -223,6 +246,14 @@ export class FailoverTier extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    if (args.alertEmail !== undefined) {
+      new aws.sns.TopicSubscription(
+        `${name}-alert-email`,
+        { topic: args.alarmsTopicArn, protocol: "email", endpoint: args.alertEmail },
+        { parent: this },
+      );
+    }
 
     this.alarmNames = names;
     this.regionImpairedAlarmArn = impaired.arn;

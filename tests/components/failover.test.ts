@@ -19,8 +19,9 @@ describe("failover tier alarms", () => {
             "aws:cloudwatch/compositeAlarm:CompositeAlarm",
           ].includes(r.type),
         );
-        // Per region: 19 in the failover tier, its composite, and the compute tier's DLQ alarm.
-        assert.equal(alarms.length, 2 * 21);
+        // Per region: 19 in the failover tier, its composite, and the compute tier's DLQ alarm;
+        // in us-east-1 also the two health-check alarms.
+        assert.equal(alarms.length, 2 * 21 + 2);
         for (const alarm of alarms) {
           const role =
             alarm.placement === evaluation.config.regions.primary ? "primary" : "secondary";
@@ -102,13 +103,60 @@ describe("failover tier alarms", () => {
         });
       }
 
-      it("treats missing data as healthy on every failover alarm (metrics exist only with traffic)", () => {
+      it("treats missing service data as healthy, a missing health-check status as a failure", () => {
         const tierAlarms = evaluation.resources.filter(
           (r) =>
             r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes("-failover-"),
         );
-        assert.equal(tierAlarms.length, 2 * 19);
-        assert.ok(tierAlarms.every((a) => a.rawInputs.treatMissingData === "notBreaching"));
+        assert.equal(tierAlarms.length, 2 * 19 + 2);
+        for (const alarm of tierAlarms) {
+          const route53 = alarm.rawInputs.namespace === "AWS/Route53";
+          assert.equal(
+            alarm.rawInputs.treatMissingData,
+            route53 ? "breaching" : "notBreaching",
+            alarm.name,
+          );
+        }
+      });
+
+      it("alarms on both regions' Route 53 health checks from us-east-1, where Route 53 publishes", () => {
+        const health = evaluation.resources.filter(
+          (r) =>
+            r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" &&
+            r.rawInputs.namespace === "AWS/Route53",
+        );
+        assert.deepEqual(
+          health.map((a) => [
+            a.placement,
+            (a.rawInputs.dimensions as { HealthCheckId: string }).HealthCheckId,
+          ]),
+          (["primary", "secondary"] as const).map((role) => [
+            "us-east-1",
+            find(evaluation, "aws:route53/healthCheck:HealthCheck", `traffic-${role}-endpoint`).id,
+          ]),
+        );
+        assert.ok(
+          health.every(
+            (a) =>
+              a.rawInputs.comparisonOperator === "LessThanThreshold" && a.rawInputs.threshold === 1,
+          ),
+        );
+      });
+
+      it("subscribes the alert e-mail to each region's alarms topic", () => {
+        for (const role of ["primary", "secondary"] as const) {
+          const subscription = find(
+            evaluation,
+            "aws:sns/topicSubscription:TopicSubscription",
+            `${role}-failover-alert-email`,
+          );
+          assert.deepEqual(subscription.rawInputs, {
+            topic: find(evaluation, "aws:sns/topic:Topic", `${role}-orchestration-alarms`).outputs
+              .arn,
+            protocol: "email",
+            endpoint: evaluation.config.alertEmail,
+          });
+        }
       });
     });
   }
