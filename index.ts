@@ -210,6 +210,15 @@ function failover(role: RegionRole): FailoverTier {
               [config.regions.secondary]: traffic.endpointHealthCheckIds.secondary,
             }
           : undefined,
+      globalEventEndpoint:
+        role === "primary" && config.eventBridgeGlobalEndpoint
+          ? {
+              primaryBusArn: orchestrationTiers.primary.eventBusArn,
+              secondaryBusArn: orchestrationTiers.secondary.eventBusArn,
+              secondaryRegion: config.regions.secondary,
+              healthCheckArn: traffic.endpointHealthCheckArns.primary,
+            }
+          : undefined,
       signals: {
         apiName: computeTiers[role].restApiName,
         functions: {
@@ -313,6 +322,8 @@ export const alarmTopics = {
   secondary: orchestrationTiers.secondary.alarmsTopicArn,
 };
 export const dashboardName = dashboard.dashboardName;
+/** Present when eventBridgeGlobalEndpoint is on: where producers send payment events. */
+export const eventEndpointUrl = failoverTiers.primary.eventEndpointUrl;
 export const regionImpairedAlarms = {
   primary: failoverTiers.primary.regionImpairedAlarmArn,
   secondary: failoverTiers.secondary.regionImpairedAlarmArn,

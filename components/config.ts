@@ -62,6 +62,7 @@ export const CONFIG_KEYS = {
   healthCheckRegions: "array",
   failoverRecordTtlSeconds: "integer",
   rtoTrafficSeconds: "integer",
+  eventBridgeGlobalEndpoint: "boolean",
   alarmEvaluationPeriods: "integer",
   alarmApi5xxPercent: "integer",
   alarmApiP99LatencyMs: "integer",
@@ -198,6 +199,8 @@ export interface StackConfig {
   };
   /** TTL of the `api.<zone>` failover records: how long resolvers may keep a failed region. */
   readonly failoverRecordTtlSeconds: number;
+  /** An EventBridge global endpoint over the two regions' payment buses. */
+  readonly eventBridgeGlobalEndpoint: boolean;
   /** Thresholds of the failover tier's alarms; each alarm looks at 1-minute periods. */
   readonly alarms: {
     readonly evaluationPeriods: number;
@@ -396,6 +399,7 @@ const schema = z
       .min(3, { error: "must list at least 3 regions (Route 53's minimum)" }),
     failoverRecordTtlSeconds: integer(5, 300, "seconds"),
     rtoTrafficSeconds: integer(30, 3_600, "seconds"),
+    eventBridgeGlobalEndpoint: z.boolean(),
     alarmEvaluationPeriods: integer(1, 60, "one-minute periods"),
     alarmApi5xxPercent: integer(1, 100, "percent of requests"),
     alarmApiP99LatencyMs: integer(100, 29_000, "milliseconds"),
@@ -656,6 +660,7 @@ export function parseStackConfig(
       regions: c.healthCheckRegions,
     },
     failoverRecordTtlSeconds: c.failoverRecordTtlSeconds,
+    eventBridgeGlobalEndpoint: c.eventBridgeGlobalEndpoint,
     alarms: {
       evaluationPeriods: c.alarmEvaluationPeriods,
       api5xxPercent: c.alarmApi5xxPercent,

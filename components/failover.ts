@@ -13,6 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { API_STAGE } from "./compute";
 import type { StackConfig } from "./config";
+import { rolePolicy, serviceRole } from "./iam";
 import type { Namer } from "./naming";
 import type { AwsRegion } from "./regions";
 
@@ -29,6 +30,17 @@ export interface FailoverTierArgs {
    * publishes health-check metrics there and nowhere else.
    */
   readonly healthCheckIds?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Given to the primary region's tier when the stack enables it: an EventBridge global endpoint
+   * that sends events to the primary's bus while its health check passes, to the secondary's
+   * otherwise, and replicates them between the two.
+   */
+  readonly globalEventEndpoint?: {
+    readonly primaryBusArn: pulumi.Input<string>;
+    readonly secondaryBusArn: pulumi.Input<string>;
+    readonly secondaryRegion: string;
+    readonly healthCheckArn: pulumi.Input<string>;
+  };
   readonly signals: {
     readonly apiName: pulumi.Input<string>;
     /** Handler functions by their short name (`payments-api`, …). */
@@ -59,6 +71,8 @@ export class FailoverTier extends pulumi.ComponentResource {
   /** The composite alarm the other region's orchestrator treats as critical. */
   readonly regionImpairedAlarmName: string;
   readonly regionImpairedAlarmArn: pulumi.Output<string>;
+  /** The global endpoint's URL, when this tier owns one. */
+  readonly eventEndpointUrl: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: FailoverTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("payments:index:FailoverTier", name, {}, opts);
@@ -255,11 +269,63 @@ export class FailoverTier extends pulumi.ComponentResource {
       );
     }
 
+    this.eventEndpointUrl =
+      args.globalEventEndpoint === undefined
+        ? undefined
+        : this.eventEndpoint(name, args, args.globalEventEndpoint).endpointUrl;
     this.alarmNames = names;
     this.regionImpairedAlarmArn = impaired.arn;
     this.registerOutputs({
       regionImpairedAlarmName: this.regionImpairedAlarmName,
       regionImpairedAlarmArn: this.regionImpairedAlarmArn,
     });
+  }
+
+  private eventEndpoint(
+    name: string,
+    args: FailoverTierArgs,
+    endpoint: NonNullable<FailoverTierArgs["globalEventEndpoint"]>,
+  ): aws.cloudwatch.EventEndpoint {
+    const role = serviceRole(
+      `${name}-event-replication`,
+      {
+        roleName: args.namer.regional("iamRole", "event-replication", args.region),
+        service: "events.amazonaws.com",
+      },
+      this,
+    );
+    const policy = rolePolicy(
+      `${name}-event-replication`,
+      role,
+      [
+        {
+          sid: "ReplicateToBothPaymentBuses",
+          actions: ["events:PutEvents"],
+          resources: [endpoint.primaryBusArn, endpoint.secondaryBusArn],
+        },
+      ],
+      this,
+    );
+    return new aws.cloudwatch.EventEndpoint(
+      `${name}-events`,
+      {
+        name: args.namer.global("eventEndpoint", "payments"),
+        description:
+          "Payment events: the primary's bus while its API is healthy, else the secondary's",
+        eventBuses: [
+          { eventBusArn: endpoint.primaryBusArn },
+          { eventBusArn: endpoint.secondaryBusArn },
+        ],
+        roleArn: role.arn,
+        replicationConfig: { state: "ENABLED" },
+        routingConfig: {
+          failoverConfig: {
+            primary: { healthCheck: endpoint.healthCheckArn },
+            secondary: { route: endpoint.secondaryRegion },
+          },
+        },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
   }
 }

@@ -79,6 +79,7 @@ const RULES = {
   eventRule: { min: 1, max: 64, pattern: /^[\w.-]+$/, allowed: "letters, digits and ._-" },
   eventArchive: { min: 1, max: 48, pattern: /^[\w.-]+$/, allowed: "letters, digits and ._-" },
   ssmParameter: { min: 1, max: 2048, pattern: /^[\w./-]+$/, allowed: "letters, digits and ._-/" },
+  eventEndpoint: { min: 1, max: 64, pattern: /^[\w.-]+$/, allowed: "letters, digits and ._-" },
   restApi: { min: 1, max: 128, pattern: /^[\w-]+$/, allowed: ALNUM_HYPHEN_UNDERSCORE },
   wafWebAcl: { min: 1, max: 128, pattern: /^[\w-]+$/, allowed: ALNUM_HYPHEN_UNDERSCORE },
   securityGroup: { min: 1, max: 255, pattern: /^[ -~]+$/, allowed: "printable ASCII" },
@@ -118,6 +119,7 @@ export const PHYSICAL_NAME_INPUTS: Readonly<Record<string, { input: string; kind
   "aws:ssm/parameter:Parameter": { input: "name", kind: "ssmParameter" },
   "aws:wafv2/webAcl:WebAcl": { input: "name", kind: "wafWebAcl" },
   "aws:apigateway/restApi:RestApi": { input: "name", kind: "restApi" },
+  "aws:cloudwatch/eventEndpoint:EventEndpoint": { input: "name", kind: "eventEndpoint" },
   "aws:ec2/securityGroup:SecurityGroup": { input: "name", kind: "securityGroup" },
 };
 

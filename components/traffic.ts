@@ -39,6 +39,7 @@ const HEALTH_PATH: Readonly<Record<Role, string>> = {
 export class TrafficFailover extends pulumi.ComponentResource {
   /** The endpoint health check of each region (Route 53 publishes their metrics in us-east-1). */
   readonly endpointHealthCheckIds: Readonly<Record<Role, pulumi.Output<string>>>;
+  readonly endpointHealthCheckArns: Readonly<Record<Role, pulumi.Output<string>>>;
   /** The calculated check each failover record evaluates. */
   readonly recordHealthCheckIds: Readonly<Record<Role, pulumi.Output<string>>>;
   readonly apiDomainName: string;
@@ -48,6 +49,7 @@ export class TrafficFailover extends pulumi.ComponentResource {
     const parent = { parent: this };
     this.apiDomainName = apiDomainName(args.zone.zoneName);
     const endpoint: Partial<Record<Role, pulumi.Output<string>>> = {};
+    const endpointArns: Partial<Record<Role, pulumi.Output<string>>> = {};
     const record: Partial<Record<Role, pulumi.Output<string>>> = {};
     for (const role of ["primary", "secondary"] as const) {
       const region = args.regions[role];
@@ -95,9 +97,11 @@ export class TrafficFailover extends pulumi.ComponentResource {
         parent,
       );
       endpoint[role] = check.id;
+      endpointArns[role] = check.arn;
       record[role] = guard.id;
     }
     this.endpointHealthCheckIds = endpoint as Record<Role, pulumi.Output<string>>;
+    this.endpointHealthCheckArns = endpointArns as Record<Role, pulumi.Output<string>>;
     this.recordHealthCheckIds = record as Record<Role, pulumi.Output<string>>;
     this.registerOutputs({
       endpointHealthCheckIds: this.endpointHealthCheckIds,

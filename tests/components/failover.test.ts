@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
-import { evaluate, type Evaluation } from "../../tools/engine/engine";
+import { POLICIES } from "../../policy/policies";
+import { evaluate, type Evaluation, PROJECT_ROOT } from "../../tools/engine/engine";
+import { checkInvariants } from "../../tools/engine/invariants";
+import { loadPackConfig, runPolicyPack } from "../../tools/engine/policy-runner";
 import { find } from "../fixtures/plan";
 
 const regionOfArn = (arn: unknown) => String(arn).split(":")[3];
@@ -160,4 +163,73 @@ describe("failover tier alarms", () => {
       });
     });
   }
+});
+
+describe("EventBridge global endpoint (eventBridgeGlobalEndpoint)", () => {
+  let evaluation: Evaluation;
+  before(async () => {
+    evaluation = await evaluate({
+      stack: "prod",
+      configOverrides: { eventBridgeGlobalEndpoint: "true" },
+    });
+  });
+
+  it("routes to the primary's bus while the primary's API check passes, else to the secondary's", () => {
+    const endpoint = find(
+      evaluation,
+      "aws:cloudwatch/eventEndpoint:EventEndpoint",
+      "primary-failover-events",
+    );
+    const bus = (role: string) =>
+      find(evaluation, "aws:cloudwatch/eventBus:EventBus", `${role}-orchestration-bus`).outputs.arn;
+    assert.equal(endpoint.placement, evaluation.config.regions.primary);
+    assert.deepEqual(endpoint.rawInputs.eventBuses, [
+      { eventBusArn: bus("primary") },
+      { eventBusArn: bus("secondary") },
+    ]);
+    assert.deepEqual(endpoint.rawInputs.routingConfig, {
+      failoverConfig: {
+        primary: {
+          healthCheck: find(
+            evaluation,
+            "aws:route53/healthCheck:HealthCheck",
+            "traffic-primary-endpoint",
+          ).outputs.arn,
+        },
+        secondary: { route: evaluation.config.regions.secondary },
+      },
+    });
+    assert.deepEqual(endpoint.rawInputs.replicationConfig, { state: "ENABLED" });
+    const policy = JSON.parse(
+      String(
+        find(evaluation, "aws:iam/rolePolicy:RolePolicy", "primary-failover-event-replication")
+          .rawInputs.policy,
+      ),
+    ) as { Statement: { Action: string; Resource: string[] }[] };
+    assert.deepEqual(
+      policy.Statement.map((s) => [s.Action, [...s.Resource].sort()]),
+      [["events:PutEvents", [String(bus("primary")), String(bus("secondary"))].sort()]],
+    );
+    assert.match(
+      String(evaluation.outputs.eventEndpointUrl),
+      /^https:\/\/[a-z0-9]+\.veo\.endpoints\.event\.amazonaws\.com$/,
+    );
+  });
+
+  it("keeps the plan within the invariants and the policy pack", async () => {
+    assert.deepEqual(
+      checkInvariants(evaluation).flatMap((i) => i.violations),
+      [],
+    );
+    const pack = await runPolicyPack(POLICIES, evaluation, loadPackConfig(PROJECT_ROOT, "prod"));
+    assert.deepEqual(pack.violations, []);
+  });
+
+  it("is off by default", async () => {
+    const plain = await evaluate({ stack: "prod" });
+    assert.equal(
+      plain.resources.filter((r) => r.type === "aws:cloudwatch/eventEndpoint:EventEndpoint").length,
+      0,
+    );
+  });
 });

@@ -310,6 +310,20 @@ export function mockResourceState(
         state: { ...common, fqdn },
       };
     }
+    case "aws:cloudwatch/eventEndpoint:EventEndpoint": {
+      const endpointId = `${alnum(seed, 8).toLowerCase()}.veo`;
+      return {
+        id: physical,
+        state: {
+          ...common,
+          name: physical,
+          arn: arn(`endpoint/${physical}`)
+            .replace(":cloudwatch:", ":events:")
+            .replace(`:${region}:`, "::"),
+          endpointUrl: `https://${endpointId}.endpoints.event.amazonaws.com`,
+        },
+      };
+    }
     case "aws:wafv2/webAcl:WebAcl": {
       const aclId = uuid(seed);
       return {
