@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import { ComputeTier } from "./components/compute";
 import { loadStackConfig, type StackConfig } from "./components/config";
 import { operationsDashboard } from "./components/dashboard";
-import { DataTier } from "./components/data";
+import { DataTier, RECEIPTS_REPLICATION_MINUTES } from "./components/data";
 import { apiDomainName } from "./components/dns";
 import { FailoverTier } from "./components/failover";
 import { HostedZone } from "./components/hosted-zone";
@@ -14,7 +14,7 @@ import { DataKeys } from "./components/keys";
 import { Namer } from "./components/naming";
 import { Network } from "./components/network";
 import { OrchestrationTier } from "./components/orchestration";
-import { trafficBudget } from "./components/recovery";
+import { rpoBudget, trafficBudget } from "./components/recovery";
 import { TrafficFailover } from "./components/traffic";
 
 type RegionRole = keyof StackConfig["regions"];
@@ -343,5 +343,11 @@ export const recovery = {
     ],
     [config.failoverRecordTtlSeconds],
   ),
+  rpo: rpoBudget({
+    strongConsistency: config.dynamodb.consistency === "strong",
+    dynamodbReplicationAlarmMs: config.alarms.dynamodbReplicationLatencyMs,
+    auroraRpoLagAlarmMs: config.alarms.auroraRpoLagMs,
+    s3ReplicationTimeMinutes: RECEIPTS_REPLICATION_MINUTES,
+  }),
   targets: config.targets,
 };

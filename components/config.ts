@@ -62,6 +62,7 @@ export const CONFIG_KEYS = {
   healthCheckRegions: "array",
   failoverRecordTtlSeconds: "integer",
   rtoTrafficSeconds: "integer",
+  rpoSeconds: "integer",
   eventBridgeGlobalEndpoint: "boolean",
   alarmEvaluationPeriods: "integer",
   alarmApi5xxPercent: "integer",
@@ -213,7 +214,7 @@ export interface StackConfig {
     readonly s3ReplicationLatencySeconds: number;
   };
   /** Recovery objectives the plan's budget must meet (the recovery-objectives policy). */
-  readonly targets: { readonly rtoTrafficSeconds: number };
+  readonly targets: { readonly rtoTrafficSeconds: number; readonly rpoSeconds: number };
 }
 
 /** Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. */
@@ -399,6 +400,7 @@ const schema = z
       .min(3, { error: "must list at least 3 regions (Route 53's minimum)" }),
     failoverRecordTtlSeconds: integer(5, 300, "seconds"),
     rtoTrafficSeconds: integer(30, 3_600, "seconds"),
+    rpoSeconds: integer(0, 3_600, "seconds"),
     eventBridgeGlobalEndpoint: z.boolean(),
     alarmEvaluationPeriods: integer(1, 60, "one-minute periods"),
     alarmApi5xxPercent: integer(1, 100, "percent of requests"),
@@ -671,7 +673,7 @@ export function parseStackConfig(
       auroraReplicationLagMs: c.alarmAuroraReplicationLagMs,
       s3ReplicationLatencySeconds: c.alarmS3ReplicationLatencySeconds,
     },
-    targets: { rtoTrafficSeconds: c.rtoTrafficSeconds },
+    targets: { rtoTrafficSeconds: c.rtoTrafficSeconds, rpoSeconds: c.rpoSeconds },
   });
 }
 

@@ -77,6 +77,8 @@ export interface DatabaseSettings {
 }
 
 const LEDGER_DATABASE = "ledger";
+/** S3 Replication Time Control's commitment, the only one S3 offers. */
+export const RECEIPTS_REPLICATION_MINUTES = 15;
 const LEDGER_ADMIN = "ledger_admin";
 const AURORA_ENGINE = "aurora-postgresql";
 const SERVERLESS = "db.serverless";
@@ -823,8 +825,14 @@ export class DataTier extends pulumi.ComponentResource {
               bucket: peer.receiptsBucketArn,
               storageClass: "STANDARD",
               encryptionConfiguration: { replicaKmsKeyId: peer.keyArn },
-              replicationTime: { status: "Enabled", time: { minutes: 15 } },
-              metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+              replicationTime: {
+                status: "Enabled",
+                time: { minutes: RECEIPTS_REPLICATION_MINUTES },
+              },
+              metrics: {
+                status: "Enabled",
+                eventThreshold: { minutes: RECEIPTS_REPLICATION_MINUTES },
+              },
             },
           },
         ],

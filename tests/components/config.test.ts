@@ -64,6 +64,7 @@ const DEV: RawConfig = {
   healthCheckRegions: '["us-east-1","us-west-2","eu-west-1"]',
   failoverRecordTtlSeconds: "60",
   rtoTrafficSeconds: "90",
+  rpoSeconds: "5",
   eventBridgeGlobalEndpoint: "false",
   alarmEvaluationPeriods: "3",
   alarmApi5xxPercent: "1",

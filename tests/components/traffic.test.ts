@@ -3,7 +3,7 @@ import { POLICIES } from "../../policy/policies";
 import { evaluate, type Evaluation, PROJECT_ROOT } from "../../tools/engine/engine";
 import { recoveryBudget } from "../../tools/engine/plan-document";
 import { loadPackConfig, runPolicyPack } from "../../tools/engine/policy-runner";
-import { find, STACK_TRAFFIC_BUDGET } from "../fixtures/plan";
+import { find, STACK_RPO_BUDGET, STACK_TRAFFIC_BUDGET } from "../fixtures/plan";
 
 describe("traffic failover", () => {
   for (const stack of ["dev", "prod"] as const) {
@@ -93,10 +93,51 @@ describe("traffic failover", () => {
           budget.traffic,
         );
         assert.deepEqual(budget.traffic, STACK_TRAFFIC_BUDGET);
-        assert.deepEqual(budget.targets, { rtoTrafficSeconds: 90 });
+        assert.deepEqual(budget.targets, { rtoTrafficSeconds: 90, rpoSeconds: 5 });
+        assert.deepEqual(budget.rpo, STACK_RPO_BUDGET);
+        assert.deepEqual((evaluation.outputs.recovery as { rpo: unknown }).rpo, budget.rpo);
       });
     });
   }
+
+  describe("the payments RPO follows the data stores and their alarms", () => {
+    it("is 0 for the table in multi-Region strong consistency, the ledger's alarm deciding", async () => {
+      const evaluation = await evaluate({
+        stack: "prod",
+        configOverrides: { dynamodbConsistency: "strong", dynamodbWitnessRegion: "us-east-2" },
+      });
+      const rpo = recoveryBudget(evaluation).rpo;
+      assert.deepEqual(
+        rpo?.stores.map((s) => [s.store, s.seconds]),
+        [
+          ["payments table", 0],
+          ["ledger", 1],
+          ["receipts", 900],
+        ],
+      );
+      assert.equal(rpo?.paymentsWorstSeconds, 1);
+    });
+
+    it("a looser replication alarm than the target is a mandatory violation", async () => {
+      const evaluation = await evaluate({
+        stack: "prod",
+        configOverrides: { alarmDynamodbReplicationLatencyMs: "30000" },
+      });
+      assert.equal(recoveryBudget(evaluation).rpo?.paymentsWorstSeconds, 30);
+      const pack = await runPolicyPack(POLICIES, evaluation, loadPackConfig(PROJECT_ROOT, "prod"));
+      assert.deepEqual(
+        pack.violations
+          .filter((v) => v.policy === "recovery-objectives")
+          .map((v) => [v.enforcementLevel, v.message]),
+        [
+          [
+            "mandatory",
+            "the payments table's RPO is 30 s (eventual replication (typically under 1 s); later than this raises the ReplicationLatency alarm), over the target of 5 s",
+          ],
+        ],
+      );
+    });
+  });
 
   describe("the budget follows the configuration", () => {
     const cases: [string, Record<string, string>, number][] = [

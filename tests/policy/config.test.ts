@@ -52,6 +52,7 @@ describe("the policy pack's configuration", () => {
           entry("recovery-objectives").rtoTrafficSeconds,
           settings.targets.rtoTrafficSeconds,
         );
+        assert.equal(entry("recovery-objectives").rpoSeconds, settings.targets.rpoSeconds);
         assert.ok(
           Number(entry("aurora-backups").minimumBackupRetentionDays) <=
             settings.backupRetentionDays,

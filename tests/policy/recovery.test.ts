@@ -66,3 +66,50 @@ describe("recovery policies", () => {
     });
   });
 });
+
+describe("recovery-objectives: the payments RPO", () => {
+  const globalTable = resource("aws:dynamodb/table:Table", "payments", { replicas: [{}] });
+  const alarm = (metricName: string, threshold: number) =>
+    resource("aws:cloudwatch/metricAlarm:MetricAlarm", metricName, {
+      namespace: metricName === "ReplicationLatency" ? "AWS/DynamoDB" : "AWS/RDS",
+      metricName,
+      threshold,
+    });
+  const globalCluster = resource("aws:rds/globalCluster:GlobalCluster", "ledger", {});
+
+  it("passes stores bounded within the target", async () => {
+    assert.deepEqual(
+      await stackMessagesOf(recoveryObjectives, [
+        globalTable,
+        globalCluster,
+        alarm("ReplicationLatency", 5000),
+        alarm("AuroraGlobalDBRPOLag", 1000),
+      ]),
+      [],
+    );
+  });
+
+  it("rejects a replicated store that nothing bounds", async () => {
+    assert.deepEqual(
+      await stackMessagesOf(recoveryObjectives, [
+        globalTable,
+        globalCluster,
+        alarm("ReplicationLatency", 5000),
+      ]),
+      [
+        "the ledger's RPO is unbounded (Aurora global database with no AuroraGlobalDBRPOLag alarm: unbounded), over the target of 5 s",
+      ],
+    );
+  });
+
+  it("takes the target from the pack config", async () => {
+    assert.deepEqual(
+      await stackMessagesOf(recoveryObjectives, [globalTable, alarm("ReplicationLatency", 5000)], {
+        "recovery-objectives": { rpoSeconds: 1 },
+      }),
+      [
+        "the payments table's RPO is 5 s (eventual replication (typically under 1 s); later than this raises the ReplicationLatency alarm), over the target of 1 s",
+      ],
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { STACK_TRAFFIC_BUDGET } from "../fixtures/plan";
+import { STACK_RPO_BUDGET, STACK_TRAFFIC_BUDGET } from "../fixtures/plan";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -81,7 +81,8 @@ describe("plan command", () => {
     assert.deepEqual(run[0], { policy: "required-tags", enforcementLevel: "mandatory" });
     assert.deepEqual(document.recovery, {
       traffic: STACK_TRAFFIC_BUDGET,
-      targets: { rtoTrafficSeconds: 90 },
+      rpo: STACK_RPO_BUDGET,
+      targets: { rtoTrafficSeconds: 90, rpoSeconds: 5 },
     });
   });
 

@@ -2,8 +2,16 @@
  * The machine-readable plan (ARCHITECTURE.md, "Plan JSON contract"). Later keys are added at the
  * top level; the keys here do not change meaning.
  */
-import { type TrafficBudget, trafficBudgetOf } from "../../components/recovery";
+import {
+  type RpoBudget,
+  rpoBudgetOf,
+  type TrafficBudget,
+  trafficBudgetOf,
+} from "../../components/recovery";
+import type { StackConfig } from "../../components/config";
 import type { Evaluation, RecordedResource } from "./engine";
+
+type StackConfigTargets = StackConfig["targets"];
 import type { PackResult, PolicyViolation } from "./policy-runner";
 
 export type PlanResource = Pick<
@@ -28,14 +36,18 @@ export interface PlanDocument {
 export interface RecoveryBudget {
   /** Null while the plan has no health-checked failover records. */
   readonly traffic: TrafficBudget | null;
-  readonly targets: { readonly rtoTrafficSeconds: number };
+  /** Null while the plan has no payments table. */
+  readonly rpo: RpoBudget | null;
+  readonly targets: StackConfigTargets;
 }
 
 export function recoveryBudget(evaluation: Evaluation): RecoveryBudget {
-  const traffic = trafficBudgetOf(
-    evaluation.resources.map((r) => ({ type: r.type, props: r.rawInputs })),
-  );
-  return { traffic: traffic ?? null, targets: evaluation.config.targets };
+  const resources = evaluation.resources.map((r) => ({ type: r.type, props: r.rawInputs }));
+  return {
+    traffic: trafficBudgetOf(resources) ?? null,
+    rpo: rpoBudgetOf(resources) ?? null,
+    targets: evaluation.config.targets,
+  };
 }
 
 export function toPlanDocument(evaluation: Evaluation, pack: PackResult): PlanDocument {

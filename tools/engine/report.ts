@@ -43,15 +43,25 @@ function line(indent: number, resource: RecordedResource): string {
 }
 
 function renderRecovery(evaluation: Evaluation): string[] {
-  const { traffic, targets } = recoveryBudget(evaluation);
-  if (traffic === null) {
-    return ["Recovery budget: no health-checked failover records yet"];
+  const { traffic, rpo, targets } = recoveryBudget(evaluation);
+  const mark = (within: boolean) => (within ? "✓" : "✗");
+  const lines = ["Recovery budget:"];
+  lines.push(
+    traffic === null
+      ? "  - traffic failover: no health-checked failover records yet"
+      : `  ${mark(traffic.worstCaseSeconds <= targets.rtoTrafficSeconds)} traffic failover worst case ${traffic.worstCaseSeconds} s = ${traffic.requestIntervalSeconds} s interval × ${traffic.failureThreshold} failed checks + ${traffic.aggregationSeconds} s checker aggregation + ${traffic.ttlSeconds} s TTL (target ${targets.rtoTrafficSeconds} s)`,
+  );
+  if (rpo !== null) {
+    const worst = rpo.paymentsWorstSeconds;
+    lines.push(
+      `  ${mark(worst !== null && worst <= targets.rpoSeconds)} payments RPO ${worst === null ? "unbounded" : `${worst} s`} (target ${targets.rpoSeconds} s)`,
+      ...rpo.stores.map(
+        (s) =>
+          `      ${s.store}: ${s.seconds === null ? "unbounded" : `${s.seconds} s`} — ${s.basis}`,
+      ),
+    );
   }
-  const within = traffic.worstCaseSeconds <= targets.rtoTrafficSeconds;
-  return [
-    "Recovery budget:",
-    `  ${within ? "✓" : "✗"} traffic failover worst case ${traffic.worstCaseSeconds} s = ${traffic.requestIntervalSeconds} s interval × ${traffic.failureThreshold} failed checks + ${traffic.aggregationSeconds} s checker aggregation + ${traffic.ttlSeconds} s TTL (target ${targets.rtoTrafficSeconds} s)`,
-  ];
+  return lines;
 }
 
 function renderPolicies(pack: PackResult, configFile: string | undefined): string[] {
