@@ -193,6 +193,14 @@ const traffic = new TrafficFailover(
 const ROUTE53_METRICS_REGION = "us-east-1";
 const peerOf: Record<RegionRole, RegionRole> = { primary: "secondary", secondary: "primary" };
 
+/** A region's Lambda functions by short name: what its alarms and the dashboard watch. */
+const handlerFunctions = (role: RegionRole) => ({
+  "payments-api": computeTiers[role].functionNames.api,
+  "payments-processor": computeTiers[role].functionNames.processor,
+  health: computeTiers[role].functionNames.health,
+  authorize: orchestrationTiers[role].authorizeFunctionName,
+});
+
 function failover(role: RegionRole): FailoverTier {
   return new FailoverTier(
     `${role}-failover`,
@@ -221,12 +229,7 @@ function failover(role: RegionRole): FailoverTier {
           : undefined,
       signals: {
         apiName: computeTiers[role].restApiName,
-        functions: {
-          "payments-api": computeTiers[role].functionNames.api,
-          "payments-processor": computeTiers[role].functionNames.processor,
-          health: computeTiers[role].functionNames.health,
-          authorize: orchestrationTiers[role].authorizeFunctionName,
-        },
+        functions: handlerFunctions(role),
         stateMachineArn: orchestrationTiers[role].stateMachineArn,
         tableName: data[role].tableName,
         clusterIdentifier: data[role].clusterIdentifier,
@@ -247,12 +250,7 @@ const signals = (role: RegionRole) => ({
   region: config.regions[role],
   peerRegion: config.regions[peerOf[role]],
   apiName: computeTiers[role].restApiName,
-  functionNames: [
-    computeTiers[role].functionNames.api,
-    computeTiers[role].functionNames.processor,
-    computeTiers[role].functionNames.health,
-    orchestrationTiers[role].authorizeFunctionName,
-  ],
+  functionNames: Object.values(handlerFunctions(role)),
   stateMachineArn: orchestrationTiers[role].stateMachineArn,
   tableName: data[role].tableName,
   clusterIdentifier: data[role].clusterIdentifier,

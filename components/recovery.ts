@@ -158,12 +158,17 @@ export function rpoBudget(inputs: RpoInputs): RpoBudget {
           : "S3 Replication Time Control: 99.99 % of objects within this (not a payment store: a receipt is derived from the payment and its ledger entry)",
     },
   ];
+  return withPaymentsWorst(stores);
+}
+
+/** The stores with the worst RPO among those holding payments (not receipts); null if unbounded. */
+function withPaymentsWorst(stores: readonly StoreRpo[]): RpoBudget {
   const payments = stores.filter((s) => s.store !== "receipts").map((s) => s.seconds);
   return {
     stores,
     paymentsWorstSeconds: payments.some((s) => s === null)
       ? null
-      : Math.max(...(payments as number[])),
+      : Math.max(0, ...(payments as number[])),
   };
 }
 
@@ -196,17 +201,12 @@ export function rpoBudgetOf(resources: readonly BudgetResource[]): RpoBudget | u
     auroraRpoLagAlarmMs: alarmThresholdMs(resources, "AWS/RDS", "AuroraGlobalDBRPOLag"),
     s3ReplicationTimeMinutes: s3Minutes.length === 0 ? undefined : Math.max(...s3Minutes),
   });
-  const present = budget.stores.filter(
-    (s) =>
-      (s.store === "payments table" && globalTable) ||
-      (s.store === "ledger" && globalDatabase) ||
-      (s.store === "receipts" && s3Minutes.length > 0),
+  return withPaymentsWorst(
+    budget.stores.filter(
+      (s) =>
+        (s.store === "payments table" && globalTable) ||
+        (s.store === "ledger" && globalDatabase) ||
+        (s.store === "receipts" && s3Minutes.length > 0),
+    ),
   );
-  const payments = present.filter((s) => s.store !== "receipts").map((s) => s.seconds);
-  return {
-    stores: present,
-    paymentsWorstSeconds: payments.some((s) => s === null)
-      ? null
-      : Math.max(0, ...(payments as number[])),
-  };
 }

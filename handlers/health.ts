@@ -11,10 +11,9 @@
  * Environment: PAYMENTS_TABLE, ACTIVE_REGION_PARAMETER, AWS_REGION.
  */
 import type { ApiResponse } from "./payments-api";
-import { ACTIVE_REGION_CACHE_MS, cached, requiredEnv } from "./runtime";
+import { activeRegionFlag, requiredEnv } from "./runtime";
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
-type Ssm = typeof import("@aws-sdk/client-ssm");
 
 /** A check slower than this counts as failed: Route 53 waits 4 s for the whole answer. */
 export const CHECK_TIMEOUT_MS = 1_500;
@@ -85,20 +84,17 @@ function connect(): () => Promise<HealthChecks> {
   const table = requiredEnv("PAYMENTS_TABLE");
   const parameter = requiredEnv("ACTIVE_REGION_PARAMETER");
   const region = requiredEnv("AWS_REGION");
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
-  const ssm = require("@aws-sdk/client-ssm") as Ssm;
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const db = new dynamodb.DynamoDBClient({ maxAttempts: 1 });
-  const parameters = new ssm.SSMClient({ maxAttempts: 1 });
-  const activeRegion = cached(async () => {
-    const result = await parameters.send(new ssm.GetParameterCommand({ Name: parameter }));
-    const value = result.Parameter?.Value;
-    if (value === undefined || value === "") {
+  const flag = activeRegionFlag(parameter, 1);
+  const activeRegion = async () => {
+    const value = await flag();
+    if (value === "") {
       throw new Error(`parameter ${parameter} has no value`);
     }
     return value;
-  }, ACTIVE_REGION_CACHE_MS);
+  };
   return async () => {
     const [tableCheck, activeCheck] = await Promise.all([
       timedCheck(async (abortSignal) => {

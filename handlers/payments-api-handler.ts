@@ -1,7 +1,7 @@
 /**
  * The payments-api Lambda (thin AWS shell around ./payments-api): the payments table through
  * DynamoDB (one conditional put per accepted payment), the queue through SQS, the active-region
- * flag through SSM (cached for ACTIVE_REGION_CACHE_MS). Clients are created on the first request
+ * flag through SSM (runtime.ts, cached briefly). Clients are created on the first request
  * and kept for the life of the execution environment.
  *
  * Environment: PAYMENTS_TABLE, PAYMENTS_QUEUE_URL, ACTIVE_REGION_PARAMETER, PAYMENT_LIMITS (JSON:
@@ -15,11 +15,10 @@ import {
   errorResponse,
   handleApiRequest,
 } from "./payments-api";
-import { ACTIVE_REGION_CACHE_MS, cached, fromItem, requiredEnv, toItem } from "./runtime";
+import { activeRegionFlag, fromItem, requiredEnv, toItem } from "./runtime";
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type Sqs = typeof import("@aws-sdk/client-sqs");
-type Ssm = typeof import("@aws-sdk/client-ssm");
 
 /** Set up on the first request of an execution environment, then reused. */
 const environment: { ports?: ApiPorts; settings?: ApiSettings } = {};
@@ -35,12 +34,10 @@ function connect(): { ports: ApiPorts; settings: ApiSettings } {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
   const sqs = require("@aws-sdk/client-sqs") as Sqs;
-  const ssm = require("@aws-sdk/client-ssm") as Ssm;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const db = new dynamodb.DynamoDBClient({});
   // The regional endpoint (the queue URL's own host in AWS), so AWS_ENDPOINT_URL_SQS applies too.
   const queue = new sqs.SQSClient({ useQueueUrlAsEndpoint: false });
-  const parameters = new ssm.SSMClient({});
 
   const getItem = async (paymentId: string) => {
     const result = await db.send(
@@ -53,10 +50,7 @@ function connect(): { ports: ApiPorts; settings: ApiSettings } {
     return result.Item;
   };
   const ports: ApiPorts = {
-    activeRegion: cached(async () => {
-      const result = await parameters.send(new ssm.GetParameterCommand({ Name: parameter }));
-      return result.Parameter?.Value ?? "";
-    }, ACTIVE_REGION_CACHE_MS),
+    activeRegion: activeRegionFlag(parameter),
     async putPaymentIfAbsent(record) {
       try {
         await db.send(

@@ -135,15 +135,11 @@ function has(record: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(record, key);
 }
 
-/** Validates a parsed body against the accepted currencies and limits. */
+/** Validates a parsed JSON object against the accepted currencies and limits. */
 export function validateRequest(
-  input: unknown,
+  body: Readonly<Record<string, unknown>>,
   maxAmountMinor: Readonly<Record<string, number>>,
 ): { request: PaymentRequest } | { problems: FieldProblem[] } {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return { problems: [{ field: "", message: "the body must be a JSON object" }] };
-  }
-  const body = input as Record<string, unknown>;
   const problems: FieldProblem[] = [];
   for (const key of Object.keys(body).filter((k) => !REQUEST_FIELDS.includes(k))) {
     problems.push({ field: key.slice(0, 64), message: "is not a field of a payment request" });
@@ -307,7 +303,10 @@ async function createPayment(
   if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
     return errorResponse("INVALID_JSON");
   }
-  const validated = validateRequest(parsed.value, settings.maxAmountMinor);
+  const validated = validateRequest(
+    parsed.value as Record<string, unknown>,
+    settings.maxAmountMinor,
+  );
   if ("problems" in validated) {
     return errorResponse("VALIDATION_FAILED", "the payment request is invalid", {
       details: validated.problems,

@@ -57,14 +57,18 @@ export class PoisonMessageError extends Error {
 }
 
 /** Set up on the first batch of an execution environment, then reused. */
-const environment: { start?: (message: QueueMessage) => Promise<void> } = {};
+const environment: { process?: (event: SqsBatch) => Promise<BatchResponse> } = {};
 
-function connect(): (message: QueueMessage) => Promise<void> {
+function connect(): (event: SqsBatch) => Promise<BatchResponse> {
   const workflowArn = requiredEnv("PAYMENT_WORKFLOW_ARN");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const sfn = require("@aws-sdk/client-sfn") as Sfn;
+  const { BatchProcessor, EventType, processPartialResponse } =
+    require("@aws-lambda-powertools/batch") as Batch;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const client = new sfn.SFNClient({});
-  return async (message) => {
+  const processor = new BatchProcessor(EventType.SQS);
+  const start = async (message: QueueMessage) => {
     const parsed = paymentOfMessage(message.body);
     if ("problem" in parsed) {
       throw new PoisonMessageError(message.messageId, parsed.problem);
@@ -84,18 +88,15 @@ function connect(): (message: QueueMessage) => Promise<void> {
       }
     }
   };
+  return (event) =>
+    processPartialResponse(
+      event as unknown as Parameters<typeof processPartialResponse>[0],
+      start,
+      processor,
+    );
 }
 
 export async function paymentsProcessorHandler(event: SqsBatch): Promise<BatchResponse> {
-  environment.start ??= connect();
-  const start = environment.start;
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { BatchProcessor, EventType, processPartialResponse } =
-    require("@aws-lambda-powertools/batch") as Batch;
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return processPartialResponse(
-    event as unknown as Parameters<typeof processPartialResponse>[0],
-    start,
-    new BatchProcessor(EventType.SQS),
-  );
+  environment.process ??= connect();
+  return environment.process(event);
 }

@@ -5,6 +5,7 @@
 import type { PaymentRecord } from "./payments-api";
 
 type AttributeValue = import("@aws-sdk/client-dynamodb").AttributeValue;
+type Ssm = typeof import("@aws-sdk/client-ssm");
 
 export function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -39,6 +40,20 @@ export function cached<T>(
 
 /** How long handlers trust the active-region flag they read: a failover fences writes within it. */
 export const ACTIVE_REGION_CACHE_MS = 5_000;
+
+/**
+ * The active-region flag (an SSM parameter), read at most once per ACTIVE_REGION_CACHE_MS; an
+ * unset value reads as "". `maxAttempts` bounds the SDK's retries (the health check wants one).
+ */
+export function activeRegionFlag(parameter: string, maxAttempts?: number): () => Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ssm = require("@aws-sdk/client-ssm") as Ssm;
+  const client = new ssm.SSMClient(maxAttempts === undefined ? {} : { maxAttempts });
+  return cached(async () => {
+    const result = await client.send(new ssm.GetParameterCommand({ Name: parameter }));
+    return result.Parameter?.Value ?? "";
+  }, ACTIVE_REGION_CACHE_MS);
+}
 
 export function toItem(record: PaymentRecord): Record<string, AttributeValue> {
   return {

@@ -317,9 +317,7 @@ export function mockResourceState(
         state: {
           ...common,
           name: physical,
-          arn: arn(`endpoint/${physical}`)
-            .replace(":cloudwatch:", ":events:")
-            .replace(`:${region}:`, "::"),
+          arn: arn(`endpoint/${physical}`).replace(":cloudwatch:", ":events:"),
           endpointUrl: `https://${endpointId}.endpoints.event.amazonaws.com`,
         },
       };
