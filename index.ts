@@ -320,8 +320,8 @@ export const alarmTopics = {
   secondary: orchestrationTiers.secondary.alarmsTopicArn,
 };
 export const dashboardName = dashboard.dashboardName;
-/** Present when eventBridgeGlobalEndpoint is on: where producers send payment events. */
-export const eventEndpointUrl = failoverTiers.primary.eventEndpointUrl;
+/** Where producers send payment events when eventBridgeGlobalEndpoint is on; null when off. */
+export const eventEndpointUrl = failoverTiers.primary.eventEndpointUrl ?? null;
 export const regionImpairedAlarms = {
   primary: failoverTiers.primary.regionImpairedAlarmArn,
   secondary: failoverTiers.secondary.regionImpairedAlarmArn,
