@@ -227,6 +227,21 @@ function failover(role: RegionRole): FailoverTier {
               healthCheckArn: traffic.endpointHealthCheckArns.primary,
             }
           : undefined,
+      writePath: {
+        keyArn: data[role].keyArn,
+        logRetentionDays: config.logRetentionDays,
+        protectData: config.protectData,
+        paymentsTableName: data[role].tableName,
+        globalClusterIdentifier: data[role].globalClusterId,
+        clusterArn: data[role].clusterArn,
+        clusterIdentifier: data[role].clusterIdentifier,
+        activeRegionParameter: data[role].activeRegionParameter,
+        activeRegionParameterArn: data[role].activeRegionParameterArn,
+        peerActiveRegionParameterArn: data[peerOf[role]].activeRegionParameterArn,
+        peerAlarmsTopicArn: orchestrationTiers[peerOf[role]].alarmsTopicArn,
+        healthUrl: `${computeTiers[role].regionalUrl}/health?role=active`,
+        rules: config.writeFailover,
+      },
       signals: {
         apiName: computeTiers[role].restApiName,
         functions: handlerFunctions(role),
@@ -245,6 +260,9 @@ const failoverTiers: Record<RegionRole, FailoverTier> = {
   primary: failover("primary"),
   secondary: failover("secondary"),
 };
+// Each region's region-impaired alarm reaches the other region's orchestrator.
+failoverTiers.primary.notifyPeerOrchestrator(failoverTiers.secondary);
+failoverTiers.secondary.notifyPeerOrchestrator(failoverTiers.primary);
 const signals = (role: RegionRole) => ({
   role,
   region: config.regions[role],

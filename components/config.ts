@@ -64,6 +64,8 @@ export const CONFIG_KEYS = {
   rtoTrafficSeconds: "integer",
   rpoSeconds: "integer",
   eventBridgeGlobalEndpoint: "boolean",
+  automaticWriteFailover: "boolean",
+  failoverIncidentWindowSeconds: "integer",
   alarmEvaluationPeriods: "integer",
   alarmApi5xxPercent: "integer",
   alarmApiP99LatencyMs: "integer",
@@ -86,6 +88,14 @@ const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set([
 
 /** Reserved concurrency of the health endpoint's function: probes take well under 100 ms each. */
 export const HEALTH_RESERVED_CONCURRENCY = 5;
+/** The failover functions: one runbook runs at a time, and one orchestrator decision at a time. */
+export const FAILOVER_STEPS_RESERVED_CONCURRENCY = 2;
+export const FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY = 1;
+/** What every region reserves besides the configured functions. */
+const FIXED_RESERVED_CONCURRENCY =
+  HEALTH_RESERVED_CONCURRENCY +
+  FAILOVER_STEPS_RESERVED_CONCURRENCY +
+  FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY;
 
 /** Concurrent executions a region's account keeps free for everything else (Lambda's rule). */
 const UNRESERVED_CONCURRENCY = 100;
@@ -202,6 +212,13 @@ export interface StackConfig {
   readonly failoverRecordTtlSeconds: number;
   /** An EventBridge global endpoint over the two regions' payment buses. */
   readonly eventBridgeGlobalEndpoint: boolean;
+  /** The failover orchestrator's rules. */
+  readonly writeFailover: {
+    /** A critical alarm of the active region starts the runbook without a person. */
+    readonly automatic: boolean;
+    /** Signals within one window are one incident, and start at most one runbook execution. */
+    readonly incidentWindowSeconds: number;
+  };
   /** Thresholds of the failover tier's alarms; each alarm looks at 1-minute periods. */
   readonly alarms: {
     readonly evaluationPeriods: number;
@@ -402,6 +419,8 @@ const schema = z
     rtoTrafficSeconds: integer(30, 3_600, "seconds"),
     rpoSeconds: integer(0, 3_600, "seconds"),
     eventBridgeGlobalEndpoint: z.boolean(),
+    automaticWriteFailover: z.boolean(),
+    failoverIncidentWindowSeconds: integer(60, 86_400, "seconds"),
     alarmEvaluationPeriods: integer(1, 60, "one-minute periods"),
     alarmApi5xxPercent: integer(1, 100, "percent of requests"),
     alarmApiP99LatencyMs: integer(100, 29_000, "milliseconds"),
@@ -482,12 +501,12 @@ const schema = z
       c.apiReservedConcurrency,
       c.processorReservedConcurrency,
     ];
-    const reserved = reservations.reduce((sum, n) => sum + n, HEALTH_RESERVED_CONCURRENCY);
+    const reserved = reservations.reduce((sum, n) => sum + n, FIXED_RESERVED_CONCURRENCY);
     const eachInRange = reservations.every((n) => Number.isInteger(n) && n >= 1 && n <= 900);
     if (eachInRange && reserved > ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY) {
       fail(
         "processorReservedConcurrency",
-        `makes the region's functions reserve ${reserved} concurrent executions (authorize, api, processor and ${HEALTH_RESERVED_CONCURRENCY} for health); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
+        `makes the region's functions reserve ${reserved} concurrent executions (authorize, api, processor and ${FIXED_RESERVED_CONCURRENCY} for health and failover); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
       );
     }
     if (c.processorBatchSize > 10 && c.processorBatchWindowSeconds === 0) {
@@ -663,6 +682,10 @@ export function parseStackConfig(
     },
     failoverRecordTtlSeconds: c.failoverRecordTtlSeconds,
     eventBridgeGlobalEndpoint: c.eventBridgeGlobalEndpoint,
+    writeFailover: {
+      automatic: c.automaticWriteFailover,
+      incidentWindowSeconds: c.failoverIncidentWindowSeconds,
+    },
     alarms: {
       evaluationPeriods: c.alarmEvaluationPeriods,
       api5xxPercent: c.alarmApi5xxPercent,

@@ -11,9 +11,18 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { failoverOrchestratorHandler } from "../handlers/failover-orchestrator";
+import { failoverStepsHandler } from "../handlers/failover-steps";
+import { ACTIVE_REGION_CACHE_MS } from "../handlers/runtime";
 import { API_STAGE } from "./compute";
-import type { StackConfig } from "./config";
+import {
+  FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY,
+  FAILOVER_STEPS_RESERVED_CONCURRENCY,
+  type StackConfig,
+} from "./config";
+import { failoverRunbookDefinition, STEP_FUNCTION_TIMEOUT_SECONDS } from "./failover-runbook";
 import { rolePolicy, serviceRole } from "./iam";
+import { handlerFunction } from "./lambda";
 import type { Namer } from "./naming";
 import type { AwsRegion } from "./regions";
 
@@ -40,6 +49,25 @@ export interface FailoverTierArgs {
     readonly secondaryBusArn: pulumi.Input<string>;
     readonly secondaryRegion: string;
     readonly healthCheckArn: pulumi.Input<string>;
+  };
+  /** What the failover runbook and orchestrator of this region act on. */
+  readonly writePath: {
+    readonly keyArn: pulumi.Input<string>;
+    readonly logRetentionDays: number;
+    /** Protects the table of runs (an audit trail of every failover) from deletion. */
+    readonly protectData: boolean;
+    readonly paymentsTableName: pulumi.Input<string>;
+    readonly globalClusterIdentifier: pulumi.Input<string>;
+    readonly clusterArn: pulumi.Input<string>;
+    readonly clusterIdentifier: pulumi.Input<string>;
+    readonly activeRegionParameter: pulumi.Input<string>;
+    readonly activeRegionParameterArn: pulumi.Input<string>;
+    readonly peerActiveRegionParameterArn: pulumi.Input<string>;
+    /** The other region's alarms topic, where its region-impaired alarm publishes. */
+    readonly peerAlarmsTopicArn: pulumi.Input<string>;
+    /** This region's API health endpoint (`https://<region>.api.<zone>/health`). */
+    readonly healthUrl: pulumi.Input<string>;
+    readonly rules: StackConfig["writeFailover"];
   };
   readonly signals: {
     readonly apiName: pulumi.Input<string>;
@@ -73,6 +101,17 @@ export class FailoverTier extends pulumi.ComponentResource {
   readonly regionImpairedAlarmArn: pulumi.Output<string>;
   /** The global endpoint's URL, when this tier owns one. */
   readonly eventEndpointUrl: pulumi.Output<string> | undefined;
+  /** The failover runbook that moves the write path to this region. */
+  readonly runbookArn: pulumi.Output<string>;
+  readonly orchestratorFunctionName: pulumi.Output<string>;
+  readonly runsTableName: pulumi.Output<string>;
+  private readonly logicalName: string;
+  private readonly alarmsTopicArn: pulumi.Input<string>;
+  private readonly orchestrator: {
+    readonly arn: pulumi.Output<string>;
+    /** Lets the other region's alarms topic invoke it. */
+    readonly permission: aws.lambda.Permission;
+  };
 
   constructor(name: string, args: FailoverTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("payments:index:FailoverTier", name, {}, opts);
@@ -275,10 +314,296 @@ export class FailoverTier extends pulumi.ComponentResource {
         : this.eventEndpoint(name, args, args.globalEventEndpoint).endpointUrl;
     this.alarmNames = names;
     this.regionImpairedAlarmArn = impaired.arn;
+    this.logicalName = name;
+    this.alarmsTopicArn = args.alarmsTopicArn;
+    const writePath = this.writePath(name, args);
+    this.runbookArn = writePath.runbookArn;
+    this.orchestratorFunctionName = writePath.orchestratorFunctionName;
+    this.runsTableName = writePath.runsTableName;
+    this.orchestrator = writePath.orchestrator;
     this.registerOutputs({
+      runbookArn: this.runbookArn,
+      orchestratorFunctionName: this.orchestratorFunctionName,
+      runsTableName: this.runsTableName,
       regionImpairedAlarmName: this.regionImpairedAlarmName,
       regionImpairedAlarmArn: this.regionImpairedAlarmArn,
     });
+  }
+
+  /**
+   * The write path's failover: the runbook (a state machine that moves the writes here), its
+   * Lambda steps, the table of its runs, and the orchestrator that starts it when the other
+   * region's region-impaired alarm fires (subscribed to that region's alarms topic) or when an
+   * operator invokes it.
+   */
+  private writePath(
+    name: string,
+    args: FailoverTierArgs,
+  ): {
+    runbookArn: pulumi.Output<string>;
+    orchestratorFunctionName: pulumi.Output<string>;
+    runsTableName: pulumi.Output<string>;
+    orchestrator: FailoverTier["orchestrator"];
+  } {
+    const { namer, region, peerRegion, thresholds } = args;
+    const w = args.writePath;
+    const parent = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const runbookName = namer.regional("sfnStateMachine", "failover-runbook", region);
+    const peerRunbookName = namer.regional("sfnStateMachine", "failover-runbook", peerRegion);
+    const runbookArn = pulumi.interpolate`arn:aws:states:${region}:${account}:stateMachine:${runbookName}`;
+    const peerRunbookArn = pulumi.interpolate`arn:aws:states:${peerRegion}:${account}:stateMachine:${peerRunbookName}`;
+    const globalClusterArn = pulumi.interpolate`arn:aws:rds::${account}:global-cluster:${w.globalClusterIdentifier}`;
+
+    const runs = new aws.dynamodb.Table(
+      `${name}-runs`,
+      {
+        name: namer.regional("dynamodbTable", "failover-runs", region),
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "runId",
+        attributes: [{ name: "runId", type: "S" }],
+        serverSideEncryption: { enabled: true, kmsKeyArn: w.keyArn },
+        pointInTimeRecovery: { enabled: true },
+        deletionProtectionEnabled: w.protectData,
+      },
+      { ...parent, protect: w.protectData },
+    );
+
+    const steps = handlerFunction(
+      `${name}-failover-steps`,
+      {
+        base: "failover-steps",
+        description: "Failover runbook steps: replication lag, fencing the old region, health, run records",
+        callback: failoverStepsHandler,
+        region,
+        namer,
+        keyArn: w.keyArn,
+        logRetentionDays: w.logRetentionDays,
+        statements: [
+          {
+            // GetMetricData takes no resource-level permissions.
+            sid: "ReadReplicationLag",
+            actions: ["cloudwatch:GetMetricData"],
+            resources: ["*"],
+          },
+          {
+            sid: "FenceTheOldRegion",
+            actions: ["ssm:PutParameter"],
+            resources: [w.peerActiveRegionParameterArn],
+          },
+          {
+            sid: "MeasureTheRun",
+            actions: ["states:GetExecutionHistory"],
+            resources: [pulumi.interpolate`arn:aws:states:${region}:${account}:execution:${runbookName}:*`],
+          },
+          { sid: "RecordTheRun", actions: ["dynamodb:PutItem"], resources: [runs.arn] },
+        ],
+        environment: { RUNS_TABLE: runs.name },
+        timeoutSeconds: STEP_FUNCTION_TIMEOUT_SECONDS,
+        memoryMb: 256,
+        reservedConcurrency: FAILOVER_STEPS_RESERVED_CONCURRENCY,
+      },
+      this,
+    );
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-runbook-logs`,
+      {
+        name: `/aws/vendedlogs/states/${runbookName}`,
+        kmsKeyId: w.keyArn,
+        retentionInDays: w.logRetentionDays,
+      },
+      parent,
+    );
+    const role = serviceRole(
+      `${name}-runbook`,
+      {
+        roleName: namer.regional("iamRole", "failover-runbook", region),
+        service: "states.amazonaws.com",
+      },
+      this,
+    );
+    const policy = rolePolicy(
+      `${name}-runbook`,
+      role,
+      [
+        { sid: "RunTheSteps", actions: ["lambda:InvokeFunction"], resources: [steps.arn] },
+        { sid: "RecordTheStart", actions: ["dynamodb:PutItem"], resources: [runs.arn] },
+        {
+          sid: "ReadTheGlobalDatabase",
+          actions: ["rds:DescribeGlobalClusters"],
+          resources: [globalClusterArn],
+        },
+        {
+          sid: "PromoteThisRegionsCluster",
+          actions: ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
+          resources: [globalClusterArn, w.clusterArn],
+        },
+        {
+          sid: "TakeTheWrites",
+          actions: ["ssm:PutParameter"],
+          resources: [w.activeRegionParameterArn],
+        },
+        { sid: "Notify", actions: ["sns:Publish"], resources: [args.alarmsTopicArn] },
+        {
+          sid: "UseTheRegionsKey",
+          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+          resources: [w.keyArn],
+        },
+        {
+          // CloudWatch Logs delivery and X-Ray take no resource-level permissions.
+          sid: "DeliverLogsAndTraces",
+          actions: [
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+            "xray:PutTraceSegments",
+            "xray:PutTelemetryRecords",
+            "xray:GetSamplingRules",
+            "xray:GetSamplingTargets",
+          ],
+          resources: ["*"],
+        },
+      ],
+      this,
+    );
+    const definition = pulumi
+      .all([
+        steps.arn,
+        runs.name,
+        w.globalClusterIdentifier,
+        w.clusterArn,
+        w.clusterIdentifier,
+        w.paymentsTableName,
+        w.activeRegionParameter,
+        args.alarmsTopicArn,
+        w.healthUrl,
+      ])
+      .apply(
+        ([stepsArn, runsTable, globalCluster, clusterArn, clusterId, table, parameter, topic, url]) =>
+          JSON.stringify(
+            failoverRunbookDefinition({
+              region,
+              peerRegion,
+              stepsFunctionArn: stepsArn,
+              runsTable,
+              globalClusterIdentifier: globalCluster,
+              clusterArn,
+              clusterIdentifier: clusterId,
+              paymentsTable: table,
+              activeRegionParameter: parameter,
+              alarmsTopicArn: topic,
+              healthUrl: url,
+              // Planned switchovers wait for the lag the RPO alarm allows.
+              lagThresholdMs: thresholds.auroraRpoLagMs,
+              fenceSettleSeconds: Math.ceil(
+                (ACTIVE_REGION_CACHE_MS + thresholds.dynamodbReplicationLatencyMs) / 1000,
+              ),
+            }),
+          ),
+      );
+    const runbook = new aws.sfn.StateMachine(
+      `${name}-runbook`,
+      {
+        name: runbookName,
+        type: "STANDARD",
+        definition,
+        roleArn: role.arn,
+        // Runs are rare and every step matters in a review: log them whole.
+        loggingConfiguration: {
+          logDestination: pulumi.interpolate`${logGroup.arn}:*`,
+          includeExecutionData: true,
+          level: "ALL",
+        },
+        tracingConfiguration: { enabled: true },
+        encryptionConfiguration: {
+          type: "CUSTOMER_MANAGED_KMS_KEY",
+          kmsKeyId: w.keyArn,
+          kmsDataKeyReusePeriodSeconds: 300,
+        },
+      },
+      // Step Functions checks the role when it creates the state machine.
+      { parent: this, dependsOn: [policy] },
+    );
+
+    const peerImpaired = namer.regional("cloudwatchAlarm", "region-impaired", peerRegion);
+    const orchestrator = handlerFunction(
+      `${name}-failover-orchestrator`,
+      {
+        base: "failover-orchestrator",
+        description: `Starts the failover runbook into ${region} on ${peerRegion}'s region-impaired alarm or an operator's call`,
+        callback: failoverOrchestratorHandler,
+        region,
+        namer,
+        keyArn: w.keyArn,
+        logRetentionDays: w.logRetentionDays,
+        statements: [
+          {
+            sid: "ReadTheActiveRegion",
+            actions: ["ssm:GetParameter"],
+            resources: [w.activeRegionParameterArn],
+          },
+          {
+            sid: "SeeRunningRunbooks",
+            actions: ["states:ListExecutions"],
+            resources: [runbookArn, peerRunbookArn],
+          },
+          { sid: "StartTheRunbook", actions: ["states:StartExecution"], resources: [runbookArn] },
+        ],
+        environment: {
+          PEER_REGION: peerRegion,
+          RUNBOOK_ARN: runbookArn,
+          PEER_RUNBOOK_ARN: peerRunbookArn,
+          ACTIVE_REGION_PARAMETER: w.activeRegionParameter,
+          CRITICAL_ALARMS: peerImpaired,
+          AUTOMATIC_WRITE_FAILOVER: String(w.rules.automatic),
+          INCIDENT_WINDOW_SECONDS: String(w.rules.incidentWindowSeconds),
+        },
+        timeoutSeconds: 30,
+        memoryMb: 256,
+        reservedConcurrency: FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY,
+      },
+      this,
+    );
+    const permission = new aws.lambda.Permission(
+      `${name}-orchestrator-from-peer-alarms`,
+      {
+        function: orchestrator.name,
+        action: "lambda:InvokeFunction",
+        principal: "sns.amazonaws.com",
+        sourceArn: w.peerAlarmsTopicArn,
+      },
+      parent,
+    );
+    return {
+      runbookArn: runbook.arn,
+      orchestratorFunctionName: orchestrator.name,
+      runsTableName: runs.name,
+      orchestrator: { arn: orchestrator.arn, permission },
+    };
+  }
+
+  /**
+   * Delivers this region's region-impaired alarm to the other region's orchestrator (a
+   * cross-region Lambda subscription; it lives here, with the topic, in this region).
+   */
+  notifyPeerOrchestrator(peer: FailoverTier): void {
+    new aws.sns.TopicSubscription(
+      `${this.logicalName}-impaired-to-peer-orchestrator`,
+      {
+        topic: this.alarmsTopicArn,
+        protocol: "lambda",
+        endpoint: peer.orchestrator.arn,
+        filterPolicyScope: "MessageBody",
+        filterPolicy: JSON.stringify({ AlarmName: [this.regionImpairedAlarmName] }),
+      },
+      { parent: this, dependsOn: [peer.orchestrator.permission] },
+    );
   }
 
   private eventEndpoint(

@@ -210,3 +210,203 @@ export function rpoBudgetOf(resources: readonly BudgetResource[]): RpoBudget | u
     ),
   );
 }
+
+/**
+ * The write path: how long the failover runbook can take, read from its deployed definition.
+ * The walk follows the states a run of `mode` can take to success: a Task costs its timeout on
+ * every attempt plus the retry backoff between them (`worstCase`) or nothing (`nominal`: AWS
+ * answers at once); a Wait its seconds; a poll loop (a Choice that gives up when `$.polls.<name>`
+ * reaches N) runs its body until the counter reaches N. Branches take the slowest way to success.
+ */
+export interface RunbookStepBound {
+  readonly state: string;
+  readonly nominalSeconds: number;
+  readonly worstCaseSeconds: number;
+}
+
+export interface RunbookBudget {
+  readonly mode: "planned" | "unplanned";
+  /** Every AWS call answers at once; waits and polls run to their bounds. */
+  readonly nominalSeconds: number;
+  /** Every call also runs to its timeout on every attempt. */
+  readonly worstCaseSeconds: number;
+  readonly steps: readonly RunbookStepBound[];
+}
+
+interface AslState {
+  readonly Type?: unknown;
+  readonly Next?: unknown;
+  readonly Default?: unknown;
+  readonly Seconds?: unknown;
+  readonly TimeoutSeconds?: unknown;
+  readonly Retry?: unknown;
+  readonly Catch?: unknown;
+  readonly Choices?: unknown;
+  readonly Parameters?: unknown;
+}
+
+interface AslDefinition {
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, unknown>>;
+}
+
+/** Step Functions gives a Task no timeout of its own; a definition without one has no bound. */
+const UNBOUNDED_TASK_SECONDS = Number.POSITIVE_INFINITY;
+
+function taskWorstCase(state: AslState): number {
+  const timeout =
+    typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : UNBOUNDED_TASK_SECONDS;
+  const retriers = Array.isArray(state.Retry) ? (state.Retry as Record<string, unknown>[]) : [];
+  let retries = 0;
+  let backoff = 0;
+  for (const retrier of retriers) {
+    const attempts = typeof retrier.MaxAttempts === "number" ? retrier.MaxAttempts : 3;
+    const interval = typeof retrier.IntervalSeconds === "number" ? retrier.IntervalSeconds : 1;
+    const rate = typeof retrier.BackoffRate === "number" ? retrier.BackoffRate : 2;
+    const cap =
+      typeof retrier.MaxDelaySeconds === "number" ? retrier.MaxDelaySeconds : Number.MAX_VALUE;
+    retries += attempts;
+    for (let k = 0; k < attempts; k += 1) {
+      backoff += Math.min(interval * rate ** k, cap);
+    }
+  }
+  return timeout * (1 + retries) + backoff;
+}
+
+const POLL_COUNTER = /^\$\.polls\.(\w+)$/;
+const POLL_INCREMENT = /^States\.MathAdd\(\$\.polls\.(\w+), 1\)$/;
+
+interface Walk {
+  readonly nominal: number;
+  readonly worst: number;
+  readonly steps: readonly RunbookStepBound[];
+}
+
+export function runbookBudget(definition: AslDefinition, mode: RunbookBudget["mode"]): RunbookBudget {
+  const stateOf = (name: string): AslState => {
+    const state = definition.States[name];
+    if (typeof state !== "object" || state === null) {
+      throw new Error(`the runbook has no state ${JSON.stringify(name)}`);
+    }
+    return state as AslState;
+  };
+  const rulesOf = (state: AslState) =>
+    (Array.isArray(state.Choices) ? state.Choices : []) as Record<string, unknown>[];
+  const add = (own: RunbookStepBound | undefined, rest: Walk | undefined): Walk | undefined =>
+    rest === undefined || own === undefined
+      ? rest
+      : {
+          nominal: own.nominalSeconds + rest.nominal,
+          worst: own.worstCaseSeconds + rest.worst,
+          steps: [own, ...rest.steps],
+        };
+  const slowest = (walks: (Walk | undefined)[]): Walk | undefined =>
+    walks.reduce<Walk | undefined>(
+      (a, b) => (b !== undefined && (a === undefined || b.worst > a.worst) ? b : a),
+      undefined,
+    );
+
+  /** The loop body from `from` back to the guard `guard`, and the counter increments on it. */
+  const loopBody = (guard: string, from: string): Walk => {
+    let nominal = 0;
+    let worst = 0;
+    for (let name = from, hops = 0; name !== guard; hops += 1) {
+      if (hops > Object.keys(definition.States).length) {
+        throw new Error(`the poll loop at ${guard} does not come back to it`);
+      }
+      const state = stateOf(name);
+      if (state.Type === "Task") {
+        worst += taskWorstCase(state);
+      } else if (state.Type === "Wait" && typeof state.Seconds === "number") {
+        nominal += state.Seconds;
+        worst += state.Seconds;
+      }
+      name = String(state.Next);
+    }
+    return { nominal, worst, steps: [] };
+  };
+
+  const walk = (name: string, polls: Readonly<Record<string, number>>, depth: number): Walk | undefined => {
+    if (depth > 200) {
+      throw new Error(`the runbook loops at ${name} with no poll counter bounding it`);
+    }
+    const state = stateOf(name);
+    switch (state.Type) {
+      case "Succeed":
+        return { nominal: 0, worst: 0, steps: [] };
+      case "Fail":
+        return undefined;
+      case "Wait": {
+        const seconds = typeof state.Seconds === "number" ? state.Seconds : 0;
+        return add(
+          { state: name, nominalSeconds: seconds, worstCaseSeconds: seconds },
+          walk(String(state.Next), polls, depth + 1),
+        );
+      }
+      case "Pass": {
+        const counted = { ...polls };
+        for (const value of Object.values((state.Parameters ?? {}) as Record<string, unknown>)) {
+          const counter = POLL_INCREMENT.exec(String(value))?.[1];
+          if (counter !== undefined) {
+            counted[counter] = (counted[counter] ?? 0) + 1;
+          }
+        }
+        return walk(String(state.Next), counted, depth + 1);
+      }
+      case "Task": {
+        const own = { state: name, nominalSeconds: 0, worstCaseSeconds: taskWorstCase(state) };
+        const catches = (Array.isArray(state.Catch) ? state.Catch : []) as Record<string, unknown>[];
+        return add(
+          own,
+          slowest([
+            walk(String(state.Next), polls, depth + 1),
+            ...catches.map((c) => walk(String(c.Next), polls, depth + 1)),
+          ]),
+        );
+      }
+      case "Choice": {
+        const rules = rulesOf(state);
+        const guard = rules.find(
+          (r) => typeof r.NumericGreaterThanEquals === "number" && POLL_COUNTER.test(String(r.Variable)),
+        );
+        const others = rules.filter((r) => r !== guard);
+        const modeRules = others.filter((r) => r.Variable === "$.mode");
+        const matching = modeRules.find((r) => r.StringEquals === mode);
+        const candidates = [
+          ...others.filter((r) => r.Variable !== "$.mode").map((r) => String(r.Next)),
+          ...(matching !== undefined ? [String(matching.Next)] : []),
+        ];
+        if (guard === undefined) {
+          if (matching === undefined) {
+            candidates.push(String(state.Default));
+          }
+          return slowest(candidates.map((next) => walk(next, polls, depth + 1)));
+        }
+        // A poll loop: the body (from Default back here) runs until the counter reaches the limit.
+        const counter = POLL_COUNTER.exec(String(guard.Variable))?.[1] ?? "";
+        const remaining = Math.max(0, (guard.NumericGreaterThanEquals as number) - (polls[counter] ?? 0));
+        const body = loopBody(name, String(state.Default));
+        const loop = {
+          state: `${name} (${remaining} more polls)`,
+          nominalSeconds: remaining * body.nominal,
+          worstCaseSeconds: remaining * body.worst,
+        };
+        const done = { ...polls, [counter]: (polls[counter] ?? 0) + remaining };
+        return add(loop, slowest(candidates.map((next) => walk(next, done, depth + 1))));
+      }
+      default:
+        throw new Error(`the runbook's state ${name} has type ${String(state.Type)}, which this budget does not read`);
+    }
+  };
+
+  const result = walk(definition.StartAt, {}, 0);
+  if (result === undefined) {
+    throw new Error(`no ${mode} run of the runbook can succeed`);
+  }
+  return {
+    mode,
+    nominalSeconds: result.nominal,
+    worstCaseSeconds: result.worst,
+    steps: result.steps.filter((s) => s.worstCaseSeconds > 0),
+  };
+}

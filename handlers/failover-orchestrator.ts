@@ -10,6 +10,8 @@
  * execution per incident window (the deterministic name makes a repeated start a no-op).
  */
 
+import { requiredEnv } from "./runtime";
+
 export type FailoverMode = "planned" | "unplanned";
 
 export type FailoverSignal =
@@ -144,4 +146,174 @@ export function alarmSignal(message: string): FailoverSignal | { readonly proble
     region,
     at: alarm.StateChangeTime,
   };
+}
+
+/** A manual trigger: `aws lambda invoke` with `{ "mode": "planned", "reason": "..." }`. */
+export interface ManualTrigger {
+  readonly mode?: unknown;
+  readonly reason?: unknown;
+}
+
+/** SNS delivering a CloudWatch alarm notification from the other region's alarms topic. */
+export interface SnsDelivery {
+  readonly Records: readonly { readonly Sns: { readonly Message: string } }[];
+}
+
+/** The signals an invocation carries, or why it carries none. */
+export function signalsOf(
+  event: SnsDelivery | ManualTrigger,
+  now: Date,
+): { readonly signals: FailoverSignal[]; readonly problems: string[] } {
+  if ("Records" in event && Array.isArray(event.Records)) {
+    const signals: FailoverSignal[] = [];
+    const problems: string[] = [];
+    for (const record of event.Records) {
+      const signal = alarmSignal(record.Sns.Message);
+      if ("problem" in signal) {
+        problems.push(signal.problem);
+      } else {
+        signals.push(signal);
+      }
+    }
+    return { signals, problems };
+  }
+  const manual = event as ManualTrigger;
+  if (manual.mode !== "planned" && manual.mode !== "unplanned") {
+    return {
+      signals: [],
+      problems: [
+        `a manual trigger needs "mode": "planned" or "unplanned", not ${JSON.stringify(manual.mode)}`,
+      ],
+    };
+  }
+  if (typeof manual.reason !== "string" || manual.reason.trim() === "") {
+    return { signals: [], problems: ['a manual trigger needs a non-empty "reason"'] };
+  }
+  return {
+    signals: [{ kind: "manual", mode: manual.mode, reason: manual.reason, at: now.toISOString() }],
+    problems: [],
+  };
+}
+
+export interface OrchestratorPorts {
+  /** The active-region flag as this region reads it now. */
+  readonly activeRegion: () => Promise<string>;
+  /** Whether a runbook runs in either region (an unreachable peer counts as not running). */
+  readonly runbookRunning: () => Promise<boolean>;
+  /** Starts the runbook; false when an execution of that name exists (this incident's run). */
+  readonly start: (name: string, input: string) => Promise<boolean>;
+}
+
+export interface OrchestratorResult {
+  readonly decisions: readonly (FailoverDecision & { readonly started?: boolean })[];
+  readonly problems: readonly string[];
+}
+
+/** Decides on each signal and starts the runbook when the decision says so. */
+export async function orchestrate(
+  event: SnsDelivery | ManualTrigger,
+  settings: Omit<FailoverContext, "activeRegion" | "runbookRunning">,
+  ports: OrchestratorPorts,
+  now: Date,
+): Promise<OrchestratorResult> {
+  const { signals, problems } = signalsOf(event, now);
+  const decisions: (FailoverDecision & { started?: boolean })[] = [];
+  for (const signal of signals) {
+    const [activeRegion, runbookRunning] = await Promise.all([
+      ports.activeRegion(),
+      ports.runbookRunning(),
+    ]);
+    const decision = decideFailover(signal, { ...settings, activeRegion, runbookRunning });
+    if (decision.start) {
+      const started = await ports.start(decision.executionName, JSON.stringify(decision.input));
+      decisions.push({ ...decision, started });
+    } else {
+      decisions.push(decision);
+    }
+  }
+  return { decisions, problems };
+}
+
+type Sfn = typeof import("@aws-sdk/client-sfn");
+type Ssm = typeof import("@aws-sdk/client-ssm");
+
+interface Shell {
+  readonly ports: OrchestratorPorts;
+  readonly settings: Parameters<typeof orchestrate>[1];
+}
+
+const shell: { current?: Shell } = {};
+
+function createShell(): Shell {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const sfn = require("@aws-sdk/client-sfn") as Sfn;
+  const ssm = require("@aws-sdk/client-ssm") as Ssm;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const region = requiredEnv("AWS_REGION");
+  const peerRegion = requiredEnv("PEER_REGION");
+  const runbookArn = requiredEnv("RUNBOOK_ARN");
+  const peerRunbookArn = requiredEnv("PEER_RUNBOOK_ARN");
+  const parameter = requiredEnv("ACTIVE_REGION_PARAMETER");
+  const states = new sfn.SFNClient({});
+  // The peer may be the impaired region: ask it briefly.
+  const peerStates = new sfn.SFNClient({
+    region: peerRegion,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000 },
+  });
+  const flags = new ssm.SSMClient({});
+  const running = async (client: InstanceType<Sfn["SFNClient"]>, arn: string) => {
+    const page = await client.send(
+      new sfn.ListExecutionsCommand({ stateMachineArn: arn, statusFilter: "RUNNING", maxResults: 1 }),
+    );
+    return (page.executions ?? []).length > 0;
+  };
+  return {
+    settings: {
+      region,
+      peerRegion,
+      criticalAlarms: requiredEnv("CRITICAL_ALARMS").split(","),
+      automaticWriteFailover: requiredEnv("AUTOMATIC_WRITE_FAILOVER") === "true",
+      incidentWindowSeconds: Number(requiredEnv("INCIDENT_WINDOW_SECONDS")),
+    },
+    ports: {
+      activeRegion: async () => {
+        const result = await flags.send(new ssm.GetParameterCommand({ Name: parameter }));
+        return result.Parameter?.Value ?? "";
+      },
+      runbookRunning: async () => {
+        const [own, peer] = await Promise.all([
+          running(states, runbookArn),
+          running(peerStates, peerRunbookArn).catch(() => false),
+        ]);
+        return own || peer;
+      },
+      start: async (name, input) => {
+        try {
+          await states.send(
+            new sfn.StartExecutionCommand({ stateMachineArn: runbookArn, name, input }),
+          );
+          return true;
+        } catch (error) {
+          if (error instanceof Error && error.name === "ExecutionAlreadyExists") {
+            return false;
+          }
+          throw error;
+        }
+      },
+    },
+  };
+}
+
+/** The deployed handler: SNS deliveries of the other region's critical alarms, or a manual call. */
+export async function failoverOrchestratorHandler(
+  event: SnsDelivery | ManualTrigger,
+): Promise<OrchestratorResult> {
+  shell.current ??= createShell();
+  const result = await orchestrate(event, shell.current.settings, shell.current.ports, new Date());
+  console.log(JSON.stringify(result));
+  if (result.decisions.length === 0 && result.problems.length > 0) {
+    throw new Error(result.problems.join("; "));
+  }
+  return result;
 }

@@ -66,6 +66,8 @@ const DEV: RawConfig = {
   rtoTrafficSeconds: "90",
   rpoSeconds: "5",
   eventBridgeGlobalEndpoint: "false",
+  automaticWriteFailover: "false",
+  failoverIncidentWindowSeconds: "900",
   alarmEvaluationPeriods: "3",
   alarmApi5xxPercent: "1",
   alarmApiP99LatencyMs: "2000",
@@ -351,7 +353,7 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
   [
     "reserved concurrencies that together would starve the account",
     { ...DEV, apiReservedConcurrency: "600", processorReservedConcurrency: "300" },
-    "payments-dr:processorReservedConcurrency = 300: makes the region's functions reserve 925 concurrent executions (authorize, api, processor and 5 for health); at most 900 leaves 100 of the default 1000 unreserved",
+    "payments-dr:processorReservedConcurrency = 300: makes the region's functions reserve 928 concurrent executions (authorize, api, processor and 8 for health and failover); at most 900 leaves 100 of the default 1000 unreserved",
   ],
   [
     "a hosted zone id that is not one",

@@ -682,6 +682,14 @@ describe("data tier", () => {
           "secondary-data-payments",
           "secondary-data-receipts-to-use1",
           "secondary-data-receipts-to-use1",
+          // The runbook's steps fence the other region's flag; the runbook and its role name the
+          // global cluster (the primary's resource); the primary's orchestrator listens to this
+          // region's impairment.
+          "secondary-failover-failover-steps",
+          "secondary-failover-impaired-to-peer-orchestrator",
+          "secondary-failover-orchestrator-from-peer-alarms",
+          "secondary-failover-runbook",
+          "secondary-failover-runbook",
           // Replication alarms name the bucket replicated to.
           "secondary-failover-s3-replication-failed",
           "secondary-failover-s3-replication-latency",

@@ -1,0 +1,538 @@
+/**
+ * The failover runbook's definition (Amazon States Language, JSONPath): it moves the write path to
+ * the region it runs in. Deployed in both regions, so either region can take over and fail back.
+ *
+ * Input `{ mode: "planned" | "unplanned", targetRegion, reason }`; the target must be this region.
+ *
+ *   record the start → (planned) wait, bounded, for replication lag to drain → fence writes in the
+ *   old region (its active-region flag names this region; unplanned mode carries on when the old
+ *   region cannot be reached) → let writes the old region took before the fence replicate → read
+ *   the global cluster: if this region's cluster already writes, skip ahead (a re-run is safe) →
+ *   Aurora SwitchoverGlobalCluster (planned) or FailoverGlobalCluster with AllowDataLoss
+ *   (unplanned) → wait, bounded, until this region's cluster writes → set this region's flag →
+ *   traffic (DNS health checks carry it: the primary's check asks for the active writer) → verify
+ *   this region's health endpoint as the active writer → record the run with each step's measured
+ *   duration → notify.
+ *
+ * Order matters: the old region stops taking writes before the ledger moves, and this region
+ * takes writes only once its ledger is the writer, so no acknowledged payment meets a read-only
+ * ledger. Every AWS call retries a bounded number of times and is caught: a failure records the
+ * run as FAILED with the error and the step, alerts, and ends in a Fail state named after it.
+ * Every step is idempotent, so running the runbook again (a new execution) after a failure
+ * resumes where the world is.
+ */
+import { FAILURE_PATH_STATES } from "../handlers/failover-steps";
+import type { Retrier } from "./payment-workflow";
+import { runbookBudget } from "./recovery";
+
+export type RunbookMode = "planned" | "unplanned";
+
+export interface RunbookTargets {
+  /** The region the runbook runs in and moves the writes to. */
+  readonly region: string;
+  /** The other region: the one that writes now. */
+  readonly peerRegion: string;
+  readonly stepsFunctionArn: string;
+  readonly runsTable: string;
+  readonly globalClusterIdentifier: string;
+  readonly clusterArn: string;
+  readonly clusterIdentifier: string;
+  readonly paymentsTable: string;
+  /** The active-region flag's name (the same in both regions). */
+  readonly activeRegionParameter: string;
+  readonly alarmsTopicArn: string;
+  /** This region's own API health endpoint, asked as the active writer. */
+  readonly healthUrl: string;
+  /** Planned mode switches over only when both stores' replication lag is at most this. */
+  readonly lagThresholdMs: number;
+  /** How long writes the old region took before its fence need to reach this region. */
+  readonly fenceSettleSeconds: number;
+}
+
+/** Polling bounds: the runbook's longest waits, and the write path's RTO budget with them. */
+export const LAG_POLL = { intervalSeconds: 15, maxPolls: 20 } as const;
+export const WRITER_POLL = { intervalSeconds: 10, maxPolls: 30 } as const;
+export const HEALTH_VERIFY = { intervalSeconds: 5, attempts: 6 } as const;
+/** The steps function's timeout, and the state's a little above it (Lambda's own limit ends first). */
+export const STEP_FUNCTION_TIMEOUT_SECONDS = 12;
+const STEP_TIMEOUT_SECONDS = 15;
+/** An AWS call from the state machine: a healthy API answers in well under a second. */
+const AWS_CALL_TIMEOUT_SECONDS = 10;
+
+/** Failure kinds a run ends with (each is a Fail state's Error). */
+export const RUNBOOK_ERRORS = {
+  invalidInput: "Runbook.InvalidInput",
+  lagNotDrained: "Runbook.LagNotDrained",
+  writerNotPromoted: "Runbook.WriterNotPromoted",
+  stepFailed: "Runbook.StepFailed",
+} as const;
+
+interface Catcher {
+  readonly ErrorEquals: readonly string[];
+  readonly ResultPath: string;
+  readonly Next: string;
+}
+
+export type RunbookState = Readonly<Record<string, unknown>> & {
+  readonly Type: "Task" | "Choice" | "Wait" | "Pass" | "Succeed" | "Fail";
+};
+
+export interface RunbookDefinition {
+  readonly Comment: string;
+  readonly StartAt: string;
+  readonly TimeoutSeconds: number;
+  readonly States: Readonly<Record<string, RunbookState>>;
+}
+
+/**
+ * Every call retries whatever error it meets, a bounded number of times: in an incident an error
+ * class nobody listed must not end a failover early, and the bound keeps the worst case known.
+ */
+const retryAny = (maxAttempts: number, intervalSeconds = 2): Retrier => ({
+  ErrorEquals: ["States.ALL"],
+  IntervalSeconds: intervalSeconds,
+  MaxAttempts: maxAttempts,
+  BackoffRate: 2,
+  MaxDelaySeconds: 10,
+  JitterStrategy: "FULL",
+});
+
+const [FAILURE, NOTIFY_FAILURE, FAILED_HOW] = FAILURE_PATH_STATES;
+const catchTo = (next: string, resultPath = "$.error"): Catcher => ({
+  ErrorEquals: ["States.ALL"],
+  ResultPath: resultPath,
+  Next: next,
+});
+
+function task(
+  comment: string,
+  resource: string,
+  parameters: Record<string, unknown>,
+  next: string,
+  options: {
+    readonly resultPath?: string | null;
+    readonly resultSelector?: Record<string, unknown>;
+    readonly retry?: Retrier;
+    readonly catchTo?: Catcher;
+    readonly timeoutSeconds?: number;
+  } = {},
+): RunbookState {
+  return {
+    Type: "Task",
+    Comment: comment,
+    Resource: resource,
+    Parameters: parameters,
+    ...(options.resultSelector === undefined ? {} : { ResultSelector: options.resultSelector }),
+    ResultPath: options.resultPath === undefined ? null : options.resultPath,
+    TimeoutSeconds: options.timeoutSeconds ?? AWS_CALL_TIMEOUT_SECONDS,
+    Retry: [options.retry ?? retryAny(2)],
+    Catch: [options.catchTo ?? catchTo(FAILURE)],
+    Next: next,
+  };
+}
+
+/** A step of the steps function (handlers/failover-steps.ts). */
+function step(
+  targets: RunbookTargets,
+  comment: string,
+  payload: Record<string, unknown>,
+  next: string,
+  options: { readonly resultPath: string | null; readonly retry?: Retrier; catchTo?: Catcher },
+): RunbookState {
+  return task(
+    comment,
+    "arn:aws:states:::lambda:invoke",
+    { FunctionName: targets.stepsFunctionArn, Payload: payload },
+    next,
+    {
+      resultPath: options.resultPath,
+      resultSelector: options.resultPath === null ? undefined : { "result.$": "$.Payload" },
+      retry: options.retry,
+      catchTo: options.catchTo,
+      timeoutSeconds: STEP_TIMEOUT_SECONDS,
+    },
+  );
+}
+
+const pass = (comment: string, fields: Record<string, unknown>, next: string): RunbookState => ({
+  Type: "Pass",
+  Comment: comment,
+  ...fields,
+  Next: next,
+});
+
+/** The global cluster's writer and status (Step Functions names SDK members as the Java SDK v2:
+ * `DbClusterArn`). */
+const READ_GLOBAL_CLUSTER = (targets: RunbookTargets, next: string, retries: number): RunbookState =>
+  task(
+    "Which cluster of the global database writes, and is it settled?",
+    "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
+    { GlobalClusterIdentifier: targets.globalClusterIdentifier },
+    next,
+    {
+      resultPath: "$.aurora",
+      resultSelector: {
+        "writers.$": "$.GlobalClusters[0].GlobalClusterMembers[?(@.IsWriter == true)].DbClusterArn",
+        "status.$": "$.GlobalClusters[0].Status",
+      },
+      retry: retryAny(retries),
+    },
+  );
+
+export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefinition {
+  const { region, peerRegion } = targets;
+  const recordFields = {
+    "runId.$": "$$.Execution.Name",
+    "executionArn.$": "$$.Execution.Id",
+    "mode.$": "$.mode",
+    "reason.$": "$.reason",
+    fromRegion: peerRegion,
+    toRegion: region,
+  };
+  const states: Record<string, RunbookState> = {
+    CheckInput: {
+      Type: "Choice",
+      Comment: `Only { mode: planned | unplanned, targetRegion: ${region}, reason } starts a run here.`,
+      Choices: [
+        {
+          And: [
+            { Variable: "$.mode", IsPresent: true },
+            { Variable: "$.targetRegion", IsPresent: true },
+            { Variable: "$.reason", IsPresent: true },
+            { Variable: "$.reason", IsString: true },
+            { Variable: "$.targetRegion", StringEquals: region },
+            {
+              Or: [
+                { Variable: "$.mode", StringEquals: "planned" },
+                { Variable: "$.mode", StringEquals: "unplanned" },
+              ],
+            },
+          ],
+          Next: "Begin",
+        },
+      ],
+      Default: "InvalidInput",
+    },
+    InvalidInput: {
+      Type: "Fail",
+      Comment: "Nothing was touched.",
+      Error: RUNBOOK_ERRORS.invalidInput,
+      Cause: `The input must be {"mode": "planned" | "unplanned", "targetRegion": "${region}", "reason": "<text>"}; run the runbook of the region that takes over`,
+    },
+    Begin: pass("Start the poll counters.", { Result: { lag: 0, writer: 0 }, ResultPath: "$.polls" }, "RecordStart"),
+    RecordStart: task(
+      "Record the run as RUNNING: who asked, why, in which direction.",
+      "arn:aws:states:::dynamodb:putItem",
+      {
+        TableName: targets.runsTable,
+        Item: {
+          runId: { "S.$": "$$.Execution.Name" },
+          executionArn: { "S.$": "$$.Execution.Id" },
+          status: { S: "RUNNING" },
+          mode: { "S.$": "$.mode" },
+          reason: { "S.$": "$.reason" },
+          fromRegion: { S: peerRegion },
+          toRegion: { S: region },
+          startedAt: { "S.$": "$$.Execution.StartTime" },
+        },
+      },
+      "Planned?",
+    ),
+    "Planned?": {
+      Type: "Choice",
+      Comment: "A planned switchover first waits for the replicas to catch up; an outage cannot.",
+      Choices: [{ Variable: "$.mode", StringEquals: "planned", Next: "ReadReplicationLag" }],
+      Default: "FenceOldRegion",
+    },
+    ReadReplicationLag: step(
+      targets,
+      "The latest replication lag of the ledger and of the payments table into this region.",
+      {
+        action: "replication-lag",
+        clusterIdentifier: targets.clusterIdentifier,
+        tableName: targets.paymentsTable,
+        sourceRegion: peerRegion,
+        receivingRegion: region,
+        thresholdMs: targets.lagThresholdMs,
+      },
+      "LagDrained?",
+      { resultPath: "$.lag", retry: retryAny(1) },
+    ),
+    "LagDrained?": {
+      Type: "Choice",
+      Comment: `Lag at most ${targets.lagThresholdMs} ms: go on; after ${LAG_POLL.maxPolls} more reads, give up before touching anything.`,
+      Choices: [
+        { Variable: "$.lag.result.drained", BooleanEquals: true, Next: "FenceOldRegion" },
+        {
+          Variable: "$.polls.lag",
+          NumericGreaterThanEquals: LAG_POLL.maxPolls,
+          Next: "LagNotDrained",
+        },
+      ],
+      Default: "WaitForLag",
+    },
+    WaitForLag: {
+      Type: "Wait",
+      Comment: "CloudWatch publishes the lag every minute.",
+      Seconds: LAG_POLL.intervalSeconds,
+      Next: "CountLagPoll",
+    },
+    CountLagPoll: pass(
+      "One more lag read.",
+      {
+        Parameters: { "lag.$": "States.MathAdd($.polls.lag, 1)", "writer.$": "$.polls.writer" },
+        ResultPath: "$.polls",
+      },
+      "ReadReplicationLag",
+    ),
+    LagNotDrained: pass(
+      "The bounded wait ended: nothing was fenced or switched.",
+      {
+        Result: {
+          Error: RUNBOOK_ERRORS.lagNotDrained,
+          Cause: `Replication lag stayed above ${targets.lagThresholdMs} ms for ${LAG_POLL.maxPolls * LAG_POLL.intervalSeconds} s; nothing was changed. Retry later, or run an unplanned failover if the old region is failing.`,
+        },
+        ResultPath: "$.error",
+      },
+      FAILURE,
+    ),
+    FenceOldRegion: step(
+      targets,
+      `Fence writes in ${peerRegion}: its flag names ${region}, so its API refuses payments.`,
+      {
+        action: "fence",
+        region: peerRegion,
+        parameterName: targets.activeRegionParameter,
+        activeRegion: region,
+      },
+      "SettleWrites",
+      {
+        resultPath: "$.fence",
+        retry: retryAny(1),
+        catchTo: catchTo("FenceRequired?", "$.fenceError"),
+      },
+    ),
+    "FenceRequired?": {
+      Type: "Choice",
+      Comment: `A planned run needs ${peerRegion} fenced; an unplanned one carries on (the region is down) and the record says it was not fenced.`,
+      Choices: [{ Variable: "$.mode", StringEquals: "planned", Next: "FenceFailed" }],
+      Default: "NoteNotFenced",
+    },
+    FenceFailed: pass(
+      "A planned run stops here: nothing was switched.",
+      {
+        Parameters: { "Error.$": "$.fenceError.Error", "Cause.$": "$.fenceError.Cause" },
+        ResultPath: "$.error",
+      },
+      FAILURE,
+    ),
+    NoteNotFenced: pass(
+      "Record that the old region was not fenced: fence it when it returns (re-run the runbook).",
+      {
+        Parameters: { result: { fenced: false, region: peerRegion, "error.$": "$.fenceError.Error" } },
+        ResultPath: "$.fence",
+      },
+      "SettleWrites",
+    ),
+    SettleWrites: {
+      Type: "Wait",
+      Comment:
+        "The old region's API trusts its flag for a few seconds, and what it took before the fence replicates here within the alarm's bound.",
+      Seconds: targets.fenceSettleSeconds,
+      Next: "ReadGlobalCluster",
+    },
+    ReadGlobalCluster: READ_GLOBAL_CLUSTER(targets, "AlreadyWriter?", 2),
+    "AlreadyWriter?": {
+      Type: "Choice",
+      Comment: "A re-run finds the switch done or under way and does not ask again.",
+      Choices: [
+        { Variable: "$.aurora.writers[0]", StringEquals: targets.clusterArn, Next: "WaitForWriter" },
+        {
+          Not: { Variable: "$.aurora.status", StringEquals: "available" },
+          Next: "WaitForWriter",
+        },
+        { Variable: "$.mode", StringEquals: "planned", Next: "SwitchoverLedger" },
+      ],
+      Default: "FailoverLedger",
+    },
+    SwitchoverLedger: task(
+      `Planned: make ${region}'s cluster the writer once it has every write (RPO 0).`,
+      "arn:aws:states:::aws-sdk:rds:switchoverGlobalCluster",
+      {
+        GlobalClusterIdentifier: targets.globalClusterIdentifier,
+        TargetDbClusterIdentifier: targets.clusterArn,
+      },
+      "WaitForWriter",
+      { retry: retryAny(2, 5) },
+    ),
+    FailoverLedger: task(
+      `Unplanned: make ${region}'s cluster the writer now, accepting the replication lag as loss.`,
+      "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster",
+      {
+        GlobalClusterIdentifier: targets.globalClusterIdentifier,
+        TargetDbClusterIdentifier: targets.clusterArn,
+        AllowDataLoss: true,
+      },
+      "WaitForWriter",
+      { retry: retryAny(2, 5) },
+    ),
+    WaitForWriter: {
+      Type: "Wait",
+      Comment: "Aurora promotes the cluster in about a minute.",
+      Seconds: WRITER_POLL.intervalSeconds,
+      Next: "CountWriterPoll",
+    },
+    CountWriterPoll: pass(
+      "One more read of the global cluster.",
+      {
+        Parameters: { "lag.$": "$.polls.lag", "writer.$": "States.MathAdd($.polls.writer, 1)" },
+        ResultPath: "$.polls",
+      },
+      "ReadWriter",
+    ),
+    ReadWriter: READ_GLOBAL_CLUSTER(targets, "WriterPromoted?", 1),
+    "WriterPromoted?": {
+      Type: "Choice",
+      Comment: `Done when ${region}'s cluster writes and the global cluster is available again.`,
+      Choices: [
+        {
+          And: [
+            { Variable: "$.aurora.writers[0]", StringEquals: targets.clusterArn },
+            { Variable: "$.aurora.status", StringEquals: "available" },
+          ],
+          Next: "SetActiveRegion",
+        },
+        {
+          Variable: "$.polls.writer",
+          NumericGreaterThanEquals: WRITER_POLL.maxPolls,
+          Next: "WriterNotPromoted",
+        },
+      ],
+      Default: "WaitForWriter",
+    },
+    WriterNotPromoted: pass(
+      "The bounded wait ended without a new writer.",
+      {
+        Result: {
+          Error: RUNBOOK_ERRORS.writerNotPromoted,
+          Cause: `${region}'s cluster did not become the writer within ${WRITER_POLL.maxPolls * WRITER_POLL.intervalSeconds} s; writes stay fenced. Check the global cluster, then re-run the runbook.`,
+        },
+        ResultPath: "$.error",
+      },
+      FAILURE,
+    ),
+    SetActiveRegion: task(
+      `${region} takes payment writes: its flag names itself.`,
+      "arn:aws:states:::aws-sdk:ssm:putParameter",
+      { Name: targets.activeRegionParameter, Value: region, Overwrite: true },
+      "TrafficFollows",
+    ),
+    TrafficFollows: pass(
+      "No routing control to flip: the primary's Route 53 check asks for the active writer, so DNS moves api traffic to the region whose flag names itself.",
+      {
+        Result: {
+          control: "route53-health-checks",
+          detail: "the primary's record check passes only for the active writer",
+        },
+        ResultPath: "$.traffic",
+      },
+      "VerifyHealth",
+    ),
+    VerifyHealth: step(
+      targets,
+      `${region}'s API answers its health check as the active writer.`,
+      { action: "verify-health", url: targets.healthUrl },
+      "RecordSuccess",
+      {
+        resultPath: "$.health",
+        retry: retryAny(HEALTH_VERIFY.attempts, HEALTH_VERIFY.intervalSeconds),
+      },
+    ),
+    RecordSuccess: step(
+      targets,
+      "Record the run with the measured duration of each step.",
+      { action: "record", ...recordFields, outcome: "SUCCEEDED", "fence.$": "$.fence.result" },
+      "NotifySuccess",
+      { resultPath: "$.record" },
+    ),
+    NotifySuccess: task(
+      "Tell the on-call people.",
+      "arn:aws:states:::sns:publish",
+      {
+        TopicArn: targets.alarmsTopicArn,
+        Subject: `Payments write path moved to ${region}`,
+        "Message.$": "States.JsonToString($.record.result)",
+      },
+      "Done",
+    ),
+    Done: { Type: "Succeed", Comment: `${region} takes the writes.` },
+    [FAILURE]: step(
+      targets,
+      "Record the run as FAILED with the error and the step it stopped at.",
+      {
+        action: "record",
+        ...recordFields,
+        outcome: "FAILED",
+        "error.$": "$.error",
+      },
+      NOTIFY_FAILURE,
+      { resultPath: "$.record", catchTo: catchTo(NOTIFY_FAILURE, "$.recordError") },
+    ),
+    [NOTIFY_FAILURE]: task(
+      "Alert: the runbook stopped.",
+      "arn:aws:states:::sns:publish",
+      {
+        TopicArn: targets.alarmsTopicArn,
+        Subject: `Payments failover to ${region} FAILED`,
+        "Message.$": "States.JsonToString($.error)",
+      },
+      FAILED_HOW,
+      { catchTo: catchTo(FAILED_HOW, "$.notifyError") },
+    ),
+    [FAILED_HOW]: {
+      Type: "Choice",
+      Comment: "End with the failure's own name.",
+      Choices: [
+        { Variable: "$.error.Error", StringEquals: RUNBOOK_ERRORS.lagNotDrained, Next: "LagStayedHigh" },
+        {
+          Variable: "$.error.Error",
+          StringEquals: RUNBOOK_ERRORS.writerNotPromoted,
+          Next: "NoNewWriter",
+        },
+      ],
+      Default: "StepFailed",
+    },
+    LagStayedHigh: {
+      Type: "Fail",
+      Comment: "Nothing was changed.",
+      Error: RUNBOOK_ERRORS.lagNotDrained,
+      Cause: "Replication lag did not drain within the bounded wait; nothing was changed",
+    },
+    NoNewWriter: {
+      Type: "Fail",
+      Comment: "Writes stay fenced until the runbook runs again.",
+      Error: RUNBOOK_ERRORS.writerNotPromoted,
+      Cause: "The target cluster did not become the writer within the bounded wait",
+    },
+    StepFailed: {
+      Type: "Fail",
+      Comment: "The record names the step and its error.",
+      Error: RUNBOOK_ERRORS.stepFailed,
+      Cause: "A runbook step failed after its retries; see the run record and the alert",
+    },
+  };
+  const definition = {
+    Comment: `Failover runbook: moves the payment write path from ${peerRegion} to ${region}.`,
+    StartAt: "CheckInput",
+    TimeoutSeconds: 0,
+    States: states,
+  };
+  return { ...definition, TimeoutSeconds: runbookTimeoutSeconds(definition) };
+}
+
+/** The execution's own timeout: the slowest run's bound, plus a minute. */
+function runbookTimeoutSeconds(definition: RunbookDefinition): number {
+  const planned = runbookBudget(definition, "planned").worstCaseSeconds;
+  const unplanned = runbookBudget(definition, "unplanned").worstCaseSeconds;
+  return Math.ceil(Math.max(planned, unplanned)) + 60;
+}

@@ -1,0 +1,463 @@
+/**
+ * The failover runbook's Lambda steps: what Step Functions cannot do from the runbook's own region
+ * or in JSONPath alone.
+ *
+ * - `replication-lag`: the latest ledger lag (AuroraGlobalDBRPOLag of this region's cluster) and
+ *   payments-table lag (ReplicationLatency into this region, published in the source region).
+ * - `fence`: sets the old region's active-region flag to this region (a cross-region SSM call
+ *   with short timeouts, so an unreachable region fails fast).
+ * - `verify-health`: this region's API health endpoint must answer 200 as the active writer.
+ * - `record`: the run's record, with each step's measured duration from the execution's history.
+ *
+ * Pure cores over small ports; the shell at the end wires the AWS SDK (provided by the runtime).
+ */
+import { requiredEnv } from "./runtime";
+
+type CloudWatch = typeof import("@aws-sdk/client-cloudwatch");
+type Ssm = typeof import("@aws-sdk/client-ssm");
+type Sfn = typeof import("@aws-sdk/client-sfn");
+type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
+
+/** A step failed; Step Functions sees `name` as the error. */
+export class StepError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+// ---- replication-lag -------------------------------------------------------------------------
+
+export interface LagRequest {
+  readonly action: "replication-lag";
+  readonly clusterIdentifier: string;
+  readonly tableName: string;
+  readonly sourceRegion: string;
+  readonly receivingRegion: string;
+  readonly thresholdMs: number;
+}
+
+export interface LagReport {
+  /** Null: no datapoint in the window. */
+  readonly auroraLagMs: number | null;
+  readonly dynamodbLagMs: number | null;
+  readonly drained: boolean;
+}
+
+export interface MetricQuery {
+  readonly region: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+export interface LagPorts {
+  /** The newest value of the metric's per-minute maximum over the last few minutes, or null. */
+  readonly latestMaximum: (query: MetricQuery) => Promise<number | null>;
+}
+
+/**
+ * Drained when the ledger's lag is known and at most the threshold, and the table's is too. The
+ * table publishes ReplicationLatency only while writes replicate, so no datapoint means nothing
+ * to wait for; the ledger's secondary publishes its lag continuously, so no datapoint means unknown.
+ */
+export async function replicationLag(request: LagRequest, ports: LagPorts): Promise<LagReport> {
+  const [auroraLagMs, dynamodbLagMs] = await Promise.all([
+    ports.latestMaximum({
+      region: request.receivingRegion,
+      namespace: "AWS/RDS",
+      metricName: "AuroraGlobalDBRPOLag",
+      dimensions: { DBClusterIdentifier: request.clusterIdentifier },
+    }),
+    ports.latestMaximum({
+      region: request.sourceRegion,
+      namespace: "AWS/DynamoDB",
+      metricName: "ReplicationLatency",
+      dimensions: { TableName: request.tableName, ReceivingRegion: request.receivingRegion },
+    }),
+  ]);
+  const drained =
+    auroraLagMs !== null &&
+    auroraLagMs <= request.thresholdMs &&
+    (dynamodbLagMs === null || dynamodbLagMs <= request.thresholdMs);
+  return { auroraLagMs, dynamodbLagMs, drained };
+}
+
+// ---- fence -----------------------------------------------------------------------------------
+
+export interface FenceRequest {
+  readonly action: "fence";
+  readonly region: string;
+  readonly parameterName: string;
+  readonly activeRegion: string;
+}
+
+export interface FencePorts {
+  readonly putParameter: (region: string, name: string, value: string) => Promise<void>;
+}
+
+export async function fence(
+  request: FenceRequest,
+  ports: FencePorts,
+): Promise<{ readonly fenced: true; readonly region: string }> {
+  try {
+    await ports.putParameter(request.region, request.parameterName, request.activeRegion);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "Error";
+    throw new StepError(
+      "FenceFailed",
+      `could not set ${request.parameterName} in ${request.region} to ${request.activeRegion}: ${name}`,
+    );
+  }
+  return { fenced: true, region: request.region };
+}
+
+// ---- verify-health ---------------------------------------------------------------------------
+
+export interface HealthRequest {
+  readonly action: "verify-health";
+  readonly url: string;
+}
+
+export interface HealthPorts {
+  readonly get: (url: string) => Promise<{ readonly status: number; readonly body: string }>;
+}
+
+/** The API answers 200 and names itself the active writer; anything else fails the step. */
+export async function verifyHealth(
+  request: HealthRequest,
+  ports: HealthPorts,
+): Promise<{ readonly status: number; readonly role: string; readonly region: string }> {
+  let answer: { status: number; body: string };
+  try {
+    answer = await ports.get(request.url);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "Error";
+    throw new StepError("HealthCheckFailed", `${request.url} did not answer: ${name}`);
+  }
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(answer.body);
+    body = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    // Reported below: no role in the answer.
+  }
+  const role = typeof body.role === "string" ? body.role : "unknown";
+  const region = typeof body.region === "string" ? body.region : "unknown";
+  if (answer.status !== 200 || role !== "active") {
+    throw new StepError(
+      "HealthCheckFailed",
+      `${request.url} answered ${answer.status} with role ${role}, not 200 as the active writer`,
+    );
+  }
+  return { status: answer.status, role, region };
+}
+
+// ---- record ----------------------------------------------------------------------------------
+
+export interface RecordRequest {
+  readonly action: "record";
+  readonly runId: string;
+  readonly executionArn: string;
+  readonly mode: string;
+  readonly reason: string;
+  readonly fromRegion: string;
+  readonly toRegion: string;
+  readonly outcome: "SUCCEEDED" | "FAILED";
+  readonly fence?: { readonly fenced: boolean } | null;
+  readonly error?: { readonly Error?: string; readonly Cause?: string } | null;
+}
+
+/** One event of an execution's history, as GetExecutionHistory gives it. */
+export interface HistoryEvent {
+  readonly timestamp: Date;
+  readonly type: string;
+  readonly stateEnteredEventDetails?: { readonly name?: string };
+  readonly stateExitedEventDetails?: { readonly name?: string };
+}
+
+export interface StepDuration {
+  readonly state: string;
+  readonly seconds: number;
+  readonly visits: number;
+}
+
+/** The runbook's failure path (record, alert, end with the failure's name): not failover steps. */
+export const FAILURE_PATH_STATES = ["RecordFailure", "NotifyFailure", "FailedHow?"] as const;
+const FAILURE_PATH = new Set<string>(FAILURE_PATH_STATES);
+
+/** Each state's measured time (summed over its visits, in order of first entry) until `now`. */
+export function stepDurations(events: readonly HistoryEvent[], now: Date): StepDuration[] {
+  const open = new Map<string, Date>();
+  const totals = new Map<string, { ms: number; visits: number }>();
+  for (const event of events) {
+    const entered = event.stateEnteredEventDetails?.name;
+    const exited = event.stateExitedEventDetails?.name;
+    if (event.type.endsWith("StateEntered") && entered !== undefined) {
+      open.set(entered, event.timestamp);
+      const total = totals.get(entered) ?? { ms: 0, visits: 0 };
+      totals.set(entered, { ms: total.ms, visits: total.visits + 1 });
+    } else if (event.type.endsWith("StateExited") && exited !== undefined) {
+      const start = open.get(exited);
+      const total = totals.get(exited);
+      if (start !== undefined && total !== undefined) {
+        totals.set(exited, { ...total, ms: total.ms + (event.timestamp.getTime() - start.getTime()) });
+        open.delete(exited);
+      }
+    }
+  }
+  // A state still open (the record step itself) runs until now.
+  for (const [state, start] of open) {
+    const total = totals.get(state);
+    if (total !== undefined) {
+      totals.set(state, { ...total, ms: total.ms + (now.getTime() - start.getTime()) });
+    }
+  }
+  return [...totals].map(([state, { ms, visits }]) => ({
+    state,
+    seconds: Math.round(ms) / 1000,
+    visits,
+  }));
+}
+
+/** The last state the run entered before its failure path: where it stopped. */
+export function failedStep(events: readonly HistoryEvent[]): string | null {
+  let last: string | null = null;
+  for (const event of events) {
+    const name = event.stateEnteredEventDetails?.name;
+    if (event.type.endsWith("StateEntered") && name !== undefined) {
+      if (FAILURE_PATH.has(name)) {
+        return last;
+      }
+      last = name;
+    }
+  }
+  return last;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly executionArn: string;
+  readonly status: "SUCCEEDED" | "FAILED";
+  readonly mode: string;
+  readonly reason: string;
+  readonly fromRegion: string;
+  readonly toRegion: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationSeconds: number;
+  /** False when an unplanned run could not reach the old region: fence it when it returns. */
+  readonly oldRegionFenced: boolean | null;
+  readonly failedStep: string | null;
+  readonly error: string | null;
+  readonly steps: readonly StepDuration[];
+}
+
+export interface RecordPorts {
+  readonly history: (executionArn: string) => Promise<readonly HistoryEvent[]>;
+  readonly put: (record: RunRecord) => Promise<void>;
+  readonly now: () => Date;
+}
+
+export async function recordRun(request: RecordRequest, ports: RecordPorts): Promise<RunRecord> {
+  const events = await ports.history(request.executionArn);
+  const now = ports.now();
+  const startedAt = events[0]?.timestamp ?? now;
+  const failed = request.outcome === "FAILED";
+  const record: RunRecord = {
+    runId: request.runId,
+    executionArn: request.executionArn,
+    status: request.outcome,
+    mode: request.mode,
+    reason: request.reason,
+    fromRegion: request.fromRegion,
+    toRegion: request.toRegion,
+    startedAt: startedAt.toISOString(),
+    finishedAt: now.toISOString(),
+    durationSeconds: Math.round(now.getTime() - startedAt.getTime()) / 1000,
+    oldRegionFenced:
+      request.fence === undefined || request.fence === null ? null : request.fence.fenced,
+    failedStep: failed ? failedStep(events) : null,
+    error: failed
+      ? `${request.error?.Error ?? "Error"}: ${request.error?.Cause ?? "no cause given"}`
+      : null,
+    steps: stepDurations(events, now).filter((s) => !FAILURE_PATH.has(s.state)),
+  };
+  await ports.put(record);
+  return record;
+}
+
+// ---- shell -----------------------------------------------------------------------------------
+
+export type StepRequest = LagRequest | FenceRequest | HealthRequest | RecordRequest;
+
+/** Cross-region and HTTP calls fail fast: an unreachable region must not hold the runbook. */
+const FAST = { maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 3_000 } as const;
+
+interface Environment {
+  readonly lag: LagPorts;
+  readonly fence: FencePorts;
+  readonly health: HealthPorts;
+  readonly record: RecordPorts;
+}
+
+function clientOptions(region: string) {
+  return {
+    region,
+    maxAttempts: FAST.maxAttempts,
+    requestHandler: {
+      connectionTimeout: FAST.connectionTimeoutMs,
+      requestTimeout: FAST.requestTimeoutMs,
+    },
+  };
+}
+
+function createEnvironment(): Environment {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const cloudwatch = require("@aws-sdk/client-cloudwatch") as CloudWatch;
+  const ssm = require("@aws-sdk/client-ssm") as Ssm;
+  const sfn = require("@aws-sdk/client-sfn") as Sfn;
+  const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const runsTable = requiredEnv("RUNS_TABLE");
+  const metrics = new Map<string, InstanceType<CloudWatch["CloudWatchClient"]>>();
+  const metricsIn = (region: string) => {
+    const existing = metrics.get(region);
+    if (existing !== undefined) {
+      return existing;
+    }
+    const client = new cloudwatch.CloudWatchClient(clientOptions(region));
+    metrics.set(region, client);
+    return client;
+  };
+  const states = new sfn.SFNClient({});
+  const table = new dynamodb.DynamoDBClient({});
+  return {
+    lag: {
+      latestMaximum: async (query) => {
+        const end = new Date();
+        const result = await metricsIn(query.region).send(
+          new cloudwatch.GetMetricDataCommand({
+            StartTime: new Date(end.getTime() - 5 * 60_000),
+            EndTime: end,
+            ScanBy: "TimestampDescending",
+            MetricDataQueries: [
+              {
+                Id: "lag",
+                MetricStat: {
+                  Metric: {
+                    Namespace: query.namespace,
+                    MetricName: query.metricName,
+                    Dimensions: Object.entries(query.dimensions).map(([Name, Value]) => ({
+                      Name,
+                      Value,
+                    })),
+                  },
+                  Period: 60,
+                  Stat: "Maximum",
+                },
+              },
+            ],
+          }),
+        );
+        const values = result.MetricDataResults?.[0]?.Values ?? [];
+        return values.length === 0 ? null : values[0];
+      },
+    },
+    fence: {
+      putParameter: async (region, name, value) => {
+        const client = new ssm.SSMClient(clientOptions(region));
+        try {
+          await client.send(
+            new ssm.PutParameterCommand({ Name: name, Value: value, Overwrite: true }),
+          );
+        } finally {
+          client.destroy();
+        }
+      },
+    },
+    health: {
+      get: async (url) => {
+        const response = await fetch(url, {
+          signal: AbortSignal.timeout(FAST.requestTimeoutMs + FAST.connectionTimeoutMs),
+        });
+        return { status: response.status, body: await response.text() };
+      },
+    },
+    record: {
+      history: async (executionArn) => {
+        const events: HistoryEvent[] = [];
+        let nextToken: string | undefined;
+        do {
+          const page = await states.send(
+            new sfn.GetExecutionHistoryCommand({
+              executionArn,
+              maxResults: 1000,
+              includeExecutionData: false,
+              nextToken,
+            }),
+          );
+          for (const event of page.events ?? []) {
+            events.push({
+              timestamp: new Date(event.timestamp ?? 0),
+              type: event.type ?? "",
+              stateEnteredEventDetails: event.stateEnteredEventDetails,
+              stateExitedEventDetails: event.stateExitedEventDetails,
+            });
+          }
+          nextToken = page.nextToken;
+        } while (nextToken !== undefined);
+        return events;
+      },
+      put: async (record) => {
+        const optional = (value: string | null) => (value === null ? { NULL: true } : { S: value });
+        await table.send(
+          new dynamodb.PutItemCommand({
+            TableName: runsTable,
+            Item: {
+              runId: { S: record.runId },
+              executionArn: { S: record.executionArn },
+              status: { S: record.status },
+              mode: { S: record.mode },
+              reason: { S: record.reason },
+              fromRegion: { S: record.fromRegion },
+              toRegion: { S: record.toRegion },
+              startedAt: { S: record.startedAt },
+              finishedAt: { S: record.finishedAt },
+              durationSeconds: { N: String(record.durationSeconds) },
+              oldRegionFenced:
+                record.oldRegionFenced === null ? { NULL: true } : { BOOL: record.oldRegionFenced },
+              failedStep: optional(record.failedStep),
+              error: optional(record.error),
+              steps: { S: JSON.stringify(record.steps) },
+            },
+          }),
+        );
+      },
+      now: () => new Date(),
+    },
+  };
+}
+
+const environment: { current?: Environment } = {};
+
+/** The deployed handler: one action per call, chosen by the runbook's payload. */
+export async function failoverStepsHandler(request: StepRequest): Promise<unknown> {
+  environment.current ??= createEnvironment();
+  const ports = environment.current;
+  switch (request.action) {
+    case "replication-lag":
+      return replicationLag(request, ports.lag);
+    case "fence":
+      return fence(request, ports.fence);
+    case "verify-health":
+      return verifyHealth(request, ports.health);
+    case "record":
+      return recordRun(request, ports.record);
+    default:
+      throw new StepError(
+        "UnknownAction",
+        `unknown action ${JSON.stringify((request as { action?: unknown }).action)}`,
+      );
+  }
+}

@@ -1,0 +1,448 @@
+import { strict as assert } from "node:assert";
+import { StateMachine } from "aws-local-stepfunctions";
+import {
+  failoverRunbookDefinition,
+  LAG_POLL,
+  RUNBOOK_ERRORS,
+  type RunbookTargets,
+  WRITER_POLL,
+} from "../../components/failover-runbook";
+import { runbookBudget } from "../../components/recovery";
+import {
+  fence,
+  type FenceRequest,
+  type HealthRequest,
+  type LagRequest,
+  type RecordRequest,
+  recordRun,
+  replicationLag,
+  type RunRecord,
+  verifyHealth,
+} from "../../handlers/failover-steps";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require("asl-validator") as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: () => string;
+};
+
+const REGION = "us-west-2";
+const PEER = "us-east-1";
+const ACCOUNT = "111122223333";
+const CLUSTER = `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:acmepay-prod-ledger-usw2`;
+const PEER_CLUSTER = `arn:aws:rds:${PEER}:${ACCOUNT}:cluster:acmepay-prod-ledger-use1`;
+const TARGETS: RunbookTargets = {
+  region: REGION,
+  peerRegion: PEER,
+  stepsFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:acmepay-prod-failover-steps-usw2`,
+  runsTable: "acmepay-prod-failover-runs-usw2",
+  globalClusterIdentifier: "acmepay-prod-ledger",
+  clusterArn: CLUSTER,
+  clusterIdentifier: "acmepay-prod-ledger-usw2",
+  paymentsTable: "acmepay-prod-payments",
+  activeRegionParameter: "acmepay-prod-active-region",
+  alarmsTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:acmepay-prod-alarms-usw2`,
+  healthUrl: `https://${REGION}.api.payments.acmepay.io/health?role=active`,
+  lagThresholdMs: 1000,
+  fenceSettleSeconds: 10,
+};
+const DEFINITION = failoverRunbookDefinition(TARGETS);
+const STATES = DEFINITION.States;
+const byType = (type: string) =>
+  Object.entries(STATES)
+    .filter(([, s]) => s.Type === type)
+    .map(([name]) => name);
+
+/** The world the runbook acts on: both regions' flags, the global cluster, metrics, the API. */
+class World {
+  flags: Record<string, string> = { [PEER]: PEER, [REGION]: PEER };
+  writer = PEER_CLUSTER;
+  status = "available";
+  peerReachable = true;
+  /** Lag readings in order; the last repeats. */
+  auroraLag: number[] = [200];
+  /** Reads of the global cluster after a switch before the new writer shows. */
+  promotionReads = 2;
+  pendingPromotion: number | undefined;
+  calls: { state: string; input: Record<string, unknown> }[] = [];
+  started: Record<string, unknown>[] = [];
+  records: RunRecord[] = [];
+  notifications: { Subject?: string; Message?: string }[] = [];
+  /** Steps that fail every attempt, by state name. */
+  broken = new Set<string>();
+  violations: string[] = [];
+
+  private setFlag(region: string, value: string): void {
+    this.flags[region] = value;
+    if (this.flags[PEER] === PEER && this.flags[REGION] === REGION) {
+      this.violations.push("both regions take writes");
+    }
+    if (value === region && region === REGION && this.writer !== CLUSTER) {
+      this.violations.push(`${REGION} takes writes while its ledger is read-only`);
+    }
+  }
+
+  private describe() {
+    if (this.pendingPromotion !== undefined) {
+      this.pendingPromotion -= 1;
+      if (this.pendingPromotion <= 0) {
+        this.writer = CLUSTER;
+        this.status = "available";
+        this.pendingPromotion = undefined;
+      }
+    }
+    return {
+      GlobalClusters: [
+        {
+          GlobalClusterIdentifier: TARGETS.globalClusterIdentifier,
+          Status: this.status,
+          GlobalClusterMembers: [
+            { DbClusterArn: PEER_CLUSTER, IsWriter: this.writer === PEER_CLUSTER },
+            { DbClusterArn: CLUSTER, IsWriter: this.writer === CLUSTER },
+          ],
+        },
+      ],
+    };
+  }
+
+  /** What each Task does; the Lambda steps run their real cores over this world. */
+  handlers(): Record<string, (input: Record<string, unknown>) => Promise<unknown>> {
+    const lambda = (input: Record<string, unknown>) => input.Payload as Record<string, unknown>;
+    const steps = {
+      latestMaximum: async (query: { namespace: string }) =>
+        query.namespace === "AWS/RDS"
+          ? (this.auroraLag.length > 1 ? this.auroraLag.shift() : this.auroraLag[0]) ?? null
+          : null,
+      putParameter: async (region: string, _name: string, value: string) => {
+        if (region === PEER && !this.peerReachable) {
+          const error = new Error("connect ETIMEDOUT");
+          error.name = "TimeoutError";
+          throw error;
+        }
+        this.setFlag(region, value);
+      },
+      get: async () => ({
+        status: this.flags[REGION] === REGION ? 200 : 503,
+        body: JSON.stringify({
+          region: REGION,
+          role: this.flags[REGION] === REGION ? "active" : "standby",
+        }),
+      }),
+      history: async () => [],
+      put: async (record: RunRecord) => {
+        this.records.push(record);
+      },
+      now: () => new Date("2026-11-21T10:05:00.000Z"),
+    };
+    return {
+      RecordStart: async (input) => {
+        this.started.push(input.Item as Record<string, unknown>);
+        return {};
+      },
+      ReadReplicationLag: async (input) => ({
+        Payload: await replicationLag(lambda(input) as unknown as LagRequest, steps),
+      }),
+      FenceOldRegion: async (input) => ({
+        Payload: await fence(lambda(input) as unknown as FenceRequest, steps),
+      }),
+      ReadGlobalCluster: async () => this.describe(),
+      ReadWriter: async () => this.describe(),
+      SwitchoverLedger: async () => {
+        this.status = "switching-over";
+        this.pendingPromotion = this.promotionReads;
+        return {};
+      },
+      FailoverLedger: async () => {
+        this.status = "failing-over";
+        this.pendingPromotion = this.promotionReads;
+        return {};
+      },
+      SetActiveRegion: async (input) => {
+        this.setFlag(REGION, String(input.Value));
+        return {};
+      },
+      VerifyHealth: async (input) => ({
+        Payload: await verifyHealth(lambda(input) as unknown as HealthRequest, steps),
+      }),
+      RecordSuccess: async (input) => ({
+        Payload: await recordRun(lambda(input) as unknown as RecordRequest, steps),
+      }),
+      RecordFailure: async (input) => ({
+        Payload: await recordRun(lambda(input) as unknown as RecordRequest, steps),
+      }),
+      NotifySuccess: async (input) => {
+        this.notifications.push(input);
+        return { MessageId: "m" };
+      },
+      NotifyFailure: async (input) => {
+        this.notifications.push(input);
+        return { MessageId: "m" };
+      },
+    };
+  }
+
+  count(state: string): number {
+    return this.calls.filter((c) => c.state === state).length;
+  }
+
+  order(): string[] {
+    return this.calls.map((c) => c.state).filter((s, i, all) => all.indexOf(s) === i);
+  }
+}
+
+let runs = 0;
+
+async function run(world: World, input: unknown): Promise<{ error?: string; output?: unknown }> {
+  runs += 1;
+  const handlers = world.handlers();
+  const local = Object.fromEntries(
+    byType("Task").map((state) => [
+      state,
+      async (input: unknown) => {
+        world.calls.push({ state, input: input as Record<string, unknown> });
+        if (world.broken.has(state)) {
+          const error = new Error(`${state} is broken`);
+          error.name = "Injected.Failure";
+          throw error;
+        }
+        const handler = handlers[state];
+        assert.ok(handler, `no stand-in for ${state}`);
+        return (await handler(input as Record<string, unknown>)) as never;
+      },
+    ]),
+  );
+  const machine = new StateMachine(DEFINITION as never, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  const execution = machine.run(input as never, {
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:runbook:run-${runs}`,
+        Name: `run-${runs}`,
+        StartTime: "2026-11-21T10:00:00.000Z",
+      },
+      State: { EnteredTime: "2026-11-21T10:00:01.000Z" },
+    } as never,
+    overrides: {
+      taskResourceLocalHandlers: local,
+      waitTimeOverrides: Object.fromEntries(byType("Wait").map((s) => [s, 0])),
+      retryIntervalOverrides: Object.fromEntries(byType("Task").map((s) => [s, 0])),
+    },
+  });
+  try {
+    return { output: await execution.result };
+  } catch (error) {
+    const failure = error as Error & { cause?: Error };
+    return { error: failure.cause?.name ?? failure.name };
+  }
+}
+
+const PLANNED = { mode: "planned", targetRegion: REGION, reason: "quarterly drill" };
+const UNPLANNED = { mode: "unplanned", targetRegion: REGION, reason: "us-east-1 impaired" };
+
+function assertTookOver(world: World): void {
+  assert.deepEqual(world.flags, { [PEER]: REGION, [REGION]: REGION });
+  assert.equal(world.writer, CLUSTER);
+  assert.deepEqual(world.violations, []);
+}
+
+describe("failover runbook", () => {
+  it("is valid Amazon States Language, in JSONPath, with a timeout above its slowest run", () => {
+    const result = aslValidator(DEFINITION);
+    assert.ok(result.isValid, result.errorsText());
+    const slowest = Math.max(
+      runbookBudget(DEFINITION, "planned").worstCaseSeconds,
+      runbookBudget(DEFINITION, "unplanned").worstCaseSeconds,
+    );
+    assert.ok(DEFINITION.TimeoutSeconds > slowest);
+  });
+
+  it("retries and catches every task, each with its own time limit", () => {
+    for (const name of byType("Task")) {
+      const state = STATES[name] as {
+        TimeoutSeconds?: number;
+        Retry?: { MaxAttempts: number }[];
+        Catch?: { ErrorEquals: string[] }[];
+      };
+      assert.ok((state.TimeoutSeconds ?? 0) > 0, `${name} has a timeout`);
+      assert.ok((state.Retry?.[0]?.MaxAttempts ?? 0) >= 1, `${name} retries`);
+      assert.deepEqual(state.Catch?.[0]?.ErrorEquals, ["States.ALL"], `${name} is caught`);
+    }
+  });
+
+  it("planned: waits for the lag, fences, switches over, then takes the writes, verifies, records, notifies", async () => {
+    const world = new World();
+    world.auroraLag = [4000, 2500, 600];
+    const { error } = await run(world, PLANNED);
+    assert.equal(error, undefined);
+    assert.deepEqual(world.order(), [
+      "RecordStart",
+      "ReadReplicationLag",
+      "FenceOldRegion",
+      "ReadGlobalCluster",
+      "SwitchoverLedger",
+      "ReadWriter",
+      "SetActiveRegion",
+      "VerifyHealth",
+      "RecordSuccess",
+      "NotifySuccess",
+    ]);
+    assert.equal(world.count("ReadReplicationLag"), 3);
+    assert.equal(world.count("FailoverLedger"), 0);
+    assert.deepEqual(world.calls.find((c) => c.state === "SwitchoverLedger")?.input, {
+      GlobalClusterIdentifier: "acmepay-prod-ledger",
+      TargetDbClusterIdentifier: CLUSTER,
+    });
+    assertTookOver(world);
+    assert.equal(world.started[0].mode && (world.started[0].mode as { S: string }).S, "planned");
+    const [record] = world.records;
+    assert.equal(record.status, "SUCCEEDED");
+    assert.equal(record.oldRegionFenced, true);
+    assert.equal(record.fromRegion, PEER);
+    assert.equal(record.toRegion, REGION);
+    assert.match(String(world.notifications[0].Subject), /moved to us-west-2/);
+  });
+
+  it("unplanned: the old region's calls time out, and the run fails over with data loss allowed anyway", async () => {
+    const world = new World();
+    world.peerReachable = false;
+    const { error } = await run(world, UNPLANNED);
+    assert.equal(error, undefined);
+    assert.equal(world.count("ReadReplicationLag"), 0, "no lag wait in an outage");
+    assert.equal(world.count("FenceOldRegion"), 2, "one retry, then on");
+    assert.equal(world.count("SwitchoverLedger"), 0);
+    assert.deepEqual(world.calls.find((c) => c.state === "FailoverLedger")?.input, {
+      GlobalClusterIdentifier: "acmepay-prod-ledger",
+      TargetDbClusterIdentifier: CLUSTER,
+      AllowDataLoss: true,
+    });
+    assert.deepEqual(world.flags, { [PEER]: PEER, [REGION]: REGION }, "the old region stays unfenced");
+    assert.equal(world.writer, CLUSTER);
+    const [record] = world.records;
+    assert.equal(record.status, "SUCCEEDED");
+    assert.equal(record.oldRegionFenced, false, "the record says the old region needs fencing");
+  });
+
+  it("unplanned: a step function that times out on the old region is carried past too", async () => {
+    const world = new World();
+    const handlers = world.handlers();
+    world.handlers = () => ({
+      ...handlers,
+      FenceOldRegion: async () => {
+        const error = new Error("Task timed out");
+        error.name = "States.Timeout";
+        throw error;
+      },
+    });
+    const { error } = await run(world, UNPLANNED);
+    assert.equal(error, undefined);
+    assert.equal(world.writer, CLUSTER);
+    assert.equal(world.records[0].oldRegionFenced, false);
+  });
+
+  it("planned: an unreachable old region stops the run before anything is switched", async () => {
+    const world = new World();
+    world.peerReachable = false;
+    const { error } = await run(world, PLANNED);
+    assert.equal(error, RUNBOOK_ERRORS.stepFailed);
+    assert.equal(world.count("SwitchoverLedger") + world.count("FailoverLedger"), 0);
+    assert.deepEqual(world.flags, { [PEER]: PEER, [REGION]: PEER });
+    assert.equal(world.records[0].status, "FAILED");
+    assert.match(String(world.records[0].error), /^FenceFailed: could not set/);
+  });
+
+  it("lag that never drains ends in a bounded wait, a clear failure and an alert, not a switchover", async () => {
+    const world = new World();
+    world.auroraLag = [30_000];
+    const { error } = await run(world, PLANNED);
+    assert.equal(error, RUNBOOK_ERRORS.lagNotDrained);
+    assert.equal(world.count("ReadReplicationLag"), LAG_POLL.maxPolls + 1);
+    for (const untouched of ["FenceOldRegion", "SwitchoverLedger", "FailoverLedger", "SetActiveRegion"]) {
+      assert.equal(world.count(untouched), 0, untouched);
+    }
+    assert.deepEqual(world.flags, { [PEER]: PEER, [REGION]: PEER });
+    assert.equal(world.records[0].status, "FAILED");
+    assert.match(String(world.records[0].error), /^Runbook\.LagNotDrained: Replication lag stayed above 1000 ms/);
+    assert.equal(world.notifications.length, 1);
+    assert.match(String(world.notifications[0].Subject), /FAILED/);
+  });
+
+  it("a cluster that never becomes the writer ends the run with writes still fenced", async () => {
+    const world = new World();
+    world.promotionReads = Number.POSITIVE_INFINITY;
+    const { error } = await run(world, UNPLANNED);
+    assert.equal(error, RUNBOOK_ERRORS.writerNotPromoted);
+    assert.equal(world.count("ReadWriter"), WRITER_POLL.maxPolls);
+    assert.equal(world.flags[REGION], PEER, "this region does not take writes on a read-only ledger");
+    assert.equal(world.records[0].status, "FAILED");
+  });
+
+  it("refuses input for another region or without a mode or reason, touching nothing", async () => {
+    for (const input of [
+      { ...PLANNED, targetRegion: PEER },
+      { targetRegion: REGION, reason: "x" },
+      { ...PLANNED, mode: "sideways" },
+      { mode: "planned", targetRegion: REGION },
+    ]) {
+      const world = new World();
+      const { error } = await run(world, input);
+      assert.equal(error, RUNBOOK_ERRORS.invalidInput, JSON.stringify(input));
+      assert.deepEqual(world.calls, []);
+    }
+  });
+
+  describe("a re-run after a failure at any step is safe and finishes the job", () => {
+    const steps: [string, typeof PLANNED][] = [
+      ["RecordStart", PLANNED],
+      ["ReadReplicationLag", PLANNED],
+      ["FenceOldRegion", PLANNED],
+      ["ReadGlobalCluster", PLANNED],
+      ["SwitchoverLedger", PLANNED],
+      ["FailoverLedger", UNPLANNED],
+      ["ReadWriter", PLANNED],
+      ["SetActiveRegion", UNPLANNED],
+      ["VerifyHealth", PLANNED],
+      ["RecordSuccess", PLANNED],
+      ["NotifySuccess", UNPLANNED],
+    ];
+    for (const [state, input] of steps) {
+      it(`${state} (${input.mode})`, async () => {
+        const world = new World();
+        world.broken.add(state);
+        const first = await run(world, input);
+        if (state === "NotifySuccess") {
+          // The switch is done; only the success notice failed.
+          assert.equal(first.error, RUNBOOK_ERRORS.stepFailed);
+        } else {
+          assert.equal(first.error, RUNBOOK_ERRORS.stepFailed);
+        }
+        assert.deepEqual(world.violations, []);
+        assert.equal(world.notifications.at(-1)?.Subject?.includes("FAILED"), true, "it alerted");
+        world.broken.clear();
+        const second = await run(world, input);
+        assert.equal(second.error, undefined);
+        assertTookOver(world);
+        const switches = world.calls.filter(
+          (c) => c.state === "SwitchoverLedger" || c.state === "FailoverLedger",
+        );
+        assert.ok(switches.length <= 1 + (state.endsWith("Ledger") ? 3 : 0), "no second switch once the first took");
+        assert.equal(world.records.at(-1)?.status, "SUCCEEDED");
+      });
+    }
+  });
+
+  it("bounds its runs: the write-path budget reads the same definition", () => {
+    const unplanned = runbookBudget(DEFINITION, "unplanned");
+    assert.equal(
+      unplanned.nominalSeconds,
+      TARGETS.fenceSettleSeconds + WRITER_POLL.maxPolls * WRITER_POLL.intervalSeconds,
+    );
+    const planned = runbookBudget(DEFINITION, "planned");
+    assert.equal(
+      planned.nominalSeconds,
+      unplanned.nominalSeconds + LAG_POLL.maxPolls * LAG_POLL.intervalSeconds,
+    );
+    assert.ok(unplanned.steps.some((s) => s.state === "FailoverLedger"));
+    assert.ok(!unplanned.steps.some((s) => s.state === "SwitchoverLedger"));
+  });
+});
