@@ -340,6 +340,19 @@ export const alarmTopics = {
 export const dashboardName = dashboard.dashboardName;
 /** Where producers send payment events when eventBridgeGlobalEndpoint is on; null when off. */
 export const eventEndpointUrl = failoverTiers.primary.eventEndpointUrl ?? null;
+/** Start a planned drill or an unplanned failover into a region with its runbook (see README). */
+export const failoverRunbooks = {
+  primary: failoverTiers.primary.runbookArn,
+  secondary: failoverTiers.secondary.runbookArn,
+};
+export const failoverOrchestrators = {
+  primary: failoverTiers.primary.orchestratorFunctionName,
+  secondary: failoverTiers.secondary.orchestratorFunctionName,
+};
+export const failoverRunsTables = {
+  primary: failoverTiers.primary.runsTableName,
+  secondary: failoverTiers.secondary.runsTableName,
+};
 export const regionImpairedAlarms = {
   primary: failoverTiers.primary.regionImpairedAlarmArn,
   secondary: failoverTiers.secondary.regionImpairedAlarmArn,
@@ -365,5 +378,7 @@ export const recovery = {
     auroraRpoLagAlarmMs: config.alarms.auroraRpoLagMs,
     s3ReplicationTimeMinutes: RECEIPTS_REPLICATION_MINUTES,
   }),
+  /** Seconds a runbook run can take, from its start, read from the deployed definition. */
+  writePath: failoverTiers.primary.runbookBounds,
   targets: config.targets,
 };

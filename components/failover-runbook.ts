@@ -23,7 +23,7 @@
  */
 import { FAILURE_PATH_STATES } from "../handlers/failover-steps";
 import type { Retrier } from "./payment-workflow";
-import { runbookBudget } from "./recovery";
+import { RUNBOOK_COMMENT_PREFIX, runbookBudget } from "./recovery";
 
 export type RunbookMode = "planned" | "unplanned";
 
@@ -163,7 +163,11 @@ const pass = (comment: string, fields: Record<string, unknown>, next: string): R
 
 /** The global cluster's writer and status (Step Functions names SDK members as the Java SDK v2:
  * `DbClusterArn`). */
-const READ_GLOBAL_CLUSTER = (targets: RunbookTargets, next: string, retries: number): RunbookState =>
+const READ_GLOBAL_CLUSTER = (
+  targets: RunbookTargets,
+  next: string,
+  retries: number,
+): RunbookState =>
   task(
     "Which cluster of the global database writes, and is it settled?",
     "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
@@ -219,7 +223,11 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Error: RUNBOOK_ERRORS.invalidInput,
       Cause: `The input must be {"mode": "planned" | "unplanned", "targetRegion": "${region}", "reason": "<text>"}; run the runbook of the region that takes over`,
     },
-    Begin: pass("Start the poll counters.", { Result: { lag: 0, writer: 0 }, ResultPath: "$.polls" }, "RecordStart"),
+    Begin: pass(
+      "Start the poll counters.",
+      { Result: { lag: 0, writer: 0 }, ResultPath: "$.polls" },
+      "RecordStart",
+    ),
     RecordStart: task(
       "Record the run as RUNNING: who asked, why, in which direction.",
       "arn:aws:states:::dynamodb:putItem",
@@ -329,7 +337,9 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     NoteNotFenced: pass(
       "Record that the old region was not fenced: fence it when it returns (re-run the runbook).",
       {
-        Parameters: { result: { fenced: false, region: peerRegion, "error.$": "$.fenceError.Error" } },
+        Parameters: {
+          result: { fenced: false, region: peerRegion, "error.$": "$.fenceError.Error" },
+        },
         ResultPath: "$.fence",
       },
       "SettleWrites",
@@ -346,7 +356,11 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Type: "Choice",
       Comment: "A re-run finds the switch done or under way and does not ask again.",
       Choices: [
-        { Variable: "$.aurora.writers[0]", StringEquals: targets.clusterArn, Next: "WaitForWriter" },
+        {
+          Variable: "$.aurora.writers[0]",
+          StringEquals: targets.clusterArn,
+          Next: "WaitForWriter",
+        },
         {
           Not: { Variable: "$.aurora.status", StringEquals: "available" },
           Next: "WaitForWriter",
@@ -493,7 +507,11 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Type: "Choice",
       Comment: "End with the failure's own name.",
       Choices: [
-        { Variable: "$.error.Error", StringEquals: RUNBOOK_ERRORS.lagNotDrained, Next: "LagStayedHigh" },
+        {
+          Variable: "$.error.Error",
+          StringEquals: RUNBOOK_ERRORS.lagNotDrained,
+          Next: "LagStayedHigh",
+        },
         {
           Variable: "$.error.Error",
           StringEquals: RUNBOOK_ERRORS.writerNotPromoted,
@@ -522,7 +540,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     },
   };
   const definition = {
-    Comment: `Failover runbook: moves the payment write path from ${peerRegion} to ${region}.`,
+    Comment: `${RUNBOOK_COMMENT_PREFIX} moves the payment write path from ${peerRegion} to ${region}.`,
     StartAt: "CheckInput",
     TimeoutSeconds: 0,
     States: states,

@@ -22,6 +22,7 @@ import {
 } from "./config";
 import { failoverRunbookDefinition, STEP_FUNCTION_TIMEOUT_SECONDS } from "./failover-runbook";
 import { rolePolicy, serviceRole } from "./iam";
+import { runbookBudget } from "./recovery";
 import { handlerFunction } from "./lambda";
 import type { Namer } from "./naming";
 import type { AwsRegion } from "./regions";
@@ -105,6 +106,10 @@ export class FailoverTier extends pulumi.ComponentResource {
   readonly runbookArn: pulumi.Output<string>;
   readonly orchestratorFunctionName: pulumi.Output<string>;
   readonly runsTableName: pulumi.Output<string>;
+  /** How long the runbook's runs can take, read from its definition (see recovery.ts). */
+  readonly runbookBounds: pulumi.Output<
+    Record<"planned" | "unplanned", { nominalSeconds: number; worstCaseSeconds: number }>
+  >;
   private readonly logicalName: string;
   private readonly alarmsTopicArn: pulumi.Input<string>;
   private readonly orchestrator: {
@@ -321,6 +326,14 @@ export class FailoverTier extends pulumi.ComponentResource {
     this.orchestratorFunctionName = writePath.orchestratorFunctionName;
     this.runsTableName = writePath.runsTableName;
     this.orchestrator = writePath.orchestrator;
+    this.runbookBounds = writePath.definition.apply((text) => {
+      const definition = JSON.parse(text) as Parameters<typeof runbookBudget>[0];
+      const bounds = (mode: "planned" | "unplanned") => {
+        const { nominalSeconds, worstCaseSeconds } = runbookBudget(definition, mode);
+        return { nominalSeconds, worstCaseSeconds };
+      };
+      return { planned: bounds("planned"), unplanned: bounds("unplanned") };
+    });
     this.registerOutputs({
       runbookArn: this.runbookArn,
       orchestratorFunctionName: this.orchestratorFunctionName,
@@ -344,6 +357,7 @@ export class FailoverTier extends pulumi.ComponentResource {
     orchestratorFunctionName: pulumi.Output<string>;
     runsTableName: pulumi.Output<string>;
     orchestrator: FailoverTier["orchestrator"];
+    definition: pulumi.Output<string>;
   } {
     const { namer, region, peerRegion, thresholds } = args;
     const w = args.writePath;
@@ -373,7 +387,8 @@ export class FailoverTier extends pulumi.ComponentResource {
       `${name}-failover-steps`,
       {
         base: "failover-steps",
-        description: "Failover runbook steps: replication lag, fencing the old region, health, run records",
+        description:
+          "Failover runbook steps: replication lag, fencing the old region, health, run records",
         callback: failoverStepsHandler,
         region,
         namer,
@@ -394,7 +409,9 @@ export class FailoverTier extends pulumi.ComponentResource {
           {
             sid: "MeasureTheRun",
             actions: ["states:GetExecutionHistory"],
-            resources: [pulumi.interpolate`arn:aws:states:${region}:${account}:execution:${runbookName}:*`],
+            resources: [
+              pulumi.interpolate`arn:aws:states:${region}:${account}:execution:${runbookName}:*`,
+            ],
           },
           { sid: "RecordTheRun", actions: ["dynamodb:PutItem"], resources: [runs.arn] },
         ],
@@ -485,7 +502,17 @@ export class FailoverTier extends pulumi.ComponentResource {
         w.healthUrl,
       ])
       .apply(
-        ([stepsArn, runsTable, globalCluster, clusterArn, clusterId, table, parameter, topic, url]) =>
+        ([
+          stepsArn,
+          runsTable,
+          globalCluster,
+          clusterArn,
+          clusterId,
+          table,
+          parameter,
+          topic,
+          url,
+        ]) =>
           JSON.stringify(
             failoverRunbookDefinition({
               region,
@@ -585,6 +612,7 @@ export class FailoverTier extends pulumi.ComponentResource {
       orchestratorFunctionName: orchestrator.name,
       runsTableName: runs.name,
       orchestrator: { arn: orchestrator.arn, permission },
+      definition,
     };
   }
 

@@ -211,6 +211,9 @@ export function rpoBudgetOf(resources: readonly BudgetResource[]): RpoBudget | u
   );
 }
 
+/** How a failover runbook's definition introduces itself: the budget finds runbooks by it. */
+export const RUNBOOK_COMMENT_PREFIX = "Failover runbook:";
+
 /**
  * The write path: how long the failover runbook can take, read from its deployed definition.
  * The walk follows the states a run of `mode` can take to success: a Task costs its timeout on
@@ -282,7 +285,10 @@ interface Walk {
   readonly steps: readonly RunbookStepBound[];
 }
 
-export function runbookBudget(definition: AslDefinition, mode: RunbookBudget["mode"]): RunbookBudget {
+export function runbookBudget(
+  definition: AslDefinition,
+  mode: RunbookBudget["mode"],
+): RunbookBudget {
   const stateOf = (name: string): AslState => {
     const state = definition.States[name];
     if (typeof state !== "object" || state === null) {
@@ -326,7 +332,11 @@ export function runbookBudget(definition: AslDefinition, mode: RunbookBudget["mo
     return { nominal, worst, steps: [] };
   };
 
-  const walk = (name: string, polls: Readonly<Record<string, number>>, depth: number): Walk | undefined => {
+  const walk = (
+    name: string,
+    polls: Readonly<Record<string, number>>,
+    depth: number,
+  ): Walk | undefined => {
     if (depth > 200) {
       throw new Error(`the runbook loops at ${name} with no poll counter bounding it`);
     }
@@ -355,7 +365,10 @@ export function runbookBudget(definition: AslDefinition, mode: RunbookBudget["mo
       }
       case "Task": {
         const own = { state: name, nominalSeconds: 0, worstCaseSeconds: taskWorstCase(state) };
-        const catches = (Array.isArray(state.Catch) ? state.Catch : []) as Record<string, unknown>[];
+        const catches = (Array.isArray(state.Catch) ? state.Catch : []) as Record<
+          string,
+          unknown
+        >[];
         return add(
           own,
           slowest([
@@ -367,7 +380,8 @@ export function runbookBudget(definition: AslDefinition, mode: RunbookBudget["mo
       case "Choice": {
         const rules = rulesOf(state);
         const guard = rules.find(
-          (r) => typeof r.NumericGreaterThanEquals === "number" && POLL_COUNTER.test(String(r.Variable)),
+          (r) =>
+            typeof r.NumericGreaterThanEquals === "number" && POLL_COUNTER.test(String(r.Variable)),
         );
         const others = rules.filter((r) => r !== guard);
         const modeRules = others.filter((r) => r.Variable === "$.mode");
@@ -384,7 +398,10 @@ export function runbookBudget(definition: AslDefinition, mode: RunbookBudget["mo
         }
         // A poll loop: the body (from Default back here) runs until the counter reaches the limit.
         const counter = POLL_COUNTER.exec(String(guard.Variable))?.[1] ?? "";
-        const remaining = Math.max(0, (guard.NumericGreaterThanEquals as number) - (polls[counter] ?? 0));
+        const remaining = Math.max(
+          0,
+          (guard.NumericGreaterThanEquals as number) - (polls[counter] ?? 0),
+        );
         const body = loopBody(name, String(state.Default));
         const loop = {
           state: `${name} (${remaining} more polls)`,
@@ -395,7 +412,9 @@ export function runbookBudget(definition: AslDefinition, mode: RunbookBudget["mo
         return add(loop, slowest(candidates.map((next) => walk(next, done, depth + 1))));
       }
       default:
-        throw new Error(`the runbook's state ${name} has type ${String(state.Type)}, which this budget does not read`);
+        throw new Error(
+          `the runbook's state ${name} has type ${String(state.Type)}, which this budget does not read`,
+        );
     }
   };
 
@@ -409,4 +428,29 @@ export function runbookBudget(definition: AslDefinition, mode: RunbookBudget["mo
     worstCaseSeconds: result.worst,
     steps: result.steps.filter((s) => s.worstCaseSeconds > 0),
   };
+}
+
+export interface WritePathBudget {
+  readonly planned: RunbookBudget;
+  readonly unplanned: RunbookBudget;
+}
+
+/** The slowest runbook of the plan per mode; undefined when the plan has none (or it is unknown). */
+export function writePathBudgetOf(
+  resources: readonly BudgetResource[],
+): WritePathBudget | undefined {
+  const definitions = resources
+    .filter((r) => r.type === "aws:sfn/stateMachine:StateMachine")
+    .map((r) => r.props.definition)
+    .filter((d): d is string => typeof d === "string")
+    .map((d) => JSON.parse(d) as AslDefinition & { Comment?: unknown })
+    .filter((d) => String(d.Comment).startsWith(RUNBOOK_COMMENT_PREFIX));
+  if (definitions.length === 0) {
+    return undefined;
+  }
+  const slowestOf = (mode: RunbookBudget["mode"]) =>
+    definitions
+      .map((d) => runbookBudget(d, mode))
+      .reduce((a, b) => (b.worstCaseSeconds > a.worstCaseSeconds ? b : a));
+  return { planned: slowestOf("planned"), unplanned: slowestOf("unplanned") };
 }

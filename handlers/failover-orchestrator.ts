@@ -264,7 +264,11 @@ function createShell(): Shell {
   const flags = new ssm.SSMClient({});
   const running = async (client: InstanceType<Sfn["SFNClient"]>, arn: string) => {
     const page = await client.send(
-      new sfn.ListExecutionsCommand({ stateMachineArn: arn, statusFilter: "RUNNING", maxResults: 1 }),
+      new sfn.ListExecutionsCommand({
+        stateMachineArn: arn,
+        statusFilter: "RUNNING",
+        maxResults: 1,
+      }),
     );
     return (page.executions ?? []).length > 0;
   };

@@ -201,7 +201,10 @@ export function stepDurations(events: readonly HistoryEvent[], now: Date): StepD
       const start = open.get(exited);
       const total = totals.get(exited);
       if (start !== undefined && total !== undefined) {
-        totals.set(exited, { ...total, ms: total.ms + (event.timestamp.getTime() - start.getTime()) });
+        totals.set(exited, {
+          ...total,
+          ms: total.ms + (event.timestamp.getTime() - start.getTime()),
+        });
         open.delete(exited);
       }
     }

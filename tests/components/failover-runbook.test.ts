@@ -111,7 +111,7 @@ class World {
     const steps = {
       latestMaximum: async (query: { namespace: string }) =>
         query.namespace === "AWS/RDS"
-          ? (this.auroraLag.length > 1 ? this.auroraLag.shift() : this.auroraLag[0]) ?? null
+          ? ((this.auroraLag.length > 1 ? this.auroraLag.shift() : this.auroraLag[0]) ?? null)
           : null,
       putParameter: async (region: string, _name: string, value: string) => {
         if (region === PEER && !this.peerReachable) {
@@ -316,7 +316,11 @@ describe("failover runbook", () => {
       TargetDbClusterIdentifier: CLUSTER,
       AllowDataLoss: true,
     });
-    assert.deepEqual(world.flags, { [PEER]: PEER, [REGION]: REGION }, "the old region stays unfenced");
+    assert.deepEqual(
+      world.flags,
+      { [PEER]: PEER, [REGION]: REGION },
+      "the old region stays unfenced",
+    );
     assert.equal(world.writer, CLUSTER);
     const [record] = world.records;
     assert.equal(record.status, "SUCCEEDED");
@@ -357,12 +361,20 @@ describe("failover runbook", () => {
     const { error } = await run(world, PLANNED);
     assert.equal(error, RUNBOOK_ERRORS.lagNotDrained);
     assert.equal(world.count("ReadReplicationLag"), LAG_POLL.maxPolls + 1);
-    for (const untouched of ["FenceOldRegion", "SwitchoverLedger", "FailoverLedger", "SetActiveRegion"]) {
+    for (const untouched of [
+      "FenceOldRegion",
+      "SwitchoverLedger",
+      "FailoverLedger",
+      "SetActiveRegion",
+    ]) {
       assert.equal(world.count(untouched), 0, untouched);
     }
     assert.deepEqual(world.flags, { [PEER]: PEER, [REGION]: PEER });
     assert.equal(world.records[0].status, "FAILED");
-    assert.match(String(world.records[0].error), /^Runbook\.LagNotDrained: Replication lag stayed above 1000 ms/);
+    assert.match(
+      String(world.records[0].error),
+      /^Runbook\.LagNotDrained: Replication lag stayed above 1000 ms/,
+    );
     assert.equal(world.notifications.length, 1);
     assert.match(String(world.notifications[0].Subject), /FAILED/);
   });
@@ -373,7 +385,11 @@ describe("failover runbook", () => {
     const { error } = await run(world, UNPLANNED);
     assert.equal(error, RUNBOOK_ERRORS.writerNotPromoted);
     assert.equal(world.count("ReadWriter"), WRITER_POLL.maxPolls);
-    assert.equal(world.flags[REGION], PEER, "this region does not take writes on a read-only ledger");
+    assert.equal(
+      world.flags[REGION],
+      PEER,
+      "this region does not take writes on a read-only ledger",
+    );
     assert.equal(world.records[0].status, "FAILED");
   });
 
@@ -425,7 +441,10 @@ describe("failover runbook", () => {
         const switches = world.calls.filter(
           (c) => c.state === "SwitchoverLedger" || c.state === "FailoverLedger",
         );
-        assert.ok(switches.length <= 1 + (state.endsWith("Ledger") ? 3 : 0), "no second switch once the first took");
+        assert.ok(
+          switches.length <= 1 + (state.endsWith("Ledger") ? 3 : 0),
+          "no second switch once the first took",
+        );
         assert.equal(world.records.at(-1)?.status, "SUCCEEDED");
       });
     }

@@ -233,3 +233,165 @@ describe("EventBridge global endpoint (eventBridgeGlobalEndpoint)", () => {
     );
   });
 });
+
+describe("failover tier write path", () => {
+  type Statement = { Sid: string; Action: string | string[]; Resource: string | string[] };
+  const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+  /** The IAM action a Task's resource needs (service integrations and SDK calls alike). */
+  const actionOf = (resource: string) => {
+    const [service, api] = resource.replace(/^arn:aws:states:::(aws-sdk:)?/, "").split(":");
+    const verb = api === "invoke" ? "InvokeFunction" : api.charAt(0).toUpperCase() + api.slice(1);
+    return `${service}:${verb}`;
+  };
+
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`stack ${stack}`, () => {
+      let evaluation: Evaluation;
+      before(async () => {
+        evaluation = await evaluate({ stack });
+      });
+      const statementsOf = (name: string) =>
+        (
+          JSON.parse(
+            String(find(evaluation, "aws:iam/rolePolicy:RolePolicy", name).rawInputs.policy),
+          ) as { Statement: Statement[] }
+        ).Statement;
+
+      for (const role of ["primary", "secondary"] as const) {
+        const peerRole = role === "primary" ? "secondary" : "primary";
+        it(`${role}: its runbook moves the writes to its own region, with a role for exactly the calls it makes`, () => {
+          const region = evaluation.config.regions[role];
+          const peer = evaluation.config.regions[peerRole];
+          const machine = find(
+            evaluation,
+            "aws:sfn/stateMachine:StateMachine",
+            `${role}-failover-runbook`,
+          );
+          assert.equal(machine.placement, region);
+          const definition = JSON.parse(String(machine.rawInputs.definition)) as {
+            States: Record<
+              string,
+              { Type: string; Resource?: string; Parameters?: Record<string, unknown> }
+            >;
+          };
+          const cluster = find(evaluation, "aws:rds/cluster:Cluster", `${role}-data-ledger`);
+          for (const state of ["SwitchoverLedger", "FailoverLedger"]) {
+            assert.equal(
+              definition.States[state].Parameters?.TargetDbClusterIdentifier,
+              cluster.outputs.arn,
+            );
+          }
+          assert.equal(definition.States.SetActiveRegion.Parameters?.Value, region);
+          assert.equal(
+            (definition.States.FenceOldRegion.Parameters?.Payload as { region: string }).region,
+            peer,
+          );
+          const calls = new Set(
+            Object.values(definition.States)
+              .filter((s) => s.Type === "Task")
+              .map((s) => actionOf(String(s.Resource))),
+          );
+          const statements = statementsOf(`${role}-failover-runbook`);
+          const granted = new Set(
+            statements
+              .filter((s) => !["UseTheRegionsKey", "DeliverLogsAndTraces"].includes(s.Sid))
+              .flatMap((s) => asList(s.Action)),
+          );
+          assert.deepEqual([...granted].sort(), [...calls].sort());
+          for (const statement of statements.filter((s) => s.Sid !== "DeliverLogsAndTraces")) {
+            for (const resource of asList(statement.Resource)) {
+              // The global cluster's ARN has no region; everything else is this region's.
+              assert.ok(
+                resource.includes(`:${region}:`) || resource.startsWith("arn:aws:rds::"),
+                `${statement.Sid} ${resource}`,
+              );
+            }
+          }
+        });
+
+        it(`${role}: its steps function fences only the other region's flag`, () => {
+          const steps = Object.fromEntries(
+            statementsOf(`${role}-failover-failover-steps`).map((s) => [
+              s.Sid,
+              [asList(s.Action), asList(s.Resource)],
+            ]),
+          );
+          const peerFlag = find(
+            evaluation,
+            "aws:ssm/parameter:Parameter",
+            `${peerRole}-data-active-region`,
+          );
+          assert.deepEqual(steps.FenceTheOldRegion, [["ssm:PutParameter"], [peerFlag.outputs.arn]]);
+          assert.deepEqual(steps.ReadReplicationLag, [["cloudwatch:GetMetricData"], ["*"]]);
+          assert.match(
+            String(steps.MeasureTheRun[1][0]),
+            new RegExp(
+              `^arn:aws:states:${evaluation.config.regions[role]}:\\d+:execution:.*-failover-runbook-.*:\\*$`,
+            ),
+          );
+        });
+
+        it(`${role}: its orchestrator hears the other region's region-impaired alarm, across regions`, () => {
+          const region = evaluation.config.regions[role];
+          const peer = evaluation.config.regions[peerRole];
+          const orchestrator = find(
+            evaluation,
+            "aws:lambda/function:Function",
+            `${role}-failover-failover-orchestrator`,
+          );
+          const peerTopic = find(
+            evaluation,
+            "aws:sns/topic:Topic",
+            `${peerRole}-orchestration-alarms`,
+          );
+          const subscription = find(
+            evaluation,
+            "aws:sns/topicSubscription:TopicSubscription",
+            `${peerRole}-failover-impaired-to-peer-orchestrator`,
+          );
+          assert.equal(subscription.placement, peer, "the subscription lives with the topic");
+          assert.equal(subscription.rawInputs.topic, peerTopic.outputs.arn);
+          assert.equal(subscription.rawInputs.endpoint, orchestrator.outputs.arn);
+          assert.equal(subscription.rawInputs.protocol, "lambda");
+          const peerImpaired = find(
+            evaluation,
+            "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+            `${peerRole}-failover-region-impaired`,
+          );
+          assert.deepEqual(JSON.parse(String(subscription.rawInputs.filterPolicy)), {
+            AlarmName: [peerImpaired.rawInputs.alarmName],
+          });
+          const permission = find(
+            evaluation,
+            "aws:lambda/permission:Permission",
+            `${role}-failover-orchestrator-from-peer-alarms`,
+          );
+          assert.equal(permission.placement, region);
+          assert.equal(permission.rawInputs.sourceArn, peerTopic.outputs.arn);
+          const env = (orchestrator.rawInputs.environment as { variables: Record<string, string> })
+            .variables;
+          assert.equal(env.CRITICAL_ALARMS, peerImpaired.rawInputs.alarmName);
+          assert.equal(env.AUTOMATIC_WRITE_FAILOVER, String(stack === "prod"));
+          assert.equal(env.PEER_REGION, peer);
+          const orchestratorPolicy = Object.fromEntries(
+            statementsOf(`${role}-failover-failover-orchestrator`).map((s) => [
+              s.Sid,
+              asList(s.Action),
+            ]),
+          );
+          assert.deepEqual(orchestratorPolicy.StartTheRunbook, ["states:StartExecution"]);
+        });
+      }
+
+      it("reports the write path's bounds from the deployed runbook", () => {
+        const recovery = evaluation.outputs.recovery as {
+          writePath: Record<string, { nominalSeconds: number; worstCaseSeconds: number }>;
+        };
+        assert.ok(recovery.writePath.unplanned.nominalSeconds > 0);
+        assert.ok(
+          recovery.writePath.planned.nominalSeconds > recovery.writePath.unplanned.nominalSeconds,
+        );
+      });
+    });
+  }
+});

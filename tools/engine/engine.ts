@@ -122,6 +122,41 @@ function readDependencyTreesOnce(): void {
   proto[marker] = true;
 }
 
+/**
+ * Each region's tier inlines the same handler functions, and closure serialization (which walks
+ * every function through the V8 inspector) gives the same text for the same function and options.
+ * The engine serializes each (function, options) once per evaluation; the code archives are
+ * unchanged.
+ */
+function serializeEachFunctionOnce(): () => void {
+  const runtime = pulumi.runtime as {
+    serializeFunction: (func: unknown, args?: Record<string, unknown>) => Promise<unknown>;
+  };
+  const serialize = runtime.serializeFunction;
+  const done = new WeakMap<object, Map<string, Promise<unknown>>>();
+  runtime.serializeFunction = (func: unknown, args: Record<string, unknown> = {}) => {
+    if (typeof func !== "function") {
+      return serialize(func, args);
+    }
+    // The `serialize` filter is a fresh function each call: its source stands for it.
+    const key = JSON.stringify({ ...args, serialize: String(args.serialize) });
+    let byOptions = done.get(func);
+    if (byOptions === undefined) {
+      byOptions = new Map();
+      done.set(func, byOptions);
+    }
+    let result = byOptions.get(key);
+    if (result === undefined) {
+      result = serialize(func, args);
+      byOptions.set(key, result);
+    }
+    return result;
+  };
+  return () => {
+    runtime.serializeFunction = serialize;
+  };
+}
+
 /** Loads the project's index.ts afresh, as `pulumi up` does: its modules re-run every time. */
 function projectProgram(root: string): Program {
   const programFiles = PROGRAM_PATHS.map((p) => path.join(root, p));
@@ -437,6 +472,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   process.on("unhandledRejection", onFailure);
   const program = options.program ?? projectProgram(root);
   readDependencyTreesOnce();
+  const restoreSerialization = serializeEachFunctionOnce();
   // Pulumi records a stack trace for every promise it tracks; under ts-node each one would be
   // source-mapped, which dominates evaluation time. Evaluate with V8's own stack formatting.
   const errors = Error as { prepareStackTrace?: unknown };
@@ -452,6 +488,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   // Rejections of a failed program settle on later turns; collect them before letting go.
   await new Promise((resolve) => setImmediate(resolve));
   process.off("unhandledRejection", onFailure);
+  restoreSerialization();
   errors.prepareStackTrace = prepareStackTrace;
   Error.stackTraceLimit = stackTraceLimit;
   if (failures.length > 0) {

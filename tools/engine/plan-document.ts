@@ -7,6 +7,8 @@ import {
   rpoBudgetOf,
   type TrafficBudget,
   trafficBudgetOf,
+  type WritePathBudget,
+  writePathBudgetOf,
 } from "../../components/recovery";
 import type { StackConfig } from "../../components/config";
 import type { Evaluation, RecordedResource } from "./engine";
@@ -38,6 +40,8 @@ export interface RecoveryBudget {
   readonly traffic: TrafficBudget | null;
   /** Null while the plan has no payments table. */
   readonly rpo: RpoBudget | null;
+  /** Null while the plan has no failover runbook. */
+  readonly writePath: WritePathBudget | null;
   readonly targets: StackConfigTargets;
 }
 
@@ -46,6 +50,7 @@ export function recoveryBudget(evaluation: Evaluation): RecoveryBudget {
   return {
     traffic: trafficBudgetOf(resources) ?? null,
     rpo: rpoBudgetOf(resources) ?? null,
+    writePath: writePathBudgetOf(resources) ?? null,
     targets: evaluation.config.targets,
   };
 }

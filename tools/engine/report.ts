@@ -43,7 +43,7 @@ function line(indent: number, resource: RecordedResource): string {
 }
 
 function renderRecovery(evaluation: Evaluation): string[] {
-  const { traffic, rpo, targets } = recoveryBudget(evaluation);
+  const { traffic, rpo, writePath, targets } = recoveryBudget(evaluation);
   const mark = (within: boolean) => (within ? "✓" : "✗");
   const lines = ["Recovery budget:"];
   lines.push(
@@ -59,6 +59,17 @@ function renderRecovery(evaluation: Evaluation): string[] {
         (s) =>
           `      ${s.store}: ${s.seconds === null ? "unbounded" : `${s.seconds} s`} — ${s.basis}`,
       ),
+    );
+  }
+  if (writePath !== null) {
+    const { planned, unplanned } = writePath;
+    const alarms = evaluation.config.alarms.evaluationPeriods * 60;
+    lines.push(
+      `  - write path (failover runbook, from its start): unplanned ≤ ${unplanned.nominalSeconds} s of waits and polls, ≤ ${unplanned.worstCaseSeconds} s if every AWS call also runs to its timeout; planned ≤ ${planned.nominalSeconds} s / ${planned.worstCaseSeconds} s with its lag wait`,
+      `      ${evaluation.config.writeFailover.automatic ? `starts by itself once the other region's region-impaired alarm fires (${alarms} s of breaching metrics)` : "starts when an operator runs it (automaticWriteFailover is off)"}; bounded waits: ${unplanned.steps
+        .filter((s) => s.nominalSeconds > 0)
+        .map((s) => `${s.state} ${s.nominalSeconds} s`)
+        .join(", ")}`,
     );
   }
   return lines;
