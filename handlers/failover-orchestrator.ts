@@ -259,7 +259,12 @@ function createShell(): Shell {
   const peerStates = new sfn.SFNClient({
     region: peerRegion,
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000 },
+    // throwOnRequestTimeout: without it the SDK only warns when the timeout passes.
+    requestHandler: {
+      connectionTimeout: 2_000,
+      requestTimeout: 3_000,
+      throwOnRequestTimeout: true,
+    },
   });
   const flags = new ssm.SSMClient({});
   const running = async (client: InstanceType<Sfn["SFNClient"]>, arn: string) => {

@@ -18,12 +18,12 @@ type Ssm = typeof import("@aws-sdk/client-ssm");
 type Sfn = typeof import("@aws-sdk/client-sfn");
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 
-/** A step failed; Step Functions sees `name` as the error. */
-export class StepError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
+/** A step failed; Step Functions sees `name` as the error. (A function, not an Error subclass:
+ * closure serialization turns classes into functions, and `super(message)` then sets nothing.) */
+export function stepError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }
 
 // ---- replication-lag -------------------------------------------------------------------------
@@ -104,7 +104,7 @@ export async function fence(
     await ports.putParameter(request.region, request.parameterName, request.activeRegion);
   } catch (error) {
     const name = error instanceof Error ? error.name : "Error";
-    throw new StepError(
+    throw stepError(
       "FenceFailed",
       `could not set ${request.parameterName} in ${request.region} to ${request.activeRegion}: ${name}`,
     );
@@ -133,7 +133,7 @@ export async function verifyHealth(
     answer = await ports.get(request.url);
   } catch (error) {
     const name = error instanceof Error ? error.name : "Error";
-    throw new StepError("HealthCheckFailed", `${request.url} did not answer: ${name}`);
+    throw stepError("HealthCheckFailed", `${request.url} did not answer: ${name}`);
   }
   let body: Record<string, unknown> = {};
   try {
@@ -145,7 +145,7 @@ export async function verifyHealth(
   const role = typeof body.role === "string" ? body.role : "unknown";
   const region = typeof body.region === "string" ? body.region : "unknown";
   if (answer.status !== 200 || role !== "active") {
-    throw new StepError(
+    throw stepError(
       "HealthCheckFailed",
       `${request.url} answered ${answer.status} with role ${role}, not 200 as the active writer`,
     );
@@ -184,7 +184,8 @@ export interface StepDuration {
 
 /** The runbook's failure path (record, alert, end with the failure's name): not failover steps. */
 export const FAILURE_PATH_STATES = ["RecordFailure", "NotifyFailure", "FailedHow?"] as const;
-const FAILURE_PATH = new Set<string>(FAILURE_PATH_STATES);
+/** (A list, not a Set: a captured Set does not survive closure serialization.) */
+const inFailurePath = (state: string) => (FAILURE_PATH_STATES as readonly string[]).includes(state);
 
 /** Each state's measured time (summed over its visits, in order of first entry) until `now`. */
 export function stepDurations(events: readonly HistoryEvent[], now: Date): StepDuration[] {
@@ -229,7 +230,7 @@ export function failedStep(events: readonly HistoryEvent[]): string | null {
   for (const event of events) {
     const name = event.stateEnteredEventDetails?.name;
     if (event.type.endsWith("StateEntered") && name !== undefined) {
-      if (FAILURE_PATH.has(name)) {
+      if (inFailurePath(name)) {
         return last;
       }
       last = name;
@@ -284,7 +285,7 @@ export async function recordRun(request: RecordRequest, ports: RecordPorts): Pro
     error: failed
       ? `${request.error?.Error ?? "Error"}: ${request.error?.Cause ?? "no cause given"}`
       : null,
-    steps: stepDurations(events, now).filter((s) => !FAILURE_PATH.has(s.state)),
+    steps: stepDurations(events, now).filter((s) => !inFailurePath(s.state)),
   };
   await ports.put(record);
   return record;
@@ -311,6 +312,8 @@ function clientOptions(region: string) {
     requestHandler: {
       connectionTimeout: FAST.connectionTimeoutMs,
       requestTimeout: FAST.requestTimeoutMs,
+      // Without it the SDK only logs a warning when the request timeout passes, and waits on.
+      throwOnRequestTimeout: true,
     },
   };
 }
@@ -458,7 +461,7 @@ export async function failoverStepsHandler(request: StepRequest): Promise<unknow
     case "record":
       return recordRun(request, ports.record);
     default:
-      throw new StepError(
+      throw stepError(
         "UnknownAction",
         `unknown action ${JSON.stringify((request as { action?: unknown }).action)}`,
       );

@@ -26,6 +26,8 @@ export interface HandlerRun {
   readonly ok: boolean;
   readonly result?: unknown;
   readonly error?: string;
+  /** The thrown error's name, unless plain `Error`: what Lambda reports as `errorType`. */
+  readonly errorType?: string;
   /** Milliseconds from the process's start to this answer (the first one is the cold start). */
   readonly atMs?: number;
 }
@@ -42,7 +44,13 @@ Promise.all(
       .then(() => handler(event, { awsRequestId: "local" }))
       .then(
         (result) => ({ ok: true, result, atMs: performance.now() }),
-        (error) => ({ ok: false, error: String(error && error.message), atMs: performance.now() }),
+        (error) => ({
+          ok: false,
+          error: String(error && error.message),
+          // Lambda reports the error's name as its type (Step Functions matches on it).
+          ...(error && error.name && error.name !== "Error" ? { errorType: error.name } : {}),
+          atMs: performance.now(),
+        }),
       ),
   ),
 ).then((runs) => process.stdout.write(JSON.stringify(runs)));
