@@ -5,7 +5,12 @@ import {
   type FailoverContext,
   type FailoverSignal,
   incidentExecutionName,
+  orchestrate,
+  type OrchestratorPorts,
 } from "../../handlers/failover-orchestrator";
+import { evaluate } from "../../tools/engine/engine";
+import { type AwsStub, startAwsStub, type StubAnswer, ssmParameter } from "./emulators";
+import { runSerialized, serializedCode } from "./serialized";
 
 const AT = "2026-11-21T10:00:00.000Z";
 const CONTEXT: FailoverContext = {
@@ -138,5 +143,185 @@ describe("failover orchestrator core", () => {
     assert.deepEqual(alarmSignal('{"AlarmName":"x"}'), {
       problem: "the message is not a CloudWatch alarm notification",
     });
+  });
+});
+
+/** A CloudWatch alarm notification as SNS delivers it to the orchestrator. */
+function delivery(alarmName: string, state: string, region = "us-east-1", at = AT) {
+  return {
+    Records: [
+      {
+        EventSource: "aws:sns",
+        Sns: {
+          TopicArn: `arn:aws:sns:${region}:418295077265:acmepay-prod-alarms-use1`,
+          Message: JSON.stringify({
+            AlarmName: alarmName,
+            AlarmArn: `arn:aws:cloudwatch:${region}:418295077265:alarm:${alarmName}`,
+            NewStateValue: state,
+            OldStateValue: state === "ALARM" ? "OK" : "ALARM",
+            // CloudWatch's own time format.
+            StateChangeTime: at.replace("Z", "+0000"),
+          }),
+        },
+      },
+    ],
+  };
+}
+
+describe("failover orchestrator", () => {
+  const { activeRegion, runbookRunning, ...settings } = CONTEXT;
+  void activeRegion;
+  void runbookRunning;
+  const world = () => {
+    const started: [string, string][] = [];
+    const names = new Set<string>();
+    const ports: OrchestratorPorts & { running: boolean; active: string } = {
+      running: false,
+      active: "us-east-1",
+      activeRegion: async () => ports.active,
+      runbookRunning: async () => ports.running,
+      start: async (name, input) => {
+        started.push([name, input]);
+        if (names.has(name)) {
+          return false;
+        }
+        names.add(name);
+        return true;
+      },
+    };
+    return { ports, started };
+  };
+  const NOW = new Date(AT);
+
+  it("starts one unplanned runbook for a critical alarm, and none for its repeat in the window", async () => {
+    const { ports, started } = world();
+    const first = await orchestrate(delivery(CRITICAL.alarmName, "ALARM"), settings, ports, NOW);
+    const again = await orchestrate(delivery(CRITICAL.alarmName, "ALARM"), settings, ports, NOW);
+    assert.equal(first.decisions[0].start && first.decisions[0].started, true);
+    assert.equal(again.decisions[0].start && again.decisions[0].started, false);
+    assert.deepEqual(JSON.parse(started[0][1]), {
+      mode: "unplanned",
+      targetRegion: "us-west-2",
+      reason: "critical alarm acmepay-prod-region-impaired-use1 in us-east-1",
+    });
+  });
+
+  it("starts nothing in dev on an alarm, but does on an operator's call", async () => {
+    const { ports, started } = world();
+    const dev = { ...settings, automaticWriteFailover: false };
+    const alarm = await orchestrate(delivery(CRITICAL.alarmName, "ALARM"), dev, ports, NOW);
+    assert.equal(alarm.decisions[0].start, false);
+    assert.equal(started.length, 0);
+    const manual = await orchestrate({ mode: "planned", reason: "drill" }, dev, ports, NOW);
+    assert.equal(manual.decisions[0].start, true);
+    assert.equal(started.length, 1);
+  });
+
+  it("never starts a second runbook while one runs", async () => {
+    const { ports, started } = world();
+    ports.running = true;
+    const result = await orchestrate({ mode: "unplanned", reason: "x" }, settings, ports, NOW);
+    assert.deepEqual(result.decisions, [
+      { start: false, reason: "a failover runbook is already running" },
+    ]);
+    assert.equal(started.length, 0);
+  });
+
+  it("refuses a malformed manual trigger with a message, starting nothing", async () => {
+    const { ports, started } = world();
+    for (const [event, problem] of [
+      [
+        { mode: "sideways", reason: "x" },
+        'a manual trigger needs "mode": "planned" or "unplanned", not "sideways"',
+      ],
+      [{ mode: "planned" }, 'a manual trigger needs a non-empty "reason"'],
+      [{ mode: "planned", reason: "  " }, 'a manual trigger needs a non-empty "reason"'],
+    ] as const) {
+      const result = await orchestrate(event, settings, ports, NOW);
+      assert.deepEqual(result, { decisions: [], problems: [problem] });
+    }
+    assert.equal(started.length, 0);
+  });
+});
+
+describe("failover orchestrator handler (serialized)", function () {
+  this.timeout(60_000);
+  const RUNBOOK =
+    "arn:aws:states:us-west-2:111122223333:stateMachine:acmepay-dev-failover-runbook-usw2";
+  const PEER_RUNBOOK =
+    "arn:aws:states:us-east-1:111122223333:stateMachine:acmepay-dev-failover-runbook-use1";
+  const ALARM = "acmepay-dev-region-impaired-use1";
+  let code: string;
+  let aws: AwsStub;
+  const executions = new Set<string>();
+  let environment: Record<string, string>;
+
+  before(async () => {
+    code = serializedCode(
+      await evaluate({ stack: "dev" }),
+      "secondary-failover-failover-orchestrator",
+    );
+    aws = await startAwsStub({
+      "AmazonSSM.GetParameter": ssmParameter("us-east-1"),
+      "AWSStepFunctions.ListExecutions": () => ({ body: { executions: [] } }),
+      "AWSStepFunctions.StartExecution": (body): StubAnswer => {
+        const name = String(body.name);
+        if (executions.has(name)) {
+          return {
+            status: 400,
+            error: "ExecutionAlreadyExists",
+            message: "Execution Already Exists",
+          };
+        }
+        executions.add(name);
+        return { body: { executionArn: `${RUNBOOK}:${name}`, startDate: 1_790_000_000 } };
+      },
+    });
+    environment = {
+      AWS_REGION: "us-west-2",
+      PEER_REGION: "us-east-1",
+      RUNBOOK_ARN: RUNBOOK,
+      PEER_RUNBOOK_ARN: PEER_RUNBOOK,
+      ACTIVE_REGION_PARAMETER: "acmepay-dev-active-region",
+      CRITICAL_ALARMS: ALARM,
+      AUTOMATIC_WRITE_FAILOVER: "true",
+      INCIDENT_WINDOW_SECONDS: "900",
+      AWS_ENDPOINT_URL_SSM: aws.endpoint,
+      AWS_ENDPOINT_URL_SFN: aws.endpoint,
+    };
+  });
+
+  after(() => aws.close());
+
+  it("starts the runbook once per incident for the other region's region-impaired alarm", async () => {
+    const [first, second] = [
+      await runSerialized(code, delivery(ALARM, "ALARM"), environment),
+      await runSerialized(code, delivery(ALARM, "ALARM"), environment),
+    ];
+    assert.equal(first.ok, true, first.error);
+    const decision = (run: typeof first) =>
+      (run.result as { decisions: { start: boolean; started?: boolean; executionName?: string }[] })
+        .decisions[0];
+    assert.equal(decision(first).started, true);
+    assert.equal(decision(second).started, false);
+    const starts = aws.calls.filter((c) => c.target === "AWSStepFunctions.StartExecution");
+    assert.equal(starts.length, 2);
+    assert.equal(starts[0].body.stateMachineArn, RUNBOOK);
+    assert.equal(starts[0].body.name, decision(first).executionName);
+    assert.deepEqual(JSON.parse(String(starts[0].body.input)), {
+      mode: "unplanned",
+      targetRegion: "us-west-2",
+      reason: `critical alarm ${ALARM} in us-east-1`,
+    });
+    // It looked for running runbooks in both regions.
+    const listed = aws.calls
+      .filter((c) => c.target === "AWSStepFunctions.ListExecutions")
+      .map((c) => c.body.stateMachineArn);
+    assert.deepEqual([...new Set(listed)].sort(), [PEER_RUNBOOK, RUNBOOK].sort());
+  });
+
+  it("fails the invocation of a malformed manual trigger, naming the problem", async () => {
+    const run = await runSerialized(code, { mode: "planned" }, environment);
+    assert.deepEqual(run, { ok: false, error: 'a manual trigger needs a non-empty "reason"' });
   });
 });

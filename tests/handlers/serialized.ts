@@ -32,6 +32,8 @@ export interface HandlerRun {
   readonly atMs?: number;
 }
 
+const RESULT_MARK = "@@handler-runs@@";
+
 /** Loads the handler, then invokes it with every event at once, as concurrent requests would. */
 const RUNNER = `
 const { performance } = require("node:perf_hooks");
@@ -53,7 +55,7 @@ Promise.all(
         }),
       ),
   ),
-).then((runs) => process.stdout.write(JSON.stringify(runs)));
+).then((runs) => process.stdout.write("\\n${RESULT_MARK}" + JSON.stringify(runs)));
 `;
 
 export async function runSerialized(
@@ -111,10 +113,13 @@ export async function runSerializedEvents(
         resolve(code);
       });
     });
-    if (exited !== 0 || stdout === "") {
+    if (exited !== 0 || !stdout.includes(RESULT_MARK)) {
       throw new Error(`the handler process exited with ${String(exited)}: ${stderr}`);
     }
-    return JSON.parse(stdout) as HandlerRun[];
+    // The handler may log to stdout, as on Lambda; the result follows the last mark.
+    return JSON.parse(
+      stdout.slice(stdout.lastIndexOf(RESULT_MARK) + RESULT_MARK.length),
+    ) as HandlerRun[];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
