@@ -384,7 +384,7 @@ export class FailoverTier extends pulumi.ComponentResource {
     );
 
     const steps = handlerFunction(
-      `${name}-failover-steps`,
+      `${name}-steps`,
       {
         base: "failover-steps",
         description:
@@ -560,7 +560,7 @@ export class FailoverTier extends pulumi.ComponentResource {
 
     const peerImpaired = namer.regional("cloudwatchAlarm", "region-impaired", peerRegion);
     const orchestrator = handlerFunction(
-      `${name}-failover-orchestrator`,
+      `${name}-orchestrator`,
       {
         base: "failover-orchestrator",
         description: `Starts the failover runbook into ${region} on ${peerRegion}'s region-impaired alarm or an operator's call`,

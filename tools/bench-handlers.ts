@@ -75,6 +75,8 @@ async function main(): Promise<void> {
   const aws = await startAwsStub({
     "AmazonSQS.SendMessage": sqsSendMessage,
     "AmazonSSM.GetParameter": ssmParameter("us-east-1"),
+    "AmazonSSM.PutParameter": () => ({ body: { Version: 2 } }),
+    "AWSStepFunctions.ListExecutions": () => ({ body: { executions: [] } }),
     "AWSStepFunctions.StartExecution": (body) => ({
       body: {
         executionArn: `arn:aws:states:us-east-1:1:execution:x:${String(body.name)}`,
@@ -110,6 +112,15 @@ async function main(): Promise<void> {
     }),
     PAYMENT_WORKFLOW_ARN:
       "arn:aws:states:us-east-1:111122223333:stateMachine:acmepay-dev-payments-use1",
+    RUNS_TABLE: "acmepay-dev-failover-runs-use1",
+    PEER_REGION: "us-west-2",
+    RUNBOOK_ARN:
+      "arn:aws:states:us-east-1:111122223333:stateMachine:acmepay-dev-failover-runbook-use1",
+    PEER_RUNBOOK_ARN:
+      "arn:aws:states:us-west-2:111122223333:stateMachine:acmepay-dev-failover-runbook-usw2",
+    CRITICAL_ALARMS: "acmepay-dev-region-impaired-usw2",
+    AUTOMATIC_WRITE_FAILOVER: "false",
+    INCIDENT_WINDOW_SECONDS: "900",
     AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     AWS_ENDPOINT_URL_SQS: aws.endpoint,
@@ -131,6 +142,16 @@ async function main(): Promise<void> {
     ],
     ["primary-compute-health", () => ({})],
     ["primary-orchestration-authorize", () => ({ payment })],
+    ["primary-failover-orchestrator", () => ({ mode: "planned", reason: "bench" })],
+    [
+      "primary-failover-steps",
+      () => ({
+        action: "fence",
+        region: "us-west-2",
+        parameterName: "acmepay-dev-active-region",
+        activeRegion: "us-east-1",
+      }),
+    ],
   ];
   try {
     console.log(`Lambda handlers (dev plan, primary region); ${COLD_RUNS} cold starts each`);

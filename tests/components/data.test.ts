@@ -685,7 +685,7 @@ describe("data tier", () => {
           // The runbook's steps fence the other region's flag; the runbook and its role name the
           // global cluster (the primary's resource); the primary's orchestrator listens to this
           // region's impairment.
-          "secondary-failover-failover-steps",
+          "secondary-failover-steps",
           "secondary-failover-impaired-to-peer-orchestrator",
           "secondary-failover-orchestrator-from-peer-alarms",
           "secondary-failover-runbook",

@@ -311,7 +311,7 @@ describe("failover tier write path", () => {
 
         it(`${role}: its steps function fences only the other region's flag`, () => {
           const steps = Object.fromEntries(
-            statementsOf(`${role}-failover-failover-steps`).map((s) => [
+            statementsOf(`${role}-failover-steps`).map((s) => [
               s.Sid,
               [asList(s.Action), asList(s.Resource)],
             ]),
@@ -337,7 +337,7 @@ describe("failover tier write path", () => {
           const orchestrator = find(
             evaluation,
             "aws:lambda/function:Function",
-            `${role}-failover-failover-orchestrator`,
+            `${role}-failover-orchestrator`,
           );
           const peerTopic = find(
             evaluation,
@@ -374,7 +374,7 @@ describe("failover tier write path", () => {
           assert.equal(env.AUTOMATIC_WRITE_FAILOVER, String(stack === "prod"));
           assert.equal(env.PEER_REGION, peer);
           const orchestratorPolicy = Object.fromEntries(
-            statementsOf(`${role}-failover-failover-orchestrator`).map((s) => [
+            statementsOf(`${role}-failover-orchestrator`).map((s) => [
               s.Sid,
               asList(s.Action),
             ]),

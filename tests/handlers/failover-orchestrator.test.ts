@@ -259,7 +259,7 @@ describe("failover orchestrator handler (serialized)", function () {
   before(async () => {
     code = serializedCode(
       await evaluate({ stack: "dev" }),
-      "secondary-failover-failover-orchestrator",
+      "secondary-failover-orchestrator",
     );
     aws = await startAwsStub({
       "AmazonSSM.GetParameter": ssmParameter("us-east-1"),

@@ -229,7 +229,7 @@ describe("failover steps handler (serialized)", function () {
   let environment: Record<string, string>;
 
   before(async () => {
-    code = serializedCode(await evaluate({ stack: "dev" }), "secondary-failover-failover-steps");
+    code = serializedCode(await evaluate({ stack: "dev" }), "secondary-failover-steps");
     db = await startDynamoDb();
     await db.client.send(
       new CreateTableCommand({
