@@ -685,7 +685,6 @@ describe("data tier", () => {
           // The runbook's steps fence the other region's flag; the runbook and its role name the
           // global cluster (the primary's resource); the primary's orchestrator listens to this
           // region's impairment.
-          "secondary-failover-steps",
           "secondary-failover-impaired-to-peer-orchestrator",
           "secondary-failover-orchestrator-from-peer-alarms",
           "secondary-failover-runbook",
@@ -693,6 +692,7 @@ describe("data tier", () => {
           // Replication alarms name the bucket replicated to.
           "secondary-failover-s3-replication-failed",
           "secondary-failover-s3-replication-latency",
+          "secondary-failover-steps",
           "secondary-keys-key",
           // The workflow reads the credentials through the secret's replica, whose ARN is the
           // primary secret's in this region.

@@ -374,10 +374,7 @@ describe("failover tier write path", () => {
           assert.equal(env.AUTOMATIC_WRITE_FAILOVER, String(stack === "prod"));
           assert.equal(env.PEER_REGION, peer);
           const orchestratorPolicy = Object.fromEntries(
-            statementsOf(`${role}-failover-orchestrator`).map((s) => [
-              s.Sid,
-              asList(s.Action),
-            ]),
+            statementsOf(`${role}-failover-orchestrator`).map((s) => [s.Sid, asList(s.Action)]),
           );
           assert.deepEqual(orchestratorPolicy.StartTheRunbook, ["states:StartExecution"]);
         });

@@ -257,10 +257,7 @@ describe("failover orchestrator handler (serialized)", function () {
   let environment: Record<string, string>;
 
   before(async () => {
-    code = serializedCode(
-      await evaluate({ stack: "dev" }),
-      "secondary-failover-orchestrator",
-    );
+    code = serializedCode(await evaluate({ stack: "dev" }), "secondary-failover-orchestrator");
     aws = await startAwsStub({
       "AmazonSSM.GetParameter": ssmParameter("us-east-1"),
       "AWSStepFunctions.ListExecutions": () => ({ body: { executions: [] } }),

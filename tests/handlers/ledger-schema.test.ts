@@ -112,7 +112,11 @@ describe("ledger schema migration", () => {
         {},
         environment(),
       );
-      assert.deepEqual(run, { ok: false, error: "relation already being altered" });
+      assert.deepEqual(run, {
+        ok: false,
+        error: "relation already being altered",
+        errorType: "BadRequestException",
+      });
       assert.equal(requests.length, 2);
     });
 

@@ -79,11 +79,23 @@ describe("plan command", () => {
     const run = document.policiesRun as { policy: string; enforcementLevel: string }[];
     assert.equal(run.length, POLICIES.length);
     assert.deepEqual(run[0], { policy: "required-tags", enforcementLevel: "mandatory" });
-    assert.deepEqual(document.recovery, {
+    const { writePath, ...budget } = document.recovery as Record<string, unknown> & {
+      writePath: Record<string, { mode: string; nominalSeconds: number; steps: unknown[] }>;
+    };
+    assert.deepEqual(budget, {
       traffic: STACK_TRAFFIC_BUDGET,
       rpo: STACK_RPO_BUDGET,
       targets: { rtoTrafficSeconds: 90, rpoSeconds: 5 },
     });
+    // 10 s fence settling + 30 polls of 10 s for the new writer; planned adds 20 lag polls of 15 s.
+    assert.deepEqual(
+      [
+        writePath.unplanned.mode,
+        writePath.unplanned.nominalSeconds,
+        writePath.planned.nominalSeconds,
+      ],
+      ["unplanned", 310, 610],
+    );
   });
 
   it("prints project, stack, regions, resources by region and counts", async () => {
