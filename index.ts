@@ -176,6 +176,22 @@ const computeTiers: Record<RegionRole, ComputeTier> = {
   secondary: compute("secondary", primaryCompute),
 };
 
+/** ARC's control-plane API is served from us-west-2 only: its resources go through a provider there. */
+const ARC_CONTROL_REGION = "us-west-2";
+function arcProvider(): aws.Provider {
+  const role = (Object.keys(providers) as RegionRole[]).find(
+    (r) => config.regions[r] === ARC_CONTROL_REGION,
+  );
+  return role !== undefined
+    ? providers[role]
+    : new aws.Provider("aws-arc", {
+        region: ARC_CONTROL_REGION,
+        defaultTags: { tags: { ...config.tags } },
+        allowedAccountIds:
+          config.allowedAccountIds.length > 0 ? [...config.allowedAccountIds] : undefined,
+      });
+}
+
 const traffic = new TrafficFailover(
   "traffic",
   {
@@ -185,6 +201,7 @@ const traffic = new TrafficFailover(
     compute: computeTiers,
     healthChecks: config.healthChecks,
     recordTtlSeconds: config.failoverRecordTtlSeconds,
+    arc: config.arcRoutingControls ? { provider: arcProvider() } : undefined,
   },
   { providers: { aws: providers.primary } },
 );
@@ -241,6 +258,14 @@ function failover(role: RegionRole): FailoverTier {
         peerAlarmsTopicArn: orchestrationTiers[peerOf[role]].alarmsTopicArn,
         healthUrl: `${computeTiers[role].regionalUrl}/health?role=active`,
         rules: config.writeFailover,
+        routingControls:
+          traffic.routingControls === undefined
+            ? undefined
+            : {
+                clusterEndpoints: traffic.routingControls.clusterEndpoints,
+                controlArn: traffic.routingControls.controlArns[role],
+                peerControlArn: traffic.routingControls.controlArns[peerOf[role]],
+              },
       },
       signals: {
         apiName: computeTiers[role].restApiName,

@@ -65,6 +65,7 @@ export const CONFIG_KEYS = {
   rpoSeconds: "integer",
   eventBridgeGlobalEndpoint: "boolean",
   automaticWriteFailover: "boolean",
+  arcRoutingControls: "boolean",
   failoverIncidentWindowSeconds: "integer",
   alarmEvaluationPeriods: "integer",
   alarmApi5xxPercent: "integer",
@@ -212,6 +213,8 @@ export interface StackConfig {
   readonly failoverRecordTtlSeconds: number;
   /** An EventBridge global endpoint over the two regions' payment buses. */
   readonly eventBridgeGlobalEndpoint: boolean;
+  /** ARC routing controls (a cluster of five regional endpoints) as the traffic switch. */
+  readonly arcRoutingControls: boolean;
   /** The failover orchestrator's rules. */
   readonly writeFailover: {
     /** A critical alarm of the active region starts the runbook without a person. */
@@ -420,6 +423,7 @@ const schema = z
     rpoSeconds: integer(0, 3_600, "seconds"),
     eventBridgeGlobalEndpoint: z.boolean(),
     automaticWriteFailover: z.boolean(),
+    arcRoutingControls: z.boolean(),
     failoverIncidentWindowSeconds: integer(60, 86_400, "seconds"),
     alarmEvaluationPeriods: integer(1, 60, "one-minute periods"),
     alarmApi5xxPercent: integer(1, 100, "percent of requests"),
@@ -682,6 +686,7 @@ export function parseStackConfig(
     },
     failoverRecordTtlSeconds: c.failoverRecordTtlSeconds,
     eventBridgeGlobalEndpoint: c.eventBridgeGlobalEndpoint,
+    arcRoutingControls: c.arcRoutingControls,
     writeFailover: {
       automatic: c.automaticWriteFailover,
       incidentWindowSeconds: c.failoverIncidentWindowSeconds,

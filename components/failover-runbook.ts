@@ -41,6 +41,12 @@ export interface RunbookTargets {
   /** The active-region flag's name (the same in both regions). */
   readonly activeRegionParameter: string;
   readonly alarmsTopicArn: string;
+  /** With ARC: the cluster's endpoints, and the routing controls to turn on (this region) and off. */
+  readonly routingControls?: {
+    readonly clusterEndpoints: readonly { readonly endpoint: string; readonly region: string }[];
+    readonly controlArn: string;
+    readonly peerControlArn: string;
+  };
   /** This region's own API health endpoint, asked as the active writer. */
   readonly healthUrl: string;
   /** Planned mode switches over only when both stores' replication lag is at most this. */
@@ -439,19 +445,33 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       `${region} takes payment writes: its flag names itself.`,
       "arn:aws:states:::aws-sdk:ssm:putParameter",
       { Name: targets.activeRegionParameter, Value: region, Overwrite: true },
-      "TrafficFollows",
+      "RouteTraffic",
     ),
-    TrafficFollows: pass(
-      "No routing control to flip: the primary's Route 53 check asks for the active writer, so DNS moves api traffic to the region whose flag names itself.",
-      {
-        Result: {
-          control: "route53-health-checks",
-          detail: "the primary's record check passes only for the active writer",
-        },
-        ResultPath: "$.traffic",
-      },
-      "VerifyHealth",
-    ),
+    RouteTraffic:
+      targets.routingControls === undefined
+        ? pass(
+            "No routing control to flip: the primary's Route 53 check asks for the active writer, so DNS moves api traffic to the region whose flag names itself.",
+            {
+              Result: {
+                control: "route53-health-checks",
+                detail: "the primary's record check passes only for the active writer",
+              },
+              ResultPath: "$.traffic",
+            },
+            "VerifyHealth",
+          )
+        : step(
+            targets,
+            `ARC: turn ${region}'s routing control on and ${peerRegion}'s off in one call (the safety rule keeps one on); DNS follows within the records' TTL.`,
+            {
+              action: "route-traffic",
+              clusterEndpoints: targets.routingControls.clusterEndpoints,
+              on: targets.routingControls.controlArn,
+              off: targets.routingControls.peerControlArn,
+            },
+            "VerifyHealth",
+            { resultPath: "$.traffic" },
+          ),
     VerifyHealth: step(
       targets,
       `${region}'s API answers its health check as the active writer.`,

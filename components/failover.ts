@@ -69,6 +69,12 @@ export interface FailoverTierArgs {
     /** This region's API health endpoint (`https://<region>.api.<zone>/health`). */
     readonly healthUrl: pulumi.Input<string>;
     readonly rules: StackConfig["writeFailover"];
+    /** With ARC: the runbook turns this region's routing control on and the other's off. */
+    readonly routingControls?: {
+      readonly clusterEndpoints: pulumi.Input<{ endpoint: string; region: string }[]>;
+      readonly controlArn: pulumi.Input<string>;
+      readonly peerControlArn: pulumi.Input<string>;
+    };
   };
   readonly signals: {
     readonly apiName: pulumi.Input<string>;
@@ -414,6 +420,15 @@ export class FailoverTier extends pulumi.ComponentResource {
             ],
           },
           { sid: "RecordTheRun", actions: ["dynamodb:PutItem"], resources: [runs.arn] },
+          ...(w.routingControls === undefined
+            ? []
+            : [
+                {
+                  sid: "RouteTraffic",
+                  actions: ["route53-recovery-cluster:UpdateRoutingControlStates"],
+                  resources: [w.routingControls.controlArn, w.routingControls.peerControlArn],
+                },
+              ]),
         ],
         environment: { RUNS_TABLE: runs.name },
         timeoutSeconds: STEP_FUNCTION_TIMEOUT_SECONDS,
@@ -490,49 +505,31 @@ export class FailoverTier extends pulumi.ComponentResource {
       this,
     );
     const definition = pulumi
-      .all([
-        steps.arn,
-        runs.name,
-        w.globalClusterIdentifier,
-        w.clusterArn,
-        w.clusterIdentifier,
-        w.paymentsTableName,
-        w.activeRegionParameter,
-        args.alarmsTopicArn,
-        w.healthUrl,
-      ])
-      .apply(
-        ([
-          stepsArn,
-          runsTable,
-          globalCluster,
-          clusterArn,
-          clusterId,
-          table,
-          parameter,
-          topic,
-          url,
-        ]) =>
-          JSON.stringify(
-            failoverRunbookDefinition({
-              region,
-              peerRegion,
-              stepsFunctionArn: stepsArn,
-              runsTable,
-              globalClusterIdentifier: globalCluster,
-              clusterArn,
-              clusterIdentifier: clusterId,
-              paymentsTable: table,
-              activeRegionParameter: parameter,
-              alarmsTopicArn: topic,
-              healthUrl: url,
-              // Planned switchovers wait for the lag the RPO alarm allows.
-              lagThresholdMs: thresholds.auroraRpoLagMs,
-              fenceSettleSeconds: Math.ceil(
-                (ACTIVE_REGION_CACHE_MS + thresholds.dynamodbReplicationLatencyMs) / 1000,
-              ),
-            }),
-          ),
+      .output({
+        stepsFunctionArn: steps.arn,
+        runsTable: runs.name,
+        globalClusterIdentifier: w.globalClusterIdentifier,
+        clusterArn: w.clusterArn,
+        clusterIdentifier: w.clusterIdentifier,
+        paymentsTable: w.paymentsTableName,
+        activeRegionParameter: w.activeRegionParameter,
+        alarmsTopicArn: args.alarmsTopicArn,
+        healthUrl: w.healthUrl,
+        routingControls: w.routingControls,
+      })
+      .apply((resolved) =>
+        JSON.stringify(
+          failoverRunbookDefinition({
+            ...resolved,
+            region,
+            peerRegion,
+            // Planned switchovers wait for the lag the RPO alarm allows.
+            lagThresholdMs: thresholds.auroraRpoLagMs,
+            fenceSettleSeconds: Math.ceil(
+              (ACTIVE_REGION_CACHE_MS + thresholds.dynamodbReplicationLatencyMs) / 1000,
+            ),
+          }),
+        ),
       );
     const runbook = new aws.sfn.StateMachine(
       `${name}-runbook`,

@@ -74,7 +74,7 @@ const GLOBAL_TYPE_PREFIXES = [
   "aws:iam/",
   "aws:route53/",
   "aws:route53domains/",
-  "aws:route53recoverycontrolconfig/",
+  "aws:route53recoverycontrol/",
   "aws:route53recoveryreadiness/",
   "aws:cloudfront/",
   "aws:organizations/",

@@ -25,6 +25,17 @@ export interface TrafficFailoverArgs {
   readonly compute: Readonly<Record<Role, ComputeTier>>;
   readonly healthChecks: StackConfig["healthChecks"];
   readonly recordTtlSeconds: number;
+  /**
+   * With ARC routing controls: the provider for their control plane, whose API AWS serves from
+   * us-west-2 only. Each record then also needs its region's routing control on.
+   */
+  readonly arc?: { readonly provider: aws.Provider };
+}
+
+/** What the runbook needs to flip traffic with ARC: the controls and the cluster's endpoints. */
+export interface RoutingControls {
+  readonly controlArns: Readonly<Record<Role, pulumi.Output<string>>>;
+  readonly clusterEndpoints: pulumi.Output<{ endpoint: string; region: string }[]>;
 }
 
 const FAILOVER_TYPE: Readonly<Record<Role, string>> = {
@@ -43,6 +54,8 @@ export class TrafficFailover extends pulumi.ComponentResource {
   /** The calculated check each failover record evaluates. */
   readonly recordHealthCheckIds: Readonly<Record<Role, pulumi.Output<string>>>;
   readonly apiDomainName: string;
+  /** Set when the stack uses ARC routing controls. */
+  readonly routingControls: RoutingControls | undefined;
 
   constructor(name: string, args: TrafficFailoverArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("payments:index:TrafficFailover", name, {}, opts);
@@ -51,6 +64,7 @@ export class TrafficFailover extends pulumi.ComponentResource {
     const endpoint: Partial<Record<Role, pulumi.Output<string>>> = {};
     const endpointArns: Partial<Record<Role, pulumi.Output<string>>> = {};
     const record: Partial<Record<Role, pulumi.Output<string>>> = {};
+    this.routingControls = args.arc === undefined ? undefined : this.arc(name, args, args.arc);
     for (const role of ["primary", "secondary"] as const) {
       const region = args.regions[role];
       const compute = args.compute[role];
@@ -70,12 +84,27 @@ export class TrafficFailover extends pulumi.ComponentResource {
         },
         parent,
       );
+      // With ARC, the region also needs its routing control on: an operator (or the runbook) can
+      // take a region out of DNS at once, whatever its endpoint check says.
+      const control =
+        this.routingControls === undefined
+          ? undefined
+          : new aws.route53.HealthCheck(
+              `${name}-${role}-routing-control`,
+              {
+                type: "RECOVERY_CONTROL",
+                routingControlArn: this.routingControls.controlArns[role],
+                tags: { Name: args.namer.regional("nameTag", "api-routing-control", region) },
+              },
+              parent,
+            );
+      const children = control === undefined ? [check.id] : [check.id, control.id];
       const guard = new aws.route53.HealthCheck(
         `${name}-${role}-record`,
         {
           type: "CALCULATED",
-          childHealthchecks: [check.id],
-          childHealthThreshold: 1,
+          childHealthchecks: children,
+          childHealthThreshold: children.length,
           tags: { Name: args.namer.regional("nameTag", "api-failover", region) },
         },
         parent,
@@ -104,8 +133,62 @@ export class TrafficFailover extends pulumi.ComponentResource {
     this.endpointHealthCheckArns = endpointArns as Record<Role, pulumi.Output<string>>;
     this.recordHealthCheckIds = record as Record<Role, pulumi.Output<string>>;
     this.registerOutputs({
+      routingControlArns: this.routingControls?.controlArns,
       endpointHealthCheckIds: this.endpointHealthCheckIds,
       recordHealthCheckIds: this.recordHealthCheckIds,
     });
+  }
+
+  /**
+   * ARC routing controls: a cluster (five regional data-plane endpoints), a control panel, one
+   * routing control per region and a safety rule that keeps at least one of them on. Controls are
+   * created off: turn both on once after the first deployment (README, Failover).
+   */
+  private arc(
+    name: string,
+    args: TrafficFailoverArgs,
+    arc: NonNullable<TrafficFailoverArgs["arc"]>,
+  ): RoutingControls {
+    const opts = { parent: this, provider: arc.provider };
+    const cluster = new aws.route53recoverycontrol.Cluster(
+      `${name}-arc`,
+      { name: args.namer.global("nameTag", "payments-traffic") },
+      opts,
+    );
+    const panel = new aws.route53recoverycontrol.ControlPanel(
+      `${name}-arc`,
+      { name: args.namer.global("nameTag", "payments-traffic"), clusterArn: cluster.arn },
+      opts,
+    );
+    const controls: Partial<Record<Role, pulumi.Output<string>>> = {};
+    for (const role of ["primary", "secondary"] as const) {
+      controls[role] = new aws.route53recoverycontrol.RoutingControl(
+        `${name}-${role}-arc`,
+        {
+          name: args.namer.regional("nameTag", "payments-traffic", args.regions[role]),
+          clusterArn: cluster.arn,
+          controlPanelArn: panel.arn,
+        },
+        opts,
+      ).arn;
+    }
+    const controlArns = controls as Record<Role, pulumi.Output<string>>;
+    new aws.route53recoverycontrol.SafetyRule(
+      `${name}-arc-at-least-one-on`,
+      {
+        name: args.namer.global("nameTag", "at-least-one-region-on"),
+        controlPanelArn: panel.arn,
+        assertedControls: [controlArns.primary, controlArns.secondary],
+        ruleConfig: { type: "ATLEAST", threshold: 1, inverted: false },
+        waitPeriodMs: 5000,
+      },
+      opts,
+    );
+    return {
+      controlArns,
+      clusterEndpoints: cluster.clusterEndpoints.apply((endpoints) =>
+        endpoints.map((e) => ({ endpoint: e.endpoint, region: e.region })),
+      ),
+    };
   }
 }

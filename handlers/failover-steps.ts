@@ -6,6 +6,8 @@
  *   payments-table lag (ReplicationLatency into this region, published in the source region).
  * - `fence`: sets the old region's active-region flag to this region (a cross-region SSM call
  *   with short timeouts, so an unreachable region fails fast).
+ * - `route-traffic` (with ARC): this region's routing control on and the other's off, in one call
+ *   to the first of the cluster's five regional endpoints that answers.
  * - `verify-health`: this region's API health endpoint must answer 200 as the active writer.
  * - `record`: the run's record, with each step's measured duration from the execution's history.
  *
@@ -17,6 +19,7 @@ type CloudWatch = typeof import("@aws-sdk/client-cloudwatch");
 type Ssm = typeof import("@aws-sdk/client-ssm");
 type Sfn = typeof import("@aws-sdk/client-sfn");
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
+type RecoveryCluster = typeof import("@aws-sdk/client-route53-recovery-cluster");
 
 /** A step failed; Step Functions sees `name` as the error. (A function, not an Error subclass:
  * closure serialization turns classes into functions, and `super(message)` then sets nothing.) */
@@ -110,6 +113,55 @@ export async function fence(
     );
   }
   return { fenced: true, region: request.region };
+}
+
+// ---- route-traffic ---------------------------------------------------------------------------
+
+export interface ClusterEndpoint {
+  readonly endpoint: string;
+  readonly region: string;
+}
+
+export interface RouteTrafficRequest {
+  readonly action: "route-traffic";
+  readonly clusterEndpoints: readonly ClusterEndpoint[];
+  /** The routing control to turn on (the region taking over) and the one to turn off. */
+  readonly on: string;
+  readonly off: string;
+}
+
+export interface RouteTrafficPorts {
+  readonly update: (
+    endpoint: ClusterEndpoint,
+    states: readonly { readonly arn: string; readonly state: "On" | "Off" }[],
+  ) => Promise<void>;
+}
+
+/**
+ * ARC's data plane is five regional endpoints, any of which takes the change: try them in turn
+ * (AWS's guidance), and fail only when none answers. Both controls change in one call, which the
+ * safety rule ("at least one on") judges as a whole.
+ */
+export async function routeTraffic(
+  request: RouteTrafficRequest,
+  ports: RouteTrafficPorts,
+): Promise<{ readonly endpointRegion: string; readonly tried: number }> {
+  const failures: string[] = [];
+  for (const endpoint of request.clusterEndpoints) {
+    try {
+      await ports.update(endpoint, [
+        { arn: request.on, state: "On" },
+        { arn: request.off, state: "Off" },
+      ]);
+      return { endpointRegion: endpoint.region, tried: failures.length + 1 };
+    } catch (error) {
+      failures.push(`${endpoint.region}: ${error instanceof Error ? error.name : "Error"}`);
+    }
+  }
+  throw stepError(
+    "TrafficNotRouted",
+    `no ARC cluster endpoint took the change (${failures.join(", ") || "no endpoints"})`,
+  );
 }
 
 // ---- verify-health ---------------------------------------------------------------------------
@@ -293,7 +345,8 @@ export async function recordRun(request: RecordRequest, ports: RecordPorts): Pro
 
 // ---- shell -----------------------------------------------------------------------------------
 
-export type StepRequest = LagRequest | FenceRequest | HealthRequest | RecordRequest;
+export type StepRequest =
+  LagRequest | FenceRequest | RouteTrafficRequest | HealthRequest | RecordRequest;
 
 /** Cross-region and HTTP calls fail fast: an unreachable region must not hold the runbook. */
 const FAST = { maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 3_000 } as const;
@@ -301,6 +354,7 @@ const FAST = { maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 3_0
 interface Environment {
   readonly lag: LagPorts;
   readonly fence: FencePorts;
+  readonly traffic: RouteTrafficPorts;
   readonly health: HealthPorts;
   readonly record: RecordPorts;
 }
@@ -324,6 +378,7 @@ function createEnvironment(): Environment {
   const ssm = require("@aws-sdk/client-ssm") as Ssm;
   const sfn = require("@aws-sdk/client-sfn") as Sfn;
   const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
+  const arc = require("@aws-sdk/client-route53-recovery-cluster") as RecoveryCluster;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const runsTable = requiredEnv("RUNS_TABLE");
   const metrics = new Map<string, InstanceType<CloudWatch["CloudWatchClient"]>>();
@@ -376,6 +431,26 @@ function createEnvironment(): Environment {
         try {
           await client.send(
             new ssm.PutParameterCommand({ Name: name, Value: value, Overwrite: true }),
+          );
+        } finally {
+          client.destroy();
+        }
+      },
+    },
+    traffic: {
+      update: async (endpoint, states) => {
+        const client = new arc.Route53RecoveryClusterClient({
+          ...clientOptions(endpoint.region),
+          endpoint: endpoint.endpoint,
+        });
+        try {
+          await client.send(
+            new arc.UpdateRoutingControlStatesCommand({
+              UpdateRoutingControlStateEntries: states.map((s) => ({
+                RoutingControlArn: s.arn,
+                RoutingControlState: s.state,
+              })),
+            }),
           );
         } finally {
           client.destroy();
@@ -456,6 +531,8 @@ export async function failoverStepsHandler(request: StepRequest): Promise<unknow
       return replicationLag(request, ports.lag);
     case "fence":
       return fence(request, ports.fence);
+    case "route-traffic":
+      return routeTraffic(request, ports.traffic);
     case "verify-health":
       return verifyHealth(request, ports.health);
     case "record":

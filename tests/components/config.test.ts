@@ -67,6 +67,7 @@ const DEV: RawConfig = {
   rpoSeconds: "5",
   eventBridgeGlobalEndpoint: "false",
   automaticWriteFailover: "false",
+  arcRoutingControls: "false",
   failoverIncidentWindowSeconds: "900",
   alarmEvaluationPeriods: "3",
   alarmApi5xxPercent: "1",

@@ -16,6 +16,8 @@ import {
   type RecordRequest,
   recordRun,
   replicationLag,
+  routeTraffic,
+  type RouteTrafficRequest,
   type RunRecord,
   verifyHealth,
 } from "../../handlers/failover-steps";
@@ -71,6 +73,7 @@ class World {
   /** Steps that fail every attempt, by state name. */
   broken = new Set<string>();
   violations: string[] = [];
+  routing: Record<string, string> = {};
 
   private setFlag(region: string, value: string): void {
     this.flags[region] = value;
@@ -161,6 +164,13 @@ class World {
         this.setFlag(REGION, String(input.Value));
         return {};
       },
+      RouteTraffic: async (input) => ({
+        Payload: await routeTraffic(lambda(input) as unknown as RouteTrafficRequest, {
+          update: async (_endpoint, states) => {
+            this.routing = Object.fromEntries(states.map((s) => [s.arn, s.state]));
+          },
+        }),
+      }),
       VerifyHealth: async (input) => ({
         Payload: await verifyHealth(lambda(input) as unknown as HealthRequest, steps),
       }),
@@ -192,11 +202,18 @@ class World {
 
 let runs = 0;
 
-async function run(world: World, input: unknown): Promise<{ error?: string; output?: unknown }> {
+async function run(
+  world: World,
+  input: unknown,
+  definition = DEFINITION,
+): Promise<{ error?: string; output?: unknown }> {
   runs += 1;
   const handlers = world.handlers();
+  const tasks = Object.entries(definition.States)
+    .filter(([, state]) => state.Type === "Task")
+    .map(([name]) => name);
   const local = Object.fromEntries(
-    byType("Task").map((state) => [
+    tasks.map((state) => [
       state,
       async (input: unknown) => {
         world.calls.push({ state, input: input as Record<string, unknown> });
@@ -211,7 +228,7 @@ async function run(world: World, input: unknown): Promise<{ error?: string; outp
       },
     ]),
   );
-  const machine = new StateMachine(DEFINITION as never, {
+  const machine = new StateMachine(definition as never, {
     validationOptions: { checkArn: true, checkPaths: true },
   });
   const execution = machine.run(input as never, {
@@ -226,7 +243,7 @@ async function run(world: World, input: unknown): Promise<{ error?: string; outp
     overrides: {
       taskResourceLocalHandlers: local,
       waitTimeOverrides: Object.fromEntries(byType("Wait").map((s) => [s, 0])),
-      retryIntervalOverrides: Object.fromEntries(byType("Task").map((s) => [s, 0])),
+      retryIntervalOverrides: Object.fromEntries(tasks.map((s) => [s, 0])),
     },
   });
   try {
@@ -391,6 +408,24 @@ describe("failover runbook", () => {
       "this region does not take writes on a read-only ledger",
     );
     assert.equal(world.records[0].status, "FAILED");
+  });
+
+  it("with ARC: flips the routing controls once the new writer takes writes, before verifying", async () => {
+    const definition = failoverRunbookDefinition({
+      ...TARGETS,
+      routingControls: {
+        clusterEndpoints: [{ endpoint: "https://x.example.invalid/v1", region: "us-west-2" }],
+        controlArn: "arn:rc/usw2",
+        peerControlArn: "arn:rc/use1",
+      },
+    });
+    const world = new World();
+    const { error } = await run(world, UNPLANNED, definition);
+    assert.equal(error, undefined);
+    assert.deepEqual(world.routing, { "arn:rc/usw2": "On", "arn:rc/use1": "Off" });
+    const order = world.order();
+    assert.ok(order.indexOf("SetActiveRegion") < order.indexOf("RouteTraffic"));
+    assert.ok(order.indexOf("RouteTraffic") < order.indexOf("VerifyHealth"));
   });
 
   it("refuses input for another region or without a mode or reason, touching nothing", async () => {

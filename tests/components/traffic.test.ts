@@ -51,8 +51,27 @@ describe("traffic failover", () => {
             "aws:route53/healthCheck:HealthCheck",
             `traffic-${role}-record`,
           );
-          assert.deepEqual(guard.rawInputs.childHealthchecks, [check.id]);
           assert.equal(guard.rawInputs.type, "CALCULATED");
+          if (evaluation.config.arcRoutingControls) {
+            // Healthy only while the endpoint passes and the region's routing control is on.
+            const control = find(
+              evaluation,
+              "aws:route53/healthCheck:HealthCheck",
+              `traffic-${role}-routing-control`,
+            );
+            const routingControl = find(
+              evaluation,
+              "aws:route53recoverycontrol/routingControl:RoutingControl",
+              `traffic-${role}-arc`,
+            );
+            assert.equal(control.rawInputs.type, "RECOVERY_CONTROL");
+            assert.equal(control.rawInputs.routingControlArn, routingControl.outputs.arn);
+            assert.deepEqual(guard.rawInputs.childHealthchecks, [check.id, control.id]);
+            assert.equal(guard.rawInputs.childHealthThreshold, 2);
+          } else {
+            assert.deepEqual(guard.rawInputs.childHealthchecks, [check.id]);
+            assert.equal(guard.rawInputs.childHealthThreshold, 1);
+          }
           const record = find(evaluation, "aws:route53/record:Record", `traffic-${role}`);
           const domain = find(
             evaluation,
@@ -170,5 +189,100 @@ describe("traffic failover", () => {
         );
       });
     }
+  });
+});
+
+describe("ARC routing controls (arcRoutingControls, prod)", () => {
+  let evaluation: Evaluation;
+  before(async () => {
+    evaluation = await evaluate({ stack: "prod" });
+  });
+
+  it("keeps at least one region's routing control on, in a control panel of one cluster, managed from us-west-2", () => {
+    const cluster = find(evaluation, "aws:route53recoverycontrol/cluster:Cluster", "traffic-arc");
+    const panel = find(
+      evaluation,
+      "aws:route53recoverycontrol/controlPanel:ControlPanel",
+      "traffic-arc",
+    );
+    assert.equal(panel.rawInputs.clusterArn, cluster.outputs.arn);
+    const controls = ["primary", "secondary"].map((role) =>
+      find(
+        evaluation,
+        "aws:route53recoverycontrol/routingControl:RoutingControl",
+        `traffic-${role}-arc`,
+      ),
+    );
+    for (const control of controls) {
+      assert.equal(control.rawInputs.controlPanelArn, panel.outputs.arn);
+    }
+    const rule = find(
+      evaluation,
+      "aws:route53recoverycontrol/safetyRule:SafetyRule",
+      "traffic-arc-at-least-one-on",
+    );
+    assert.deepEqual(rule.rawInputs.ruleConfig, { type: "ATLEAST", threshold: 1, inverted: false });
+    assert.deepEqual(
+      rule.rawInputs.assertedControls,
+      controls.map((c) => c.outputs.arn),
+    );
+    for (const r of [cluster, panel, rule, ...controls]) {
+      assert.equal(r.placement, "us-west-2", r.name);
+      assert.equal(r.region, null, `${r.name} is global`);
+    }
+  });
+
+  it("lets the runbook flip them: on for its own region, off for the other, and nothing else", () => {
+    for (const [role, peer] of [
+      ["primary", "secondary"],
+      ["secondary", "primary"],
+    ] as const) {
+      const definition = JSON.parse(
+        String(
+          find(evaluation, "aws:sfn/stateMachine:StateMachine", `${role}-failover-runbook`)
+            .rawInputs.definition,
+        ),
+      ) as {
+        States: Record<
+          string,
+          { Type: string; Parameters?: { Payload?: Record<string, unknown> } }
+        >;
+      };
+      const arn = (r: string) =>
+        find(
+          evaluation,
+          "aws:route53recoverycontrol/routingControl:RoutingControl",
+          `traffic-${r}-arc`,
+        ).outputs.arn;
+      const payload = definition.States.RouteTraffic.Parameters?.Payload ?? {};
+      assert.equal(definition.States.RouteTraffic.Type, "Task");
+      assert.equal(payload.on, arn(role));
+      assert.equal(payload.off, arn(peer));
+      assert.equal((payload.clusterEndpoints as unknown[]).length, 5);
+      const policy = JSON.parse(
+        String(
+          find(evaluation, "aws:iam/rolePolicy:RolePolicy", `${role}-failover-steps`).rawInputs
+            .policy,
+        ),
+      ) as { Statement: { Sid: string; Action: string; Resource: string[] }[] };
+      const route = policy.Statement.find((s) => s.Sid === "RouteTraffic");
+      assert.deepEqual(route?.Action, "route53-recovery-cluster:UpdateRoutingControlStates");
+      assert.deepEqual([...(route?.Resource ?? [])].sort(), [arn(role), arn(peer)].sort());
+    }
+  });
+
+  it("is off in dev: the runbook records that DNS health checks carry the traffic", async () => {
+    const dev = await evaluate({ stack: "dev" });
+    assert.equal(
+      dev.resources.filter((r) => r.type.startsWith("aws:route53recoverycontrol/")).length,
+      0,
+    );
+    const definition = JSON.parse(
+      String(
+        find(dev, "aws:sfn/stateMachine:StateMachine", "primary-failover-runbook").rawInputs
+          .definition,
+      ),
+    ) as { States: Record<string, { Type: string }> };
+    assert.equal(definition.States.RouteTraffic.Type, "Pass");
   });
 });

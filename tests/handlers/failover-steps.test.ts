@@ -9,6 +9,7 @@ import {
   recordRun,
   type RecordRequest,
   replicationLag,
+  routeTraffic,
   type RunRecord,
   stepDurations,
   verifyHealth,
@@ -178,6 +179,51 @@ describe("failover steps", () => {
     });
   });
 
+  describe("route traffic (ARC)", () => {
+    const request = {
+      action: "route-traffic" as const,
+      clusterEndpoints: ["us-east-1", "us-west-2", "eu-west-1"].map((region) => ({
+        endpoint: `https://${region}.example.invalid/v1`,
+        region,
+      })),
+      on: "arn:on",
+      off: "arn:off",
+    };
+
+    it("turns this region's control on and the other's off in one call, at the first endpoint that answers", async () => {
+      const tried: string[] = [];
+      const result = await routeTraffic(request, {
+        update: async (endpoint, states) => {
+          tried.push(endpoint.region);
+          assert.deepEqual(states, [
+            { arn: "arn:on", state: "On" },
+            { arn: "arn:off", state: "Off" },
+          ]);
+          if (endpoint.region === "us-east-1") {
+            throw Object.assign(new Error("down"), { name: "TimeoutError" });
+          }
+        },
+      });
+      assert.deepEqual(result, { endpointRegion: "us-west-2", tried: 2 });
+      assert.deepEqual(tried, ["us-east-1", "us-west-2"]);
+    });
+
+    it("fails as TrafficNotRouted, naming every endpoint's error, when none answers", async () => {
+      await assert.rejects(
+        routeTraffic(request, {
+          update: async () => {
+            throw Object.assign(new Error("no"), { name: "ServiceUnavailable" });
+          },
+        }),
+        {
+          name: "TrafficNotRouted",
+          message:
+            "no ARC cluster endpoint took the change (us-east-1: ServiceUnavailable, us-west-2: ServiceUnavailable, eu-west-1: ServiceUnavailable)",
+        },
+      );
+    });
+  });
+
   describe("run records", () => {
     const request: RecordRequest = {
       action: "record",
@@ -241,6 +287,7 @@ describe("failover steps handler (serialized)", function () {
     );
     aws = await startAwsStub({
       "AmazonSSM.PutParameter": () => ({ body: { Version: 2, Tier: "Standard" } }),
+      "ToggleCustomerAPI.UpdateRoutingControlStates": () => ({ body: {} }),
       "AWSStepFunctions.GetExecutionHistory": () => ({
         body: {
           events: HISTORY.map((e, id) => ({
@@ -379,6 +426,44 @@ describe("failover steps handler (serialized)", function () {
         .map((c) => c.body.executionArn),
       [EXECUTION],
     );
+  });
+
+  it("flips ARC routing controls through the first cluster endpoint that answers", async () => {
+    aws.calls.length = 0;
+    const run = await runSerialized(
+      code,
+      {
+        action: "route-traffic",
+        // The first endpoint never answers; the second is the stub.
+        clusterEndpoints: [
+          { endpoint: silentUrl, region: "us-east-1" },
+          { endpoint: aws.endpoint, region: "us-west-2" },
+        ],
+        on: "arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/usw2",
+        off: "arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/use1",
+      },
+      environment,
+    );
+    assert.deepEqual(run, { ok: true, result: { endpointRegion: "us-west-2", tried: 2 } });
+    assert.deepEqual(aws.calls, [
+      {
+        target: "ToggleCustomerAPI.UpdateRoutingControlStates",
+        body: {
+          UpdateRoutingControlStateEntries: [
+            {
+              RoutingControlArn:
+                "arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/usw2",
+              RoutingControlState: "On",
+            },
+            {
+              RoutingControlArn:
+                "arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/use1",
+              RoutingControlState: "Off",
+            },
+          ],
+        },
+      },
+    ]);
   });
 
   it("refuses an unknown action by name", async () => {

@@ -251,6 +251,41 @@ export function mockResourceState(
         },
       };
     }
+    // ARC routing control (control plane in us-west-2; ARNs have no region).
+    case "aws:route53recoverycontrol/cluster:Cluster": {
+      const id = hex(seed, 32);
+      return {
+        id: `arn:aws:route53-recovery-control::${account}:cluster/${id}`,
+        state: {
+          ...common,
+          arn: `arn:aws:route53-recovery-control::${account}:cluster/${id}`,
+          status: "DEPLOYED",
+          // ARC gives every cluster five regional data-plane endpoints.
+          clusterEndpoints: [
+            "us-east-1",
+            "us-west-2",
+            "eu-west-1",
+            "ap-northeast-1",
+            "ap-southeast-2",
+          ].map((endpointRegion) => ({
+            endpoint: `https://${hex(`${seed}${endpointRegion}`, 8)}.route53-recovery-cluster.${endpointRegion}.amazonaws.com/v1`,
+            region: endpointRegion,
+          })),
+        },
+      };
+    }
+    case "aws:route53recoverycontrol/controlPanel:ControlPanel": {
+      const panel = `arn:aws:route53-recovery-control::${account}:controlpanel/${hex(seed, 32)}`;
+      return { id: panel, state: { ...common, arn: panel, status: "DEPLOYED" } };
+    }
+    case "aws:route53recoverycontrol/routingControl:RoutingControl": {
+      const control = `${String(inputs.controlPanelArn)}/routingcontrol/${hex(seed, 16)}`;
+      return { id: control, state: { ...common, arn: control, status: "DEPLOYED" } };
+    }
+    case "aws:route53recoverycontrol/safetyRule:SafetyRule": {
+      const rule = `${String(inputs.controlPanelArn)}/safetyrule/${hex(seed, 16)}`;
+      return { id: rule, state: { ...common, arn: rule, status: "DEPLOYED" } };
+    }
     case "aws:route53/healthCheck:HealthCheck": {
       const id = uuid(seed);
       return { id, state: { ...common, arn: `arn:aws:route53:::healthcheck/${id}` } };

@@ -65,6 +65,11 @@ export const INVARIANTS: readonly Invariant[] = [
         if (parent === undefined || !isComponent(parent) || parent.placement === null) {
           return [];
         }
+        // A global service's resource has no region, whichever provider manages it (ARC's
+        // control plane, for one, is served from us-west-2 only).
+        if (r.custom && r.region === null) {
+          return [];
+        }
         return r.placement === parent.placement
           ? []
           : [
