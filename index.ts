@@ -309,6 +309,12 @@ const dashboard = operationsDashboard(
   { provider: providers.primary },
 );
 
+/** One value per region, for outputs: `{ primary, secondary }`. */
+const perRegion = <T>(of: (role: RegionRole) => T): Record<RegionRole, T> => ({
+  primary: of("primary"),
+  secondary: of("secondary"),
+});
+
 export const environment = config.environment;
 export const regions = config.regions;
 /** The account each regional provider deploys into: a preview shows it before anything changes. */
@@ -326,62 +332,29 @@ export const activeRegionParameter = data.primary.activeRegionParameter;
 export const ledger = {
   globalClusterId: data.primary.globalClusterId,
   globalWriterEndpoint: data.primary.globalWriterEndpoint,
-  endpoints: { primary: data.primary.clusterEndpoint, secondary: data.secondary.clusterEndpoint },
-  readerEndpoints: {
-    primary: data.primary.clusterReaderEndpoint,
-    secondary: data.secondary.clusterReaderEndpoint,
-  },
-  credentialsSecretArns: {
-    primary: data.primary.credentialsSecretArn,
-    secondary: data.secondary.credentialsSecretArn,
-  },
+  endpoints: perRegion((r) => data[r].clusterEndpoint),
+  readerEndpoints: perRegion((r) => data[r].clusterReaderEndpoint),
+  credentialsSecretArns: perRegion((r) => data[r].credentialsSecretArn),
 };
-export const paymentWorkflows = {
-  primary: orchestrationTiers.primary.stateMachineArn,
-  secondary: orchestrationTiers.secondary.stateMachineArn,
-};
-export const receiptsBuckets = {
-  primary: data.primary.receiptsBucket,
-  secondary: data.secondary.receiptsBucket,
-};
+export const paymentWorkflows = perRegion((r) => orchestrationTiers[r].stateMachineArn);
+export const receiptsBuckets = perRegion((r) => data[r].receiptsBucket);
 export const dns = {
   zoneId: zone.zoneId,
   /** Delegate the zone to these from its parent (empty when the zone already existed). */
   nameServers: zone.nameServers,
   apiUrl: `https://${apiDomainName(config.dnsZoneName)}`,
-  regionalApiUrls: {
-    primary: computeTiers.primary.regionalUrl,
-    secondary: computeTiers.secondary.regionalUrl,
-  },
+  regionalApiUrls: perRegion((r) => computeTiers[r].regionalUrl),
 };
-export const paymentQueues = {
-  primary: computeTiers.primary.queueUrl,
-  secondary: computeTiers.secondary.queueUrl,
-};
-export const alarmTopics = {
-  primary: orchestrationTiers.primary.alarmsTopicArn,
-  secondary: orchestrationTiers.secondary.alarmsTopicArn,
-};
+export const paymentQueues = perRegion((r) => computeTiers[r].queueUrl);
+export const alarmTopics = perRegion((r) => orchestrationTiers[r].alarmsTopicArn);
 export const dashboardName = dashboard.dashboardName;
 /** Where producers send payment events when eventBridgeGlobalEndpoint is on; null when off. */
 export const eventEndpointUrl = failoverTiers.primary.eventEndpointUrl ?? null;
 /** Start a planned drill or an unplanned failover into a region with its runbook (see README). */
-export const failoverRunbooks = {
-  primary: failoverTiers.primary.runbookArn,
-  secondary: failoverTiers.secondary.runbookArn,
-};
-export const failoverOrchestrators = {
-  primary: failoverTiers.primary.orchestratorFunctionName,
-  secondary: failoverTiers.secondary.orchestratorFunctionName,
-};
-export const failoverRunsTables = {
-  primary: failoverTiers.primary.runsTableName,
-  secondary: failoverTiers.secondary.runsTableName,
-};
-export const regionImpairedAlarms = {
-  primary: failoverTiers.primary.regionImpairedAlarmArn,
-  secondary: failoverTiers.secondary.regionImpairedAlarmArn,
-};
+export const failoverRunbooks = perRegion((r) => failoverTiers[r].runbookArn);
+export const failoverOrchestrators = perRegion((r) => failoverTiers[r].orchestratorFunctionName);
+export const failoverRunsTables = perRegion((r) => failoverTiers[r].runsTableName);
+export const regionImpairedAlarms = perRegion((r) => failoverTiers[r].regionImpairedAlarmArn);
 export const healthChecks = {
   endpoints: traffic.endpointHealthCheckIds,
   failoverRecords: traffic.recordHealthCheckIds,

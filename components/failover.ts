@@ -24,6 +24,7 @@ import { failoverRunbookDefinition, STEP_FUNCTION_TIMEOUT_SECONDS } from "./fail
 import { rolePolicy, serviceRole } from "./iam";
 import { runbookBudget } from "./recovery";
 import { handlerFunction } from "./lambda";
+import { encryptedStateMachine } from "./state-machine";
 import type { Namer } from "./naming";
 import type { AwsRegion } from "./regions";
 
@@ -438,72 +439,6 @@ export class FailoverTier extends pulumi.ComponentResource {
       this,
     );
 
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-runbook-logs`,
-      {
-        name: `/aws/vendedlogs/states/${runbookName}`,
-        kmsKeyId: w.keyArn,
-        retentionInDays: w.logRetentionDays,
-      },
-      parent,
-    );
-    const role = serviceRole(
-      `${name}-runbook`,
-      {
-        roleName: namer.regional("iamRole", "failover-runbook", region),
-        service: "states.amazonaws.com",
-      },
-      this,
-    );
-    const policy = rolePolicy(
-      `${name}-runbook`,
-      role,
-      [
-        { sid: "RunTheSteps", actions: ["lambda:InvokeFunction"], resources: [steps.arn] },
-        { sid: "RecordTheStart", actions: ["dynamodb:PutItem"], resources: [runs.arn] },
-        {
-          sid: "ReadTheGlobalDatabase",
-          actions: ["rds:DescribeGlobalClusters"],
-          resources: [globalClusterArn],
-        },
-        {
-          sid: "PromoteThisRegionsCluster",
-          actions: ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
-          resources: [globalClusterArn, w.clusterArn],
-        },
-        {
-          sid: "TakeTheWrites",
-          actions: ["ssm:PutParameter"],
-          resources: [w.activeRegionParameterArn],
-        },
-        { sid: "Notify", actions: ["sns:Publish"], resources: [args.alarmsTopicArn] },
-        {
-          sid: "UseTheRegionsKey",
-          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-          resources: [w.keyArn],
-        },
-        {
-          // CloudWatch Logs delivery and X-Ray take no resource-level permissions.
-          sid: "DeliverLogsAndTraces",
-          actions: [
-            "logs:CreateLogDelivery",
-            "logs:GetLogDelivery",
-            "logs:UpdateLogDelivery",
-            "logs:DeleteLogDelivery",
-            "logs:ListLogDeliveries",
-            "logs:PutResourcePolicy",
-            "logs:DescribeResourcePolicies",
-            "logs:DescribeLogGroups",
-            "xray:PutTraceSegments",
-            "xray:PutTelemetryRecords",
-            "xray:GetSamplingRules",
-            "xray:GetSamplingTargets",
-          ],
-          resources: ["*"],
-        },
-      ],
-      this,
-    );
     const definition = pulumi
       .output({
         stepsFunctionArn: steps.arn,
@@ -531,28 +466,39 @@ export class FailoverTier extends pulumi.ComponentResource {
           }),
         ),
       );
-    const runbook = new aws.sfn.StateMachine(
-      `${name}-runbook`,
+    const runbook = encryptedStateMachine(
       {
+        logicalName: `${name}-runbook`,
+        roleLogicalName: `${name}-runbook`,
         name: runbookName,
-        type: "STANDARD",
-        definition,
-        roleArn: role.arn,
+        roleName: namer.regional("iamRole", "failover-runbook", region),
+        keyArn: w.keyArn,
+        logRetentionDays: w.logRetentionDays,
         // Runs are rare and every step matters in a review: log them whole.
-        loggingConfiguration: {
-          logDestination: pulumi.interpolate`${logGroup.arn}:*`,
-          includeExecutionData: true,
-          level: "ALL",
-        },
-        tracingConfiguration: { enabled: true },
-        encryptionConfiguration: {
-          type: "CUSTOMER_MANAGED_KMS_KEY",
-          kmsKeyId: w.keyArn,
-          kmsDataKeyReusePeriodSeconds: 300,
-        },
+        logLevel: "ALL",
+        statements: [
+          { sid: "RunTheSteps", actions: ["lambda:InvokeFunction"], resources: [steps.arn] },
+          { sid: "RecordTheStart", actions: ["dynamodb:PutItem"], resources: [runs.arn] },
+          {
+            sid: "ReadTheGlobalDatabase",
+            actions: ["rds:DescribeGlobalClusters"],
+            resources: [globalClusterArn],
+          },
+          {
+            sid: "PromoteThisRegionsCluster",
+            actions: ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
+            resources: [globalClusterArn, w.clusterArn],
+          },
+          {
+            sid: "TakeTheWrites",
+            actions: ["ssm:PutParameter"],
+            resources: [w.activeRegionParameterArn],
+          },
+          { sid: "Notify", actions: ["sns:Publish"], resources: [args.alarmsTopicArn] },
+        ],
+        definition,
       },
-      // Step Functions checks the role when it creates the state machine.
-      { parent: this, dependsOn: [policy] },
+      this,
     );
 
     const peerImpaired = namer.regional("cloudwatchAlarm", "region-impaired", peerRegion);

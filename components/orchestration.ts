@@ -12,10 +12,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AuthorizationRules } from "../handlers/authorize";
 import { authorizeHandler, MERCHANT_INDEX } from "../handlers/authorize-handler";
 import type { DataTier } from "./data";
-import { policyDocument, rolePolicy, serviceRole } from "./iam";
+import { policyDocument } from "./iam";
 import { handlerFunction } from "./lambda";
 import type { Namer } from "./naming";
 import { paymentWorkflowDefinition } from "./payment-workflow";
+import { encryptedStateMachine } from "./state-machine";
 import type { AwsRegion } from "./regions";
 
 export const PAYMENT_EVENT_SOURCE = "payments.workflow";
@@ -186,77 +187,6 @@ export class OrchestrationTier extends pulumi.ComponentResource {
       this,
     );
 
-    const stateMachineName = namer.regional("sfnStateMachine", "payments", region);
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-workflow-logs`,
-      {
-        name: `/aws/vendedlogs/states/${stateMachineName}`,
-        kmsKeyId: data.keyArn,
-        retentionInDays: args.logRetentionDays,
-      },
-      parent,
-    );
-    const role = serviceRole(
-      `${name}-workflow`,
-      {
-        roleName: namer.regional("iamRole", "payments-workflow", region),
-        service: "states.amazonaws.com",
-      },
-      this,
-    );
-    const policy = rolePolicy(
-      `${name}-workflow`,
-      role,
-      [
-        { sid: "Authorize", actions: ["lambda:InvokeFunction"], resources: [authorize.arn] },
-        {
-          sid: "RecordLedgerEntries",
-          actions: ["rds-data:ExecuteStatement"],
-          resources: [data.clusterArn],
-        },
-        {
-          sid: "ReadLedgerCredentials",
-          actions: ["secretsmanager:GetSecretValue"],
-          resources: [data.credentialsSecretArn],
-        },
-        {
-          sid: "SetPaymentStatus",
-          actions: ["dynamodb:UpdateItem"],
-          resources: [data.tableArn],
-        },
-        {
-          sid: "WriteReceipts",
-          actions: ["s3:PutObject"],
-          resources: [pulumi.interpolate`${data.receiptsBucketArn}/receipts/*`],
-        },
-        { sid: "PublishPaymentEvents", actions: ["events:PutEvents"], resources: [bus.arn] },
-        {
-          sid: "UseTheRegionsKey",
-          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-          resources: [data.keyArn],
-        },
-        {
-          // CloudWatch Logs delivery and X-Ray take no resource-level permissions.
-          sid: "DeliverLogsAndTraces",
-          actions: [
-            "logs:CreateLogDelivery",
-            "logs:GetLogDelivery",
-            "logs:UpdateLogDelivery",
-            "logs:DeleteLogDelivery",
-            "logs:ListLogDeliveries",
-            "logs:PutResourcePolicy",
-            "logs:DescribeResourcePolicies",
-            "logs:DescribeLogGroups",
-            "xray:PutTraceSegments",
-            "xray:PutTelemetryRecords",
-            "xray:GetSamplingRules",
-            "xray:GetSamplingTargets",
-          ],
-          resources: ["*"],
-        },
-      ],
-      this,
-    );
     const definition = pulumi
       .all([
         authorize.arn,
@@ -280,27 +210,43 @@ export class OrchestrationTier extends pulumi.ComponentResource {
           }),
         ),
       );
-    const machine = new aws.sfn.StateMachine(
-      `${name}-payments`,
+    const machine = encryptedStateMachine(
       {
-        name: stateMachineName,
-        type: "STANDARD",
+        logicalName: `${name}-payments`,
+        roleLogicalName: `${name}-workflow`,
+        name: namer.regional("sfnStateMachine", "payments", region),
+        roleName: namer.regional("iamRole", "payments-workflow", region),
+        keyArn: data.keyArn,
+        logRetentionDays: args.logRetentionDays,
+        // Production logs only errors of executions; dev logs every step.
+        logLevel: args.production ? "ERROR" : "ALL",
+        statements: [
+          { sid: "Authorize", actions: ["lambda:InvokeFunction"], resources: [authorize.arn] },
+          {
+            sid: "RecordLedgerEntries",
+            actions: ["rds-data:ExecuteStatement"],
+            resources: [data.clusterArn],
+          },
+          {
+            sid: "ReadLedgerCredentials",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [data.credentialsSecretArn],
+          },
+          {
+            sid: "SetPaymentStatus",
+            actions: ["dynamodb:UpdateItem"],
+            resources: [data.tableArn],
+          },
+          {
+            sid: "WriteReceipts",
+            actions: ["s3:PutObject"],
+            resources: [pulumi.interpolate`${data.receiptsBucketArn}/receipts/*`],
+          },
+          { sid: "PublishPaymentEvents", actions: ["events:PutEvents"], resources: [bus.arn] },
+        ],
         definition,
-        roleArn: role.arn,
-        loggingConfiguration: {
-          logDestination: pulumi.interpolate`${logGroup.arn}:*`,
-          includeExecutionData: true,
-          level: args.production ? "ERROR" : "ALL",
-        },
-        tracingConfiguration: { enabled: true },
-        encryptionConfiguration: {
-          type: "CUSTOMER_MANAGED_KMS_KEY",
-          kmsKeyId: data.keyArn,
-          kmsDataKeyReusePeriodSeconds: 300,
-        },
       },
-      // Step Functions checks the role when it creates the state machine.
-      { ...parent, dependsOn: [policy] },
+      this,
     );
 
     this.stateMachineArn = machine.arn;
