@@ -23,12 +23,13 @@ const config = loadStackConfig();
 const namer = new Namer({ prefix: config.namePrefix, environment: config.environment });
 
 /**
- * One provider per region, and no other: the stacks disable the default AWS provider, so a
- * resource or invoke that forgets its provider fails instead of landing in a random region.
+ * One provider per region (and ARC's, below), and no other: the stacks disable the default AWS
+ * provider, so a resource or invoke that forgets its provider fails instead of landing in a
+ * random region.
  */
-function regionalProvider(role: RegionRole): aws.Provider {
-  return new aws.Provider(`aws-${role}`, {
-    region: config.regions[role],
+function provider(name: string, region: string): aws.Provider {
+  return new aws.Provider(name, {
+    region,
     defaultTags: { tags: { ...config.tags } },
     allowedAccountIds:
       config.allowedAccountIds.length > 0 ? [...config.allowedAccountIds] : undefined,
@@ -36,8 +37,8 @@ function regionalProvider(role: RegionRole): aws.Provider {
 }
 
 const providers: Record<RegionRole, aws.Provider> = {
-  primary: regionalProvider("primary"),
-  secondary: regionalProvider("secondary"),
+  primary: provider("aws-primary", config.regions.primary),
+  secondary: provider("aws-secondary", config.regions.secondary),
 };
 
 /** Route 53 is global; the primary's provider is as good as any for it. */
@@ -182,14 +183,7 @@ function arcProvider(): aws.Provider {
   const role = (Object.keys(providers) as RegionRole[]).find(
     (r) => config.regions[r] === ARC_CONTROL_REGION,
   );
-  return role !== undefined
-    ? providers[role]
-    : new aws.Provider("aws-arc", {
-        region: ARC_CONTROL_REGION,
-        defaultTags: { tags: { ...config.tags } },
-        allowedAccountIds:
-          config.allowedAccountIds.length > 0 ? [...config.allowedAccountIds] : undefined,
-      });
+  return role !== undefined ? providers[role] : provider("aws-arc", ARC_CONTROL_REGION);
 }
 
 const traffic = new TrafficFailover(

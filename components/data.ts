@@ -90,7 +90,7 @@ const BACKUP_ROLE_POLICIES = [
   "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
   "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
 ];
-/** Global database members must stay on the same engine version: no automatic minor upgrades. */
+/** Aurora rewrites these on a member after a switchover or failover: the runbook owns them then. */
 const MEMBER_IGNORED_CHANGES = ["globalClusterIdentifier", "replicationSourceIdentifier"];
 
 export class DataTier extends pulumi.ComponentResource {

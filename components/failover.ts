@@ -333,14 +333,7 @@ export class FailoverTier extends pulumi.ComponentResource {
     this.orchestratorFunctionName = writePath.orchestratorFunctionName;
     this.runsTableName = writePath.runsTableName;
     this.orchestrator = writePath.orchestrator;
-    this.runbookBounds = writePath.definition.apply((text) => {
-      const definition = JSON.parse(text) as Parameters<typeof runbookBudget>[0];
-      const bounds = (mode: "planned" | "unplanned") => {
-        const { nominalSeconds, worstCaseSeconds } = runbookBudget(definition, mode);
-        return { nominalSeconds, worstCaseSeconds };
-      };
-      return { planned: bounds("planned"), unplanned: bounds("unplanned") };
-    });
+    this.runbookBounds = writePath.runbookBounds;
     this.registerOutputs({
       runbookArn: this.runbookArn,
       orchestratorFunctionName: this.orchestratorFunctionName,
@@ -364,7 +357,7 @@ export class FailoverTier extends pulumi.ComponentResource {
     orchestratorFunctionName: pulumi.Output<string>;
     runsTableName: pulumi.Output<string>;
     orchestrator: FailoverTier["orchestrator"];
-    definition: pulumi.Output<string>;
+    runbookBounds: FailoverTier["runbookBounds"];
   } {
     const { namer, region, peerRegion, thresholds } = args;
     const w = args.writePath;
@@ -372,7 +365,8 @@ export class FailoverTier extends pulumi.ComponentResource {
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const runbookName = namer.regional("sfnStateMachine", "failover-runbook", region);
     const peerRunbookName = namer.regional("sfnStateMachine", "failover-runbook", peerRegion);
-    const runbookArn = pulumi.interpolate`arn:aws:states:${region}:${account}:stateMachine:${runbookName}`;
+    // The other region's runbook is built by its own tier, after or before this one: its ARN is
+    // known from its name.
     const peerRunbookArn = pulumi.interpolate`arn:aws:states:${peerRegion}:${account}:stateMachine:${peerRunbookName}`;
     const globalClusterArn = pulumi.interpolate`arn:aws:rds::${account}:global-cluster:${w.globalClusterIdentifier}`;
 
@@ -521,13 +515,13 @@ export class FailoverTier extends pulumi.ComponentResource {
           {
             sid: "SeeRunningRunbooks",
             actions: ["states:ListExecutions"],
-            resources: [runbookArn, peerRunbookArn],
+            resources: [runbook.arn, peerRunbookArn],
           },
-          { sid: "StartTheRunbook", actions: ["states:StartExecution"], resources: [runbookArn] },
+          { sid: "StartTheRunbook", actions: ["states:StartExecution"], resources: [runbook.arn] },
         ],
         environment: {
           PEER_REGION: peerRegion,
-          RUNBOOK_ARN: runbookArn,
+          RUNBOOK_ARN: runbook.arn,
           PEER_RUNBOOK_ARN: peerRunbookArn,
           ACTIVE_REGION_PARAMETER: w.activeRegionParameter,
           CRITICAL_ALARMS: peerImpaired,
@@ -555,7 +549,14 @@ export class FailoverTier extends pulumi.ComponentResource {
       orchestratorFunctionName: orchestrator.name,
       runsTableName: runs.name,
       orchestrator: { arn: orchestrator.arn, permission },
-      definition,
+      runbookBounds: definition.apply((text) => {
+        const parsed = JSON.parse(text) as Parameters<typeof runbookBudget>[0];
+        const bounds = (mode: "planned" | "unplanned") => {
+          const { nominalSeconds, worstCaseSeconds } = runbookBudget(parsed, mode);
+          return { nominalSeconds, worstCaseSeconds };
+        };
+        return { planned: bounds("planned"), unplanned: bounds("unplanned") };
+      }),
     };
   }
 

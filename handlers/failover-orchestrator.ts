@@ -10,7 +10,7 @@
  * execution per incident window (the deterministic name makes a repeated start a no-op).
  */
 
-import { requiredEnv } from "./runtime";
+import { failFastClientOptions, requiredEnv } from "./runtime";
 
 export type FailoverMode = "planned" | "unplanned";
 
@@ -256,16 +256,7 @@ function createShell(): Shell {
   const parameter = requiredEnv("ACTIVE_REGION_PARAMETER");
   const states = new sfn.SFNClient({});
   // The peer may be the impaired region: ask it briefly.
-  const peerStates = new sfn.SFNClient({
-    region: peerRegion,
-    maxAttempts: 1,
-    // throwOnRequestTimeout: without it the SDK only warns when the timeout passes.
-    requestHandler: {
-      connectionTimeout: 2_000,
-      requestTimeout: 3_000,
-      throwOnRequestTimeout: true,
-    },
-  });
+  const peerStates = new sfn.SFNClient(failFastClientOptions(peerRegion, 1));
   const flags = new ssm.SSMClient({});
   const running = async (client: InstanceType<Sfn["SFNClient"]>, arn: string) => {
     const page = await client.send(

@@ -13,21 +13,13 @@
  *
  * Pure cores over small ports; the shell at the end wires the AWS SDK (provided by the runtime).
  */
-import { requiredEnv } from "./runtime";
+import { failFastClientOptions, FAIL_FAST, namedError, requiredEnv } from "./runtime";
 
 type CloudWatch = typeof import("@aws-sdk/client-cloudwatch");
 type Ssm = typeof import("@aws-sdk/client-ssm");
 type Sfn = typeof import("@aws-sdk/client-sfn");
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type RecoveryCluster = typeof import("@aws-sdk/client-route53-recovery-cluster");
-
-/** A step failed; Step Functions sees `name` as the error. (A function, not an Error subclass:
- * closure serialization turns classes into functions, and `super(message)` then sets nothing.) */
-export function stepError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
 
 // ---- replication-lag -------------------------------------------------------------------------
 
@@ -107,7 +99,7 @@ export async function fence(
     await ports.putParameter(request.region, request.parameterName, request.activeRegion);
   } catch (error) {
     const name = error instanceof Error ? error.name : "Error";
-    throw stepError(
+    throw namedError(
       "FenceFailed",
       `could not set ${request.parameterName} in ${request.region} to ${request.activeRegion}: ${name}`,
     );
@@ -158,7 +150,7 @@ export async function routeTraffic(
       failures.push(`${endpoint.region}: ${error instanceof Error ? error.name : "Error"}`);
     }
   }
-  throw stepError(
+  throw namedError(
     "TrafficNotRouted",
     `no ARC cluster endpoint took the change (${failures.join(", ") || "no endpoints"})`,
   );
@@ -185,7 +177,7 @@ export async function verifyHealth(
     answer = await ports.get(request.url);
   } catch (error) {
     const name = error instanceof Error ? error.name : "Error";
-    throw stepError("HealthCheckFailed", `${request.url} did not answer: ${name}`);
+    throw namedError("HealthCheckFailed", `${request.url} did not answer: ${name}`);
   }
   let body: Record<string, unknown> = {};
   try {
@@ -197,7 +189,7 @@ export async function verifyHealth(
   const role = typeof body.role === "string" ? body.role : "unknown";
   const region = typeof body.region === "string" ? body.region : "unknown";
   if (answer.status !== 200 || role !== "active") {
-    throw stepError(
+    throw namedError(
       "HealthCheckFailed",
       `${request.url} answered ${answer.status} with role ${role}, not 200 as the active writer`,
     );
@@ -349,7 +341,7 @@ export type StepRequest =
   LagRequest | FenceRequest | RouteTrafficRequest | HealthRequest | RecordRequest;
 
 /** Cross-region and HTTP calls fail fast: an unreachable region must not hold the runbook. */
-const FAST = { maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 3_000 } as const;
+const clientOptions = (region: string) => failFastClientOptions(region, 2);
 
 interface Environment {
   readonly lag: LagPorts;
@@ -357,19 +349,6 @@ interface Environment {
   readonly traffic: RouteTrafficPorts;
   readonly health: HealthPorts;
   readonly record: RecordPorts;
-}
-
-function clientOptions(region: string) {
-  return {
-    region,
-    maxAttempts: FAST.maxAttempts,
-    requestHandler: {
-      connectionTimeout: FAST.connectionTimeoutMs,
-      requestTimeout: FAST.requestTimeoutMs,
-      // Without it the SDK only logs a warning when the request timeout passes, and waits on.
-      throwOnRequestTimeout: true,
-    },
-  };
 }
 
 function createEnvironment(): Environment {
@@ -460,7 +439,7 @@ function createEnvironment(): Environment {
     health: {
       get: async (url) => {
         const response = await fetch(url, {
-          signal: AbortSignal.timeout(FAST.requestTimeoutMs + FAST.connectionTimeoutMs),
+          signal: AbortSignal.timeout(FAIL_FAST.requestTimeoutMs + FAIL_FAST.connectionTimeoutMs),
         });
         return { status: response.status, body: await response.text() };
       },
@@ -538,7 +517,7 @@ export async function failoverStepsHandler(request: StepRequest): Promise<unknow
     case "record":
       return recordRun(request, ports.record);
     default:
-      throw stepError(
+      throw namedError(
         "UnknownAction",
         `unknown action ${JSON.stringify((request as { action?: unknown }).action)}`,
       );

@@ -21,7 +21,7 @@ type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type Sqs = typeof import("@aws-sdk/client-sqs");
 
 /** Set up on the first request of an execution environment, then reused. */
-const environment: { ports?: ApiPorts; settings?: ApiSettings } = {};
+const environment: { current?: { ports: ApiPorts; settings: ApiSettings } } = {};
 
 function connect(): { ports: ApiPorts; settings: ApiSettings } {
   const table = requiredEnv("PAYMENTS_TABLE");
@@ -92,17 +92,13 @@ function connect(): { ports: ApiPorts; settings: ApiSettings } {
 }
 
 export async function paymentsApiHandler(event: ApiRequest): Promise<ApiResponse> {
-  if (environment.ports === undefined || environment.settings === undefined) {
+  if (environment.current === undefined) {
     try {
-      Object.assign(environment, connect());
+      environment.current = connect();
     } catch (error) {
       console.error("payment API cannot start", error);
       return errorResponse("INTERNAL_ERROR");
     }
   }
-  return handleApiRequest(
-    event,
-    environment.ports as ApiPorts,
-    environment.settings as ApiSettings,
-  );
+  return handleApiRequest(event, environment.current.ports, environment.current.settings);
 }

@@ -8,7 +8,7 @@
  * dead-letter queue after the queue's maxReceiveCount. Environment: PAYMENT_WORKFLOW_ARN.
  */
 import { type Payment, validatePayment } from "./authorize";
-import { requiredEnv } from "./runtime";
+import { namedError, requiredEnv } from "./runtime";
 
 type Sfn = typeof import("@aws-sdk/client-sfn");
 type Batch = typeof import("@aws-lambda-powertools/batch");
@@ -49,13 +49,6 @@ export function executionName(payment: Payment): string {
   return payment.paymentId;
 }
 
-export class PoisonMessageError extends Error {
-  constructor(messageId: string, problem: string) {
-    super(`message ${messageId}: ${problem}`);
-    this.name = "PoisonMessageError";
-  }
-}
-
 /** Set up on the first batch of an execution environment, then reused. */
 const environment: { process?: (event: SqsBatch) => Promise<BatchResponse> } = {};
 
@@ -71,7 +64,7 @@ function connect(): (event: SqsBatch) => Promise<BatchResponse> {
   const start = async (message: QueueMessage) => {
     const parsed = paymentOfMessage(message.body);
     if ("problem" in parsed) {
-      throw new PoisonMessageError(message.messageId, parsed.problem);
+      throw namedError("PoisonMessageError", `message ${message.messageId}: ${parsed.problem}`);
     }
     try {
       await client.send(

@@ -7,6 +7,34 @@ import type { PaymentRecord } from "./payments-api";
 type AttributeValue = import("@aws-sdk/client-dynamodb").AttributeValue;
 type Ssm = typeof import("@aws-sdk/client-ssm");
 
+/**
+ * An error with its own name (what Lambda reports as errorType, and Step Functions matches on).
+ * A function, not an Error subclass: closure serialization turns a class into a function whose
+ * `super(message)` sets no message.
+ */
+export function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/** A call to a region that may be the failed one: connect within 2 s, answer within 3 s. */
+export const FAIL_FAST = { connectionTimeoutMs: 2_000, requestTimeoutMs: 3_000 } as const;
+
+/** SDK client options that fail fast in `region`, trying at most `maxAttempts` times. */
+export function failFastClientOptions(region: string, maxAttempts: number) {
+  return {
+    region,
+    maxAttempts,
+    requestHandler: {
+      connectionTimeout: FAIL_FAST.connectionTimeoutMs,
+      requestTimeout: FAIL_FAST.requestTimeoutMs,
+      // Without it the SDK only logs a warning when the request timeout passes, and waits on.
+      throwOnRequestTimeout: true,
+    },
+  };
+}
+
 export function requiredEnv(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === "") {
