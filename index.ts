@@ -4,17 +4,18 @@
  */
 import * as aws from "@pulumi/aws";
 import { ComputeTier } from "./components/compute";
-import { loadStackConfig, type StackConfig } from "./components/config";
+import { loadStackConfig } from "./components/building-blocks/stack-config";
+import type { StackConfig } from "./model/config";
 import { operationsDashboard } from "./components/dashboard";
 import { DataTier, RECEIPTS_REPLICATION_MINUTES } from "./components/data";
-import { apiDomainName } from "./components/dns";
+import { apiDomainName } from "./model/dns";
 import { FailoverTier } from "./components/failover";
 import { HostedZone } from "./components/hosted-zone";
 import { DataKeys } from "./components/keys";
-import { Namer } from "./components/naming";
+import { Namer } from "./model/naming";
 import { Network } from "./components/network";
 import { OrchestrationTier } from "./components/orchestration";
-import { rpoBudget, trafficBudget } from "./components/recovery";
+import { rpoBudget, trafficBudget } from "./model/recovery";
 import { TrafficFailover } from "./components/traffic";
 
 type RegionRole = keyof StackConfig["regions"];

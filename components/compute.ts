@@ -14,19 +14,19 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { healthHandler } from "../handlers/health";
-import { paymentsApiHandler } from "../handlers/payments-api-handler";
-import { paymentsProcessorHandler } from "../handlers/payments-processor";
-import { HEALTH_RESERVED_CONCURRENCY, type StackConfig } from "./config";
+import { paymentsApiHandler } from "../handlers/payments-api.lambda";
+import { paymentsProcessorHandler } from "../handlers/payments-processor.lambda";
+import { HEALTH_RESERVED_CONCURRENCY, type StackConfig } from "../model/config";
 import type { DataTier } from "./data";
-import { apiDomainName, regionalApiDomainName } from "./dns";
+import { apiDomainName, regionalApiDomainName } from "../model/dns";
 import type { HostedZone } from "./hosted-zone";
-import { serviceRole } from "./iam";
-import { handlerFunction } from "./lambda";
-import type { Namer } from "./naming";
+import { serviceRole } from "./building-blocks/iam";
+import { handlerFunction } from "./building-blocks/lambda";
+import type { Namer } from "../model/naming";
 import type { Network } from "./network";
 import type { OrchestrationTier } from "./orchestration";
-import { ACCESS_LOG_FORMAT, paymentApiDefinition } from "./payment-api";
-import type { AwsRegion } from "./regions";
+import { ACCESS_LOG_FORMAT, paymentApiDefinition } from "../definitions/payment-api";
+import type { AwsRegion } from "../model/regions";
 
 export const API_STAGE = "v1";
 /** Lambda's advice for SQS event sources: visibility at least six times the function's timeout. */

@@ -19,7 +19,7 @@
  *   generated, never written in code or config, kept in a Secrets Manager secret the program owns
  *   (global database members cannot use RDS-managed passwords), replicated under the secondary's
  *   key. No Backtrack (global members cannot), the RDS Data API on both clusters. The ledger
- *   schema is applied at deploy time by a migration handler (handlers/migrate-ledger.ts) that
+ *   schema is applied at deploy time by a migration handler (handlers/ledger-schema.lambda.ts) that
  *   `aws.lambda.Invocation` runs whenever the schema version changes.
  * - AWS Backup: a CMK vault per region (locked in production), a plan with daily (production: also
  *   hourly) backups of the table, the cluster and the bucket, each copied to the peer region's
@@ -30,14 +30,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LEDGER_SCHEMA_VERSION } from "../handlers/ledger-schema";
-import { migrateLedger } from "../handlers/migrate-ledger";
-import type { DynamodbConsistency } from "./config";
+import { migrateLedger } from "../handlers/ledger-schema.lambda";
+import type { DynamodbConsistency } from "../model/config";
 import type { DataKeys } from "./keys";
-import { policyDocument, rolePolicy, serviceRole } from "./iam";
-import { handlerFunction } from "./lambda";
-import type { Namer } from "./naming";
+import { policyDocument, rolePolicy, serviceRole } from "./building-blocks/iam";
+import { handlerFunction } from "./building-blocks/lambda";
+import type { Namer } from "../model/naming";
 import type { Network } from "./network";
-import { type AwsRegion, regionCode } from "./regions";
+import { type AwsRegion, regionCode } from "../model/regions";
 
 export type RegionRole = "primary" | "secondary";
 

@@ -19,14 +19,17 @@ import {
   FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY,
   FAILOVER_STEPS_RESERVED_CONCURRENCY,
   type StackConfig,
-} from "./config";
-import { failoverRunbookDefinition, STEP_FUNCTION_TIMEOUT_SECONDS } from "./failover-runbook";
-import { rolePolicy, serviceRole } from "./iam";
-import { runbookBudget } from "./recovery";
-import { handlerFunction } from "./lambda";
-import { encryptedStateMachine } from "./state-machine";
-import type { Namer } from "./naming";
-import type { AwsRegion } from "./regions";
+} from "../model/config";
+import {
+  failoverRunbookDefinition,
+  STEP_FUNCTION_TIMEOUT_SECONDS,
+} from "../definitions/failover-runbook";
+import { rolePolicy, serviceRole } from "./building-blocks/iam";
+import { runbookBudget } from "../model/recovery";
+import { handlerFunction } from "./building-blocks/lambda";
+import { encryptedStateMachine } from "./building-blocks/state-machine";
+import type { Namer } from "../model/naming";
+import type { AwsRegion } from "../model/regions";
 
 export interface FailoverTierArgs {
   readonly region: AwsRegion;

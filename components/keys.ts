@@ -6,9 +6,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument } from "./iam";
-import type { Namer } from "./naming";
-import type { AwsRegion } from "./regions";
+import { policyDocument } from "./building-blocks/iam";
+import type { Namer } from "../model/naming";
+import type { AwsRegion } from "../model/regions";
 
 export interface DataKeysArgs {
   readonly region: AwsRegion;

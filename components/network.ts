@@ -10,9 +10,9 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import type { NatStrategy } from "./config";
-import type { Namer } from "./naming";
-import type { AwsRegion } from "./regions";
+import type { NatStrategy } from "../model/config";
+import type { Namer } from "../model/naming";
+import type { AwsRegion } from "../model/regions";
 
 /** Services the handlers call from the private subnets, through interface endpoints. */
 export const INTERFACE_ENDPOINT_SERVICES = [

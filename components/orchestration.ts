@@ -1,6 +1,6 @@
 /**
  * The orchestration tier of one region: the payment workflow (STANDARD Step Functions state
- * machine, components/payment-workflow.ts) with its authorize handler, and the region's events:
+ * machine, definitions/payment-workflow.ts) with its authorize handler, and the region's events:
  * a custom EventBridge bus (the same name in every region), an archive for replay, and a rule
  * that forwards PaymentCompleted and PaymentFailed to the region's payment-events topic; and the
  * region's alarms topic, where every CloudWatch alarm of the region publishes.
@@ -10,14 +10,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuthorizationRules } from "../handlers/authorize";
-import { authorizeHandler, MERCHANT_INDEX } from "../handlers/authorize-handler";
+import { authorizeHandler, MERCHANT_INDEX } from "../handlers/authorize.lambda";
 import type { DataTier } from "./data";
-import { policyDocument } from "./iam";
-import { handlerFunction } from "./lambda";
-import type { Namer } from "./naming";
-import { paymentWorkflowDefinition } from "./payment-workflow";
-import { encryptedStateMachine } from "./state-machine";
-import type { AwsRegion } from "./regions";
+import { policyDocument } from "./building-blocks/iam";
+import { handlerFunction } from "./building-blocks/lambda";
+import type { Namer } from "../model/naming";
+import { paymentWorkflowDefinition } from "../definitions/payment-workflow";
+import { encryptedStateMachine } from "./building-blocks/state-machine";
+import type { AwsRegion } from "../model/regions";
 
 export const PAYMENT_EVENT_SOURCE = "payments.workflow";
 

@@ -11,10 +11,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ComputeTier } from "./compute";
-import type { StackConfig } from "./config";
-import { apiDomainName } from "./dns";
+import type { StackConfig } from "../model/config";
+import { apiDomainName } from "../model/dns";
 import type { HostedZone } from "./hosted-zone";
-import type { Namer } from "./naming";
+import type { Namer } from "../model/naming";
 
 type Role = "primary" | "secondary";
 

@@ -3,8 +3,8 @@
  * met at apply time (../shared/design/FACTS.md, "AWS constraints that break deployments").
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { dnsNameProblem } from "../components/dns";
-import { nameViolation, PHYSICAL_NAME_INPUTS } from "../components/naming";
+import { dnsNameProblem } from "../model/dns";
+import { nameViolation, PHYSICAL_NAME_INPUTS } from "../model/naming";
 import { REPLICATION_TYPE, VERSIONING_TYPES } from "./resilience";
 import { S3_SSE_TYPES } from "./encryption";
 import {

@@ -1,10 +1,10 @@
 /**
- * Recovery objectives: the budget computed from the plan's own resources (components/recovery.ts)
+ * Recovery objectives: the budget computed from the plan's own resources (model/recovery.ts)
  * against the targets the stack sets. A change that makes failover slower than the target (a
  * longer health-check interval, a higher failure threshold, a longer TTL) fails the preview.
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { rpoBudgetOf, trafficBudgetOf } from "../components/recovery";
+import { rpoBudgetOf, trafficBudgetOf } from "../model/recovery";
 
 export interface RecoveryTargets {
   readonly rtoTrafficSeconds?: number;

@@ -3,7 +3,7 @@
  * the stack does not use.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { isGlobalServiceType } from "../components/regions";
+import { isGlobalServiceType } from "../model/regions";
 import { regionOf } from "./support";
 
 export interface RegionsConfig {

@@ -1,6 +1,6 @@
 /** Tagging: every taggable AWS resource carries the required tags with real values. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { REQUIRED_TAG_KEYS } from "../components/tags";
+import { REQUIRED_TAG_KEYS } from "../model/tags";
 import { providerDefaultTags, record, stackOf } from "./support";
 import taggable from "./taggable-types.json";
 

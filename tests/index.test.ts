@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../model/config";
 import {
   evaluate,
   type Evaluation,

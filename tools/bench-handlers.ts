@@ -17,8 +17,8 @@ import {
   ssmParameter,
   startAwsStub,
   startDynamoDb,
-} from "../tests/handlers/emulators";
-import { runSerializedEvents, serializedCode } from "../tests/handlers/serialized";
+} from "./harness/emulators";
+import { runSerializedEvents, serializedCode } from "./harness/serialized";
 
 const ARTIFACT_BUDGET = 1024 * 1024;
 const COLD_START_BUDGET_MS = 150;
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
     });
-    const { paymentsApiHandler } = await import("../handlers/payments-api-handler");
+    const { paymentsApiHandler } = await import("../handlers/payments-api.lambda");
     await paymentsApiHandler(post("warm-up"));
     db.operations.length = 0;
     aws.calls.length = 0;

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../model/config";
 import * as path from "node:path";
 import { POLICIES } from "../policy/policies";
 import { evaluate, type EvaluateOptions, PROJECT_ROOT } from "./engine/engine";

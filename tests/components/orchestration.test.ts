@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { paymentWorkflowDefinition } from "../../components/payment-workflow";
+import { paymentWorkflowDefinition } from "../../definitions/payment-workflow";
 import { evaluate, type Evaluation } from "../../tools/engine/engine";
 import { find } from "../fixtures/plan";
 

@@ -9,8 +9,13 @@ import {
   type OrchestratorPorts,
 } from "../../handlers/failover-orchestrator";
 import { evaluate } from "../../tools/engine/engine";
-import { type AwsStub, startAwsStub, type StubAnswer, ssmParameter } from "./emulators";
-import { runSerialized, serializedCode } from "./serialized";
+import {
+  type AwsStub,
+  startAwsStub,
+  type StubAnswer,
+  ssmParameter,
+} from "../../tools/harness/emulators";
+import { runSerialized, serializedCode } from "../../tools/harness/serialized";
 
 const AT = "2026-11-21T10:00:00.000Z";
 const CONTEXT: FailoverContext = {

@@ -22,8 +22,8 @@ import {
   type LocalDynamoDb,
   startAwsStub,
   startDynamoDb,
-} from "./emulators";
-import { runSerialized, serializedCode } from "./serialized";
+} from "../../tools/harness/emulators";
+import { runSerialized, serializedCode } from "../../tools/harness/serialized";
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 10, 21, 10, 0, seconds));
 const entered = (name: string, seconds: number): HistoryEvent => ({

@@ -8,8 +8,8 @@ import {
   ssmParameter,
   startAwsStub,
   startDynamoDb,
-} from "./emulators";
-import { runSerialized, serializedCode } from "./serialized";
+} from "../../tools/harness/emulators";
+import { runSerialized, serializedCode } from "../../tools/harness/serialized";
 
 const OK: CheckResult = { ok: true, latencyMs: 3 };
 const DOWN: CheckResult = { ok: false, latencyMs: 1500, error: "Timeout" };

@@ -3,7 +3,7 @@ import { type AddressInfo } from "node:net";
 import * as http from "node:http";
 import { applySchema, LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
 import { evaluate, type Evaluation } from "../../tools/engine/engine";
-import { runSerialized, serializedCode } from "./serialized";
+import { runSerialized, serializedCode } from "../../tools/harness/serialized";
 
 describe("ledger schema migration", () => {
   describe("core", () => {

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { POLICIES, POLICY_DOMAINS } from "../../policy/policies";
-import { parseStackConfig } from "../../components/config";
+import { parseStackConfig } from "../../model/config";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
 import { enforcementLevelOf, loadPackConfig } from "../../tools/engine/policy-runner";
 import { readProject, readStackSettings } from "../../tools/engine/stack-files";

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
-import { isGlobalServiceType } from "../../components/regions";
+import { isGlobalServiceType } from "../../model/regions";
 import { POLICIES } from "../../policy/policies";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
 import { runPlan } from "../../tools/plan";

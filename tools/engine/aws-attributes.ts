@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { PHYSICAL_NAME_INPUTS } from "../../components/naming";
+import { PHYSICAL_NAME_INPUTS } from "../../model/naming";
 
 const PASSWORD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%^&*";
 

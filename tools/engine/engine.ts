@@ -10,8 +10,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { type StackConfig, parseStackConfig, type RawConfig } from "../../components/config";
-import { isGlobalServiceType } from "../../components/regions";
+import { type StackConfig, parseStackConfig, type RawConfig } from "../../model/config";
+import { isGlobalServiceType } from "../../model/regions";
 import { type AwsContext, mockInvoke, mockResourceState } from "./aws-attributes";
 import { type ProjectFile, readProject, readStackSettings } from "./stack-files";
 

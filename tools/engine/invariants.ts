@@ -7,8 +7,8 @@ import {
   NAME_RULES,
   nameViolation,
   PHYSICAL_NAME_INPUTS,
-} from "../../components/naming";
-import { isGlobalServiceType } from "../../components/regions";
+} from "../../model/naming";
+import { isGlobalServiceType } from "../../model/regions";
 import type { Evaluation, RecordedResource } from "./engine";
 
 export interface Invariant {

@@ -9,8 +9,8 @@ import {
   trafficBudgetOf,
   type WritePathBudget,
   writePathBudgetOf,
-} from "../../components/recovery";
-import type { StackConfig } from "../../components/config";
+} from "../../model/recovery";
+import type { StackConfig } from "../../model/config";
 import type { Evaluation, RecordedResource } from "./engine";
 
 type StackConfigTargets = StackConfig["targets"];

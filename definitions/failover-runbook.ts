@@ -23,7 +23,7 @@
  */
 import { FAILURE_PATH_STATES } from "../handlers/failover-steps";
 import type { Retrier } from "./payment-workflow";
-import { RUNBOOK_COMMENT_PREFIX, runbookBudget } from "./recovery";
+import { RUNBOOK_COMMENT_PREFIX, runbookBudget } from "../model/recovery";
 
 export type RunbookMode = "planned" | "unplanned";
 

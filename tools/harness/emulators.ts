@@ -12,7 +12,7 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from "@aws-sdk/client-dynamodb";
-import { MERCHANT_INDEX } from "../../handlers/authorize-handler";
+import { MERCHANT_INDEX } from "../../handlers/authorize.lambda";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite") as (options: object) => http.Server;

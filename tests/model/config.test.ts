@@ -7,8 +7,8 @@ import {
   LOG_RETENTION_DAYS,
   parseStackConfig,
   type RawConfig,
-} from "../../components/config";
-import { AWS_REGIONS } from "../../components/regions";
+} from "../../model/config";
+import { AWS_REGIONS } from "../../model/regions";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
 import { readProject, readStackSettings } from "../../tools/engine/stack-files";
 

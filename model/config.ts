@@ -5,7 +5,6 @@
  * into a `StackConfig` and rejects anything AWS or this program cannot use, before a single
  * resource is registered, with messages that name the key, the value and what is allowed.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { dnsNameProblem } from "./dns";
 import { AWS_REGIONS, type AwsRegion, isAwsRegion } from "./regions";
@@ -240,7 +239,13 @@ export interface StackConfig {
 /** Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. */
 export type RawConfig = Readonly<Partial<Record<ConfigKey, string>>>;
 
-export class ConfigError extends pulumi.RunError {
+export class ConfigError extends Error {
+  /**
+   * Pulumi prints a RunError's message without a stack trace; RunError.isInstance looks for this
+   * marker (@pulumi/pulumi errors.ts), so a bad config reads as the list of problems it is.
+   */
+  readonly __pulumiRunError = true;
+
   constructor(
     readonly stackName: string,
     readonly problems: readonly string[],
@@ -703,17 +708,4 @@ export function parseStackConfig(
     },
     targets: { rtoTrafficSeconds: c.rtoTrafficSeconds, rpoSeconds: c.rpoSeconds },
   });
-}
-
-/** Reads this stack's configuration from the Pulumi runtime (CLI or offline engine). */
-export function loadStackConfig(): StackConfig {
-  const config = new pulumi.Config();
-  const raw: Partial<Record<ConfigKey, string>> = {};
-  for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
-    const value = config.get(key);
-    if (value !== undefined) {
-      raw[key] = value;
-    }
-  }
-  return parseStackConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack() });
 }

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { evaluate } from "../../tools/engine/engine";
-import { paymentOfMessage } from "../../handlers/payments-processor";
-import { type AwsStub, type StubAnswer, startAwsStub } from "./emulators";
-import { runSerialized, serializedCode } from "./serialized";
+import { paymentOfMessage } from "../../handlers/payments-processor.lambda";
+import { type AwsStub, type StubAnswer, startAwsStub } from "../../tools/harness/emulators";
+import { runSerialized, serializedCode } from "../../tools/harness/serialized";
 
 const PAYMENT = {
   paymentId: "pay_0baac5995449170a5d83d3dae8df0cb3",

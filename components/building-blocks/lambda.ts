@@ -6,10 +6,10 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import projectPackage from "../package.json";
+import projectPackage from "../../package.json";
 import { rolePolicy, serviceRole, type Statement } from "./iam";
-import type { Namer } from "./naming";
-import type { AwsRegion } from "./regions";
+import type { Namer } from "../../model/naming";
+import type { AwsRegion } from "../../model/regions";
 
 export interface HandlerArgs<E, R> {
   /** The physical name's base (the function becomes `<prefix>-<env>-<base>-<region code>`). */

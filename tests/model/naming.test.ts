@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { Namer, NAME_RULES, type NameKind, nameViolation } from "../../components/naming";
-import { AWS_REGIONS, regionCode } from "../../components/regions";
+import { Namer, NAME_RULES, type NameKind, nameViolation } from "../../model/naming";
+import { AWS_REGIONS, regionCode } from "../../model/regions";
 
 const namer = new Namer({ prefix: "acmepay", environment: "prod" });
 const LONG_BASE = "x".repeat(300);

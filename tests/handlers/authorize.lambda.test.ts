@@ -2,8 +2,12 @@ import { strict as assert } from "node:assert";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { authorize, type AuthorizationRules, type Payment } from "../../handlers/authorize";
 import { evaluate } from "../../tools/engine/engine";
-import { createPaymentsTable, type LocalDynamoDb, startDynamoDb } from "./emulators";
-import { runSerialized, serializedCode } from "./serialized";
+import {
+  createPaymentsTable,
+  type LocalDynamoDb,
+  startDynamoDb,
+} from "../../tools/harness/emulators";
+import { runSerialized, serializedCode } from "../../tools/harness/serialized";
 
 const TABLE = "acmepay-dev-payments";
 const RULES: AuthorizationRules = {

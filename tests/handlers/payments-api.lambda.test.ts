@@ -10,8 +10,12 @@ import {
   ssmParameter,
   startAwsStub,
   startDynamoDb,
-} from "./emulators";
-import { type HandlerRun, runSerializedEvents, serializedCode } from "./serialized";
+} from "../../tools/harness/emulators";
+import {
+  type HandlerRun,
+  runSerializedEvents,
+  serializedCode,
+} from "../../tools/harness/serialized";
 
 const TABLE = "acmepay-dev-payments";
 const BODY = PAYMENT_REQUEST;

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_ROOT, type Evaluation } from "../../tools/engine/engine";
+import { PROJECT_ROOT, type Evaluation } from "../engine/engine";
 
 export function serializedCode(evaluation: Evaluation, functionName: string): string {
   const fn = evaluation.resources.find(

@@ -6,8 +6,8 @@ import {
   RUNBOOK_ERRORS,
   type RunbookTargets,
   WRITER_POLL,
-} from "../../components/failover-runbook";
-import { runbookBudget } from "../../components/recovery";
+} from "../../definitions/failover-runbook";
+import { runbookBudget } from "../../model/recovery";
 import {
   fence,
   type FenceRequest,

@@ -7,7 +7,7 @@ import {
   type TaskState,
   TRANSIENT_ERRORS,
   type WorkflowDefinition,
-} from "../../components/payment-workflow";
+} from "../../definitions/payment-workflow";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require("asl-validator") as (definition: unknown) => {
