@@ -1,41 +1,29 @@
 /**
- * The compute tier of one region, the front door merchants call:
- * - a REST API (regional endpoint; REST rather than HTTP API because only REST APIs take a WAF
- *   web ACL and per-stage throttling of every method) defined in OpenAPI (./payment-api), with
- *   JSON access logs to an encrypted log group, throttling from config and, in production, a WAF
- *   web ACL (AWS managed rule groups and a rate-based rule);
- * - two custom domains on one ACM certificate: `api.<zone>` (the name failover records send to
- *   the healthy region) and `<region>.api.<zone>` (this region directly: health checks, drills);
- * - the payments queue and its dead-letter queue (alarmed), both encrypted with the region's key;
- * - the handlers, in the VPC's private subnets: payments-api (accepts payments), payments-processor
- *   (starts the payment workflow from the queue, partial batch responses) and health.
+ * The compute tier of one region, the front door merchants call: the payment queue
+ * (./compute/payment-queue.ts), the handlers in the VPC's private subnets — payments-api (accepts
+ * payments), payments-processor (starts the payment workflow from the queue, partial batch
+ * responses) and health —, the REST API that invokes them (./compute/payment-api.ts) and the
+ * names it is served under (./compute/api-domains.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import { healthHandler } from "../handlers/health";
 import { paymentsApiHandler } from "../handlers/payments-api.lambda";
 import { paymentsProcessorHandler } from "../handlers/payments-processor.lambda";
+import { API_STAGE } from "../definitions/payment-api";
 import { HEALTH_RESERVED_CONCURRENCY, type StackConfig } from "../model/config";
-import type { DataTier } from "./data";
-import { apiDomainName, regionalApiDomainName } from "../model/dns";
-import type { HostedZone } from "./hosted-zone";
-import { serviceRole } from "./building-blocks/iam";
-import { handlerFunction } from "./building-blocks/lambda";
 import type { Namer } from "../model/naming";
+import type { AwsRegion } from "../model/regions";
+import { handlerFunction } from "./building-blocks/lambda";
+import { ApiDomains } from "./compute/api-domains";
+import { PaymentApi } from "./compute/payment-api";
+import { PaymentQueue } from "./compute/payment-queue";
+import type { DataTier } from "./data";
+import type { HostedZone } from "./hosted-zone";
 import type { Network } from "./network";
 import type { OrchestrationTier } from "./orchestration";
-import { ACCESS_LOG_FORMAT, paymentApiDefinition } from "../definitions/payment-api";
-import type { AwsRegion } from "../model/regions";
 
-export const API_STAGE = "v1";
-/** Lambda's advice for SQS event sources: visibility at least six times the function's timeout. */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
-/** The longest SQS keeps a message; dead letters keep their original enqueue time, so the DLQ
- * must keep them longer than the source queue does. */
-const MAX_RETENTION_SECONDS = 14 * 86_400;
-
-export interface ComputeTierArgs {
+interface ComputeTierCommon {
   readonly region: AwsRegion;
   readonly namer: Namer;
   readonly data: DataTier;
@@ -50,18 +38,23 @@ export interface ComputeTierArgs {
   readonly api: StackConfig["api"];
   readonly processor: StackConfig["processor"];
   readonly queue: StackConfig["queue"];
-  /**
-   * The primary region's tier. ACM's validation record of a name is the same in every region, so
-   * the primary creates it and the secondary's certificate validates through it.
-   */
-  readonly primary?: ComputeTier;
 }
+
+export type ComputeTierArgs = ComputeTierCommon &
+  (
+    | { readonly role: "primary" }
+    | {
+        readonly role: "secondary";
+        /** The primary region's tier: its certificate validation record serves both regions. */
+        readonly primary: ComputeTier;
+      }
+  );
 
 export class ComputeTier extends pulumi.ComponentResource {
   readonly restApiId: pulumi.Output<string>;
   readonly restApiName: pulumi.Output<string>;
   readonly stageArn: pulumi.Output<string>;
-  /** Target of the `api.<zone>` failover alias record for this region. */
+  /** Target of the `api.<zone>` failover record for this region. */
   readonly apiDomainTarget: {
     readonly name: pulumi.Output<string>;
     readonly zoneId: pulumi.Output<string>;
@@ -80,81 +73,28 @@ export class ComputeTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: ComputeTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("payments:index:ComputeTier", name, {}, opts);
-    const { namer, region, data, network, orchestration, zone } = args;
+    const { namer, region, data, network, orchestration } = args;
     const parent = { parent: this };
-    const vpc = {
-      subnetIds: network.privateSubnetIds,
-      securityGroupId: network.lambdaSecurityGroupId,
-    };
-
-    // --- The queue between accepting a payment and processing it ---
-    const deadLetters = new aws.sqs.Queue(
-      `${name}-payments-dlq`,
+    const queue = new PaymentQueue(
+      `${name}-payments`,
       {
-        name: namer.regional("sqsQueue", "payments-dlq", region),
-        kmsMasterKeyId: data.keyArn,
-        kmsDataKeyReusePeriodSeconds: 300,
-        messageRetentionSeconds: MAX_RETENTION_SECONDS,
-      },
-      parent,
-    );
-    const visibilityTimeoutSeconds =
-      VISIBILITY_TIMEOUT_FACTOR * args.processor.timeoutSeconds + args.processor.batchWindowSeconds;
-    const queue = new aws.sqs.Queue(
-      `${name}-payments-queue`,
-      {
-        name: namer.regional("sqsQueue", "payments", region),
-        kmsMasterKeyId: data.keyArn,
-        kmsDataKeyReusePeriodSeconds: 300,
-        visibilityTimeoutSeconds,
-        messageRetentionSeconds: args.queue.retentionDays * 86_400,
-        redrivePolicy: pulumi.jsonStringify({
-          deadLetterTargetArn: deadLetters.arn,
-          maxReceiveCount: args.queue.maxReceiveCount,
-        }),
-      },
-      parent,
-    );
-    new aws.sqs.RedriveAllowPolicy(
-      `${name}-payments-dlq`,
-      {
-        queueUrl: deadLetters.url,
-        redriveAllowPolicy: pulumi.jsonStringify({
-          redrivePermission: "byQueue",
-          sourceQueueArns: [queue.arn],
-        }),
-      },
-      parent,
-    );
-    new aws.cloudwatch.MetricAlarm(
-      `${name}-payments-dlq`,
-      {
-        name: namer.regional("cloudwatchAlarm", "payments-dlq-not-empty", region),
-        alarmDescription:
-          "Payments reached the dead-letter queue: they were accepted but their workflow never started. Inspect, fix, then redrive to the payments queue.",
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: deadLetters.name },
-        statistic: "Maximum",
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        // SQS stops publishing for a queue idle for 6 hours: an empty, quiet DLQ is healthy.
-        treatMissingData: "notBreaching",
-        alarmActions: [orchestration.alarmsTopicArn],
-        okActions: [orchestration.alarmsTopicArn],
+        region,
+        namer,
+        keyArn: data.keyArn,
+        processorTimeoutSeconds: args.processor.timeoutSeconds,
+        batchWindowSeconds: args.processor.batchWindowSeconds,
+        maxReceiveCount: args.queue.maxReceiveCount,
+        retentionDays: args.queue.retentionDays,
       },
       parent,
     );
 
-    // --- Handlers ---
     const common = {
       region,
       namer,
       keyArn: data.keyArn,
       logRetentionDays: args.logRetentionDays,
-      vpc,
+      vpc: { subnetIds: network.privateSubnetIds, securityGroupId: network.lambdaSecurityGroupId },
     };
     const apiFunction = handlerFunction(
       `${name}-payments-api`,
@@ -169,7 +109,7 @@ export class ComputeTier extends pulumi.ComponentResource {
             actions: ["dynamodb:PutItem", "dynamodb:GetItem"],
             resources: [data.tableArn],
           },
-          { sid: "QueuePayments", actions: ["sqs:SendMessage"], resources: [queue.arn] },
+          { sid: "QueuePayments", actions: ["sqs:SendMessage"], resources: [queue.queueArn] },
           {
             sid: "EncryptQueuedPayments",
             actions: ["kms:GenerateDataKey", "kms:Decrypt"],
@@ -183,7 +123,7 @@ export class ComputeTier extends pulumi.ComponentResource {
         ],
         environment: {
           PAYMENTS_TABLE: data.tableName,
-          PAYMENTS_QUEUE_URL: queue.url,
+          PAYMENTS_QUEUE_URL: queue.queueUrl,
           ACTIVE_REGION_PARAMETER: data.activeRegionParameter,
           PAYMENT_LIMITS: JSON.stringify(args.maxAmountMinor),
         },
@@ -191,7 +131,7 @@ export class ComputeTier extends pulumi.ComponentResource {
         memoryMb: 512,
         reservedConcurrency: args.api.reservedConcurrency,
       },
-      this,
+      parent,
     );
     const processorFunction = handlerFunction(
       `${name}-payments-processor`,
@@ -210,7 +150,7 @@ export class ComputeTier extends pulumi.ComponentResource {
               "sqs:ChangeMessageVisibility",
               "sqs:GetQueueAttributes",
             ],
-            resources: [queue.arn],
+            resources: [queue.queueArn],
           },
           {
             sid: "DecryptQueuedPayments",
@@ -228,12 +168,12 @@ export class ComputeTier extends pulumi.ComponentResource {
         memoryMb: 256,
         reservedConcurrency: args.processor.reservedConcurrency,
       },
-      this,
+      parent,
     );
     new aws.lambda.EventSourceMapping(
       `${name}-payments-processor`,
       {
-        eventSourceArn: queue.arn,
+        eventSourceArn: queue.queueArn,
         functionName: processorFunction.name,
         batchSize: args.processor.batchSize,
         maximumBatchingWindowInSeconds: args.processor.batchWindowSeconds,
@@ -271,101 +211,20 @@ export class ComputeTier extends pulumi.ComponentResource {
         memoryMb: 256,
         reservedConcurrency: HEALTH_RESERVED_CONCURRENCY,
       },
-      this,
+      parent,
     );
 
-    // --- The API ---
-    const apiName = namer.regional("restApi", "payments", region);
-    const body = pulumi
-      .all([apiFunction.invokeArn, healthFunction.invokeArn])
-      .apply(([paymentsArn, healthArn]) =>
-        JSON.stringify(
-          paymentApiDefinition({
-            paymentsFunctionInvokeArn: paymentsArn,
-            healthFunctionInvokeArn: healthArn,
-            title: apiName,
-          }),
-        ),
-      );
-    const api = new aws.apigateway.RestApi(
+    const api = new PaymentApi(
       `${name}-api`,
       {
-        name: apiName,
-        description: "Payments API (regional); merchants call it through api.<zone>",
-        body,
-        endpointConfiguration: { types: "REGIONAL" },
-        // Only the custom domains serve it: their TLS policy and names are the contract.
-        disableExecuteApiEndpoint: true,
-      },
-      parent,
-    );
-    const deployment = new aws.apigateway.Deployment(
-      `${name}-api`,
-      {
-        restApi: api.id,
-        description: "The API definition of this update",
-        triggers: { definition: body.apply((b) => createHash("sha256").update(b).digest("hex")) },
-      },
-      parent,
-    );
-    const accessLogs = new aws.cloudwatch.LogGroup(
-      `${name}-api-access-logs`,
-      {
-        name: `/aws/apigateway/${apiName}/access`,
-        kmsKeyId: data.keyArn,
-        retentionInDays: args.logRetentionDays,
-      },
-      parent,
-    );
-    // API Gateway writes logs through an account-wide role per region: without it, a stage with
-    // access logs fails to create ("CloudWatch Logs role ARN must be set in account settings").
-    const logsRole = serviceRole(
-      `${name}-api-logs`,
-      {
-        roleName: namer.regional("iamRole", "apigateway-logs", region),
-        service: "apigateway.amazonaws.com",
-      },
-      this,
-    );
-    const logsRoleAttachment = new aws.iam.RolePolicyAttachment(
-      `${name}-api-logs`,
-      {
-        role: logsRole.name,
-        policyArn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-      },
-      parent,
-    );
-    const account = new aws.apigateway.Account(
-      `${name}-api-account`,
-      { cloudwatchRoleArn: logsRole.arn },
-      { ...parent, dependsOn: [logsRoleAttachment] },
-    );
-    const stage = new aws.apigateway.Stage(
-      `${name}-api`,
-      {
-        restApi: api.id,
-        deployment: deployment.id,
-        stageName: API_STAGE,
-        description: "The only stage; the custom domains map to it",
-        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-        xrayTracingEnabled: true,
-      },
-      { ...parent, dependsOn: [account] },
-    );
-    new aws.apigateway.MethodSettings(
-      `${name}-api`,
-      {
-        restApi: api.id,
-        stageName: stage.stageName,
-        methodPath: "*/*",
-        settings: {
-          throttlingRateLimit: args.api.throttleRateLimit,
-          throttlingBurstLimit: args.api.throttleBurstLimit,
-          metricsEnabled: true,
-          // Errors only, and never request data: bodies carry payment details.
-          loggingLevel: "ERROR",
-          dataTraceEnabled: false,
-        },
+        region,
+        namer,
+        keyArn: data.keyArn,
+        logRetentionDays: args.logRetentionDays,
+        settings: args.api,
+        production: args.production,
+        paymentsFunctionInvokeArn: apiFunction.invokeArn,
+        healthFunctionInvokeArn: healthFunction.invokeArn,
       },
       parent,
     );
@@ -389,97 +248,34 @@ export class ComputeTier extends pulumi.ComponentResource {
       },
       parent,
     );
-
-    // --- Names: one certificate, two custom domains ---
-    const failoverName = apiDomainName(zone.zoneName);
-    const regionalName = regionalApiDomainName(zone.zoneName, region);
-    const certificate = new aws.acm.Certificate(
-      `${name}-api`,
+    const domains = new ApiDomains(
+      `${name}-api-domains`,
       {
-        domainName: failoverName,
-        subjectAlternativeNames: [`*.${failoverName}`],
-        validationMethod: "DNS",
-        keyAlgorithm: "RSA_2048",
-      },
-      parent,
-    );
-    // `api.<zone>` and `*.api.<zone>` validate with one record, the same in every region.
-    const validationRecordFqdn =
-      args.primary?.certificateValidationRecordFqdn ??
-      new aws.route53.Record(
-        `${name}-api-certificate-validation`,
-        {
-          zoneId: zone.zoneId,
-          name: certificate.domainValidationOptions.apply((o) => o[0].resourceRecordName),
-          type: certificate.domainValidationOptions.apply((o) => o[0].resourceRecordType),
-          records: [certificate.domainValidationOptions.apply((o) => o[0].resourceRecordValue)],
-          ttl: 300,
-        },
-        parent,
-      ).fqdn;
-    const validation = new aws.acm.CertificateValidation(
-      `${name}-api`,
-      { certificateArn: certificate.arn, validationRecordFqdns: [validationRecordFqdn] },
-      parent,
-    );
-    const domain = (logical: string, domainName: string) => {
-      const custom = new aws.apigateway.DomainName(
-        `${name}-${logical}`,
-        {
-          domainName,
-          regionalCertificateArn: validation.certificateArn,
-          endpointConfiguration: { types: "REGIONAL" },
-          securityPolicy: "TLS_1_2",
-        },
-        parent,
-      );
-      new aws.apigateway.BasePathMapping(
-        `${name}-${logical}`,
-        { domainName: custom.domainName, restApi: api.id, stageName: stage.stageName },
-        parent,
-      );
-      return custom;
-    };
-    const failoverDomain = domain("api-domain", failoverName);
-    const regionalDomain = domain("regional-api-domain", regionalName);
-    new aws.route53.Record(
-      `${name}-regional-api`,
-      {
-        zoneId: zone.zoneId,
-        name: regionalName,
-        type: "A",
-        aliases: [
-          {
-            name: regionalDomain.regionalDomainName,
-            zoneId: regionalDomain.regionalZoneId,
-            evaluateTargetHealth: false,
-          },
-        ],
+        region,
+        zone: args.zone,
+        restApiId: api.restApiId,
+        stageName: api.stageName,
+        primaryValidationRecordFqdn:
+          args.role === "secondary" ? args.primary.certificateValidationRecordFqdn : undefined,
+        tierName: name,
       },
       parent,
     );
 
-    if (args.production) {
-      this.webAcl(name, args, stage);
-    }
-
-    this.restApiId = api.id;
-    this.restApiName = api.name;
-    this.stageArn = stage.arn;
-    this.apiDomainTarget = {
-      name: failoverDomain.regionalDomainName,
-      zoneId: failoverDomain.regionalZoneId,
-    };
-    this.regionalDomainName = regionalName;
-    this.regionalUrl = `https://${regionalName}`;
-    this.queueUrl = queue.url;
-    this.deadLetterQueueName = deadLetters.name;
+    this.restApiId = api.restApiId;
+    this.restApiName = api.restApiName;
+    this.stageArn = api.stageArn;
+    this.apiDomainTarget = domains.apiDomainTarget;
+    this.regionalDomainName = domains.regionalDomainName;
+    this.regionalUrl = `https://${domains.regionalDomainName}`;
+    this.queueUrl = queue.queueUrl;
+    this.deadLetterQueueName = queue.deadLetterQueueName;
     this.functionNames = {
       api: apiFunction.name,
       processor: processorFunction.name,
       health: healthFunction.name,
     };
-    this.certificateValidationRecordFqdn = pulumi.output(validationRecordFqdn);
+    this.certificateValidationRecordFqdn = domains.certificateValidationRecordFqdn;
     this.registerOutputs({
       restApiId: this.restApiId,
       stageArn: this.stageArn,
@@ -487,71 +283,5 @@ export class ComputeTier extends pulumi.ComponentResource {
       queueUrl: this.queueUrl,
       deadLetterQueueName: this.deadLetterQueueName,
     });
-  }
-
-  /** AWS managed rule groups plus a per-IP rate limit, on the stage. */
-  private webAcl(name: string, args: ComputeTierArgs, stage: aws.apigateway.Stage): void {
-    const { namer, region } = args;
-    const aclName = namer.regional("wafWebAcl", "payments-api", region);
-    const visibility = (metric: string) => ({
-      cloudwatchMetricsEnabled: true,
-      metricName: `${aclName}-${metric}`,
-      sampledRequestsEnabled: true,
-    });
-    const managed = (priority: number, group: string) => ({
-      name: group,
-      priority,
-      overrideAction: { none: {} },
-      statement: { managedRuleGroupStatement: { name: group, vendorName: "AWS" } },
-      visibilityConfig: visibility(group),
-    });
-    const acl = new aws.wafv2.WebAcl(
-      `${name}-api`,
-      {
-        name: aclName,
-        description: "Payments API: AWS managed protections and a per-IP rate limit",
-        scope: "REGIONAL",
-        defaultAction: { allow: {} },
-        customResponseBodies: [
-          {
-            key: "rate-limited",
-            contentType: "APPLICATION_JSON",
-            content: JSON.stringify({
-              error: { code: "RATE_LIMITED", message: "too many requests from this address" },
-            }),
-          },
-        ],
-        rules: [
-          {
-            name: "rate-limit-per-ip",
-            priority: 0,
-            action: {
-              block: {
-                customResponse: { responseCode: 429, customResponseBodyKey: "rate-limited" },
-              },
-            },
-            statement: {
-              rateBasedStatement: {
-                limit: args.api.wafRateLimit,
-                aggregateKeyType: "IP",
-                evaluationWindowSec: 300,
-              },
-            },
-            visibilityConfig: visibility("rate-limit-per-ip"),
-          },
-          managed(1, "AWSManagedRulesAmazonIpReputationList"),
-          // Includes SizeRestrictions_BODY: bodies over 8 KB are blocked before the function.
-          managed(2, "AWSManagedRulesCommonRuleSet"),
-          managed(3, "AWSManagedRulesKnownBadInputsRuleSet"),
-        ],
-        visibilityConfig: visibility("all"),
-      },
-      { parent: this },
-    );
-    new aws.wafv2.WebAclAssociation(
-      `${name}-api`,
-      { resourceArn: stage.arn, webAclArn: acl.arn },
-      { parent: this },
-    );
   }
 }

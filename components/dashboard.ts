@@ -5,23 +5,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { API_STAGE } from "./compute";
+import { API_STAGE } from "../definitions/payment-api";
+import { movedChild } from "./building-blocks/parts";
+import type { RegionSignals } from "./failover/region-alarms";
 
-/** The names one region's metrics are published under. */
-export interface RegionSignals {
-  readonly role: "primary" | "secondary";
-  readonly region: string;
-  readonly peerRegion: string;
-  readonly apiName: string;
-  readonly functionNames: readonly string[];
-  readonly stateMachineArn: string;
-  readonly tableName: string;
-  readonly clusterIdentifier: string;
-  readonly bucket: string;
-  readonly peerBucket: string;
-  readonly deadLetterQueue: string;
-  readonly healthCheckId: string;
-}
+/** One region's signals with their values known. */
+type Resolved = pulumi.Unwrap<RegionSignals>;
 
 type Metric = (
   string | { readonly region?: string; readonly stat?: string; readonly label?: string }
@@ -50,7 +39,7 @@ const HEIGHT = 6;
 const ROWS: readonly {
   readonly title: string;
   readonly stat: string;
-  readonly metrics: (s: RegionSignals) => readonly Metric[];
+  readonly metrics: (s: Resolved) => readonly Metric[];
 }[] = [
   {
     title: "API requests and errors",
@@ -74,7 +63,7 @@ const ROWS: readonly {
     title: "Handler errors and throttles",
     stat: "Sum",
     metrics: (s) =>
-      s.functionNames.flatMap((fn) =>
+      Object.values(s.functions).flatMap((fn) =>
         ["Errors", "Throttles"].map((name) => ["AWS/Lambda", name, "FunctionName", fn]),
       ),
   },
@@ -152,7 +141,7 @@ const ROWS: readonly {
 ];
 
 /** The dashboard body: every row, primary region left, secondary right. */
-export function dashboardBody(regions: readonly [RegionSignals, RegionSignals]): string {
+export function dashboardBody(regions: readonly Resolved[]): string {
   const widgets: Widget[] = ROWS.flatMap((row, index) =>
     regions.map((signals, column) => ({
       type: "metric" as const,
@@ -173,22 +162,26 @@ export function dashboardBody(regions: readonly [RegionSignals, RegionSignals]):
   return JSON.stringify({ widgets });
 }
 
-/** RegionSignals whose values may still be Outputs (a list of Outputs for the functions). */
-export type Signals = {
-  readonly [K in keyof RegionSignals]: K extends "functionNames"
-    ? readonly pulumi.Input<string>[]
-    : pulumi.Input<RegionSignals[K]>;
-};
+export interface OperationsDashboardArgs {
+  readonly dashboardName: string;
+  /** Both regions' signals, primary first: the left and right columns. */
+  readonly regions: readonly RegionSignals[];
+}
 
-/** The stack's dashboard, in the primary region (`opts` carries its provider). */
-export function operationsDashboard(
-  name: string,
-  dashboardName: string,
-  regions: readonly [Signals, Signals],
-  opts: pulumi.CustomResourceOptions,
-): aws.cloudwatch.Dashboard {
-  const resolved = pulumi
-    .all(regions.map((r) => pulumi.output({ ...r, functionNames: [...r.functionNames] })))
-    .apply((all) => dashboardBody(all as unknown as [RegionSignals, RegionSignals]));
-  return new aws.cloudwatch.Dashboard(name, { dashboardName, dashboardBody: resolved }, opts);
+/** The stack's dashboard, in the primary region (its provider comes from `opts`). */
+export class OperationsDashboard extends pulumi.ComponentResource {
+  readonly dashboardName: pulumi.Output<string>;
+
+  constructor(name: string, args: OperationsDashboardArgs, opts: pulumi.ComponentResourceOptions) {
+    super("payments:index:OperationsDashboard", name, {}, opts);
+    const body = pulumi.all(args.regions.map((r) => pulumi.output(r))).apply(dashboardBody);
+    const dashboard = new aws.cloudwatch.Dashboard(
+      name,
+      { dashboardName: args.dashboardName, dashboardBody: body },
+      // It stood at the top of the stack before the dashboard had a component of its own.
+      movedChild(this, { parent: pulumi.rootStackResource }),
+    );
+    this.dashboardName = dashboard.dashboardName;
+    this.registerOutputs({ dashboardName: this.dashboardName });
+  }
 }

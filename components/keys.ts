@@ -10,13 +10,15 @@ import { policyDocument } from "./building-blocks/iam";
 import type { Namer } from "../model/naming";
 import type { AwsRegion } from "../model/regions";
 
-export interface DataKeysArgs {
+export type DataKeysArgs = {
   readonly region: AwsRegion;
   readonly namer: Namer;
   readonly protectData: boolean;
+} & (
+  | { readonly role: "primary" }
   /** The primary region's key, for the secondary region's replica. */
-  readonly primary?: DataKeys;
-}
+  | { readonly role: "secondary"; readonly primary: DataKeys }
+);
 
 /** What AWS services need of the key when they encrypt on their own behalf (not via a grant). */
 const SERVICE_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"];
@@ -73,7 +75,7 @@ export class DataKeys extends pulumi.ComponentResource {
           conditions: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [account] }],
         },
       ],
-      this,
+      parent,
     );
 
     const description =
@@ -81,7 +83,7 @@ export class DataKeys extends pulumi.ComponentResource {
     const deletionWindowInDays = args.protectData ? 30 : 7;
     const keyOptions = { ...parent, protect: args.protectData, retainOnDelete: args.protectData };
     const key =
-      args.primary === undefined
+      args.role === "primary"
         ? new aws.kms.Key(
             `${name}-key`,
             {

@@ -2,8 +2,9 @@
  * The orchestration tier of one region: the payment workflow (STANDARD Step Functions state
  * machine, definitions/payment-workflow.ts) with its authorize handler, and the region's events:
  * a custom EventBridge bus (the same name in every region), an archive for replay, and a rule
- * that forwards PaymentCompleted and PaymentFailed to the region's payment-events topic; and the
- * region's alarms topic, where every CloudWatch alarm of the region publishes.
+ * that forwards PaymentCompleted and PaymentFailed to the region's payment-events topic. With
+ * `eventBridgeGlobalEndpoint`, a global endpoint over both regions' buses
+ * (./orchestration/global-event-endpoint.ts).
  * Everything is encrypted with the region's key; the workflow logs (ALL in dev, ERROR in prod)
  * to an encrypted log group and traces with X-Ray. Every role names only this region's resources.
  */
@@ -40,8 +41,6 @@ export class OrchestrationTier extends pulumi.ComponentResource {
   readonly authorizeFunctionName: pulumi.Output<string>;
   readonly eventBusArn: pulumi.Output<string>;
   readonly eventsTopicArn: pulumi.Output<string>;
-  /** Where the region's CloudWatch alarms go (the on-call subscription hangs off it). */
-  readonly alarmsTopicArn: pulumi.Output<string>;
 
   constructor(
     name: string,
@@ -73,7 +72,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
               resources: [bus.arn],
             },
           ],
-          this,
+          parent,
         ),
       },
       parent,
@@ -122,33 +121,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
               conditions: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [rule.arn] }],
             },
           ],
-          this,
-        ),
-      },
-      parent,
-    );
-    const alarms = new aws.sns.Topic(
-      `${name}-alarms`,
-      { name: namer.regional("snsTopic", "alarms", region), kmsMasterKeyId: data.keyArn },
-      parent,
-    );
-    new aws.sns.TopicPolicy(
-      `${name}-alarms`,
-      {
-        arn: alarms.arn,
-        policy: policyDocument(
-          [
-            {
-              sid: "ThisAccountsAlarmsPublish",
-              principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
-              actions: ["sns:Publish"],
-              resources: [alarms.arn],
-              conditions: [
-                { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
-              ],
-            },
-          ],
-          this,
+          parent,
         ),
       },
       parent,
@@ -184,7 +157,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
         memoryMb: 256,
         reservedConcurrency: args.authorizeFunction.reservedConcurrency,
       },
-      this,
+      parent,
     );
 
     const definition = pulumi
@@ -246,16 +219,14 @@ export class OrchestrationTier extends pulumi.ComponentResource {
         ],
         definition,
       },
-      this,
+      parent,
     );
 
     this.stateMachineArn = machine.arn;
     this.authorizeFunctionName = authorize.name;
     this.eventBusArn = bus.arn;
     this.eventsTopicArn = topic.arn;
-    this.alarmsTopicArn = alarms.arn;
     this.registerOutputs({
-      alarmsTopicArn: this.alarmsTopicArn,
       stateMachineArn: this.stateMachineArn,
       eventBusArn: this.eventBusArn,
       eventsTopicArn: this.eventsTopicArn,

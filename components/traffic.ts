@@ -15,14 +15,13 @@ import type { StackConfig } from "../model/config";
 import { apiDomainName } from "../model/dns";
 import type { HostedZone } from "./hosted-zone";
 import type { Namer } from "../model/naming";
-
-type Role = "primary" | "secondary";
+import { REGION_ROLES, type RegionRole } from "../model/regions";
 
 export interface TrafficFailoverArgs {
   readonly namer: Namer;
   readonly zone: HostedZone;
   readonly regions: StackConfig["regions"];
-  readonly compute: Readonly<Record<Role, ComputeTier>>;
+  readonly compute: Readonly<Record<RegionRole, ComputeTier>>;
   readonly healthChecks: StackConfig["healthChecks"];
   readonly recordTtlSeconds: number;
   /**
@@ -34,25 +33,25 @@ export interface TrafficFailoverArgs {
 
 /** What the runbook needs to flip traffic with ARC: the controls and the cluster's endpoints. */
 export interface RoutingControls {
-  readonly controlArns: Readonly<Record<Role, pulumi.Output<string>>>;
+  readonly controlArns: Readonly<Record<RegionRole, pulumi.Output<string>>>;
   readonly clusterEndpoints: pulumi.Output<{ endpoint: string; region: string }[]>;
 }
 
-const FAILOVER_TYPE: Readonly<Record<Role, string>> = {
+const FAILOVER_TYPE: Readonly<Record<RegionRole, string>> = {
   primary: "PRIMARY",
   secondary: "SECONDARY",
 };
-const HEALTH_PATH: Readonly<Record<Role, string>> = {
+const HEALTH_PATH: Readonly<Record<RegionRole, string>> = {
   primary: "/health?role=active",
   secondary: "/health",
 };
 
 export class TrafficFailover extends pulumi.ComponentResource {
   /** The endpoint health check of each region (Route 53 publishes their metrics in us-east-1). */
-  readonly endpointHealthCheckIds: Readonly<Record<Role, pulumi.Output<string>>>;
-  readonly endpointHealthCheckArns: Readonly<Record<Role, pulumi.Output<string>>>;
+  readonly endpointHealthCheckIds: Readonly<Record<RegionRole, pulumi.Output<string>>>;
+  readonly endpointHealthCheckArns: Readonly<Record<RegionRole, pulumi.Output<string>>>;
   /** The calculated check each failover record evaluates. */
-  readonly recordHealthCheckIds: Readonly<Record<Role, pulumi.Output<string>>>;
+  readonly recordHealthCheckIds: Readonly<Record<RegionRole, pulumi.Output<string>>>;
   readonly apiDomainName: string;
   /** Set when the stack uses ARC routing controls. */
   readonly routingControls: RoutingControls | undefined;
@@ -61,11 +60,11 @@ export class TrafficFailover extends pulumi.ComponentResource {
     super("payments:index:TrafficFailover", name, {}, opts);
     const parent = { parent: this };
     this.apiDomainName = apiDomainName(args.zone.zoneName);
-    const endpoint: Partial<Record<Role, pulumi.Output<string>>> = {};
-    const endpointArns: Partial<Record<Role, pulumi.Output<string>>> = {};
-    const record: Partial<Record<Role, pulumi.Output<string>>> = {};
+    const endpoint: Partial<Record<RegionRole, pulumi.Output<string>>> = {};
+    const endpointArns: Partial<Record<RegionRole, pulumi.Output<string>>> = {};
+    const record: Partial<Record<RegionRole, pulumi.Output<string>>> = {};
     this.routingControls = args.arc === undefined ? undefined : this.arc(name, args, args.arc);
-    for (const role of ["primary", "secondary"] as const) {
+    for (const role of REGION_ROLES) {
       const region = args.regions[role];
       const compute = args.compute[role];
       const check = new aws.route53.HealthCheck(
@@ -129,9 +128,9 @@ export class TrafficFailover extends pulumi.ComponentResource {
       endpointArns[role] = check.arn;
       record[role] = guard.id;
     }
-    this.endpointHealthCheckIds = endpoint as Record<Role, pulumi.Output<string>>;
-    this.endpointHealthCheckArns = endpointArns as Record<Role, pulumi.Output<string>>;
-    this.recordHealthCheckIds = record as Record<Role, pulumi.Output<string>>;
+    this.endpointHealthCheckIds = endpoint as Record<RegionRole, pulumi.Output<string>>;
+    this.endpointHealthCheckArns = endpointArns as Record<RegionRole, pulumi.Output<string>>;
+    this.recordHealthCheckIds = record as Record<RegionRole, pulumi.Output<string>>;
     this.registerOutputs({
       routingControlArns: this.routingControls?.controlArns,
       endpointHealthCheckIds: this.endpointHealthCheckIds,
@@ -160,8 +159,8 @@ export class TrafficFailover extends pulumi.ComponentResource {
       { name: args.namer.global("nameTag", "payments-traffic"), clusterArn: cluster.arn },
       opts,
     );
-    const controls: Partial<Record<Role, pulumi.Output<string>>> = {};
-    for (const role of ["primary", "secondary"] as const) {
+    const controls: Partial<Record<RegionRole, pulumi.Output<string>>> = {};
+    for (const role of REGION_ROLES) {
       controls[role] = new aws.route53recoverycontrol.RoutingControl(
         `${name}-${role}-arc`,
         {
@@ -172,7 +171,7 @@ export class TrafficFailover extends pulumi.ComponentResource {
         opts,
       ).arn;
     }
-    const controlArns = controls as Record<Role, pulumi.Output<string>>;
+    const controlArns = controls as Record<RegionRole, pulumi.Output<string>>;
     new aws.route53recoverycontrol.SafetyRule(
       `${name}-arc-at-least-one-on`,
       {

@@ -99,3 +99,6 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   wafResponseCode: "$context.wafResponseCode",
   domainName: "$context.domainName",
 });
+
+/** The API's only stage: the custom domains map to it and its metrics are published under it. */
+export const API_STAGE = "v1";

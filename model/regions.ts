@@ -91,3 +91,38 @@ export function isGlobalServiceType(type: string): boolean {
     !REGIONAL_EXCEPTIONS.some((prefix) => type.startsWith(prefix))
   );
 }
+
+/**
+ * Component types the stack holds one copy of, in the primary region: the cross-region dashboard
+ * and the EventBridge global endpoint over both regions' buses. The regions' symmetry (the
+ * invariant and the policy) does not count them.
+ */
+export const ONE_COPY_COMPONENT_TYPES: readonly string[] = [
+  "payments:index:OperationsDashboard",
+  "payments:orchestration:GlobalEventEndpoint",
+];
+
+/** The two roles a region plays in a stack: the writer's home, and the warm standby. */
+export const REGION_ROLES = ["primary", "secondary"] as const;
+export type RegionRole = (typeof REGION_ROLES)[number];
+
+/** The other region's role. */
+export function peerOf(role: RegionRole): RegionRole {
+  return role === "primary" ? "secondary" : "primary";
+}
+
+/** One value per region role, built in order: primary, then secondary. */
+export function perRegion<T>(of: (role: RegionRole) => T): Record<RegionRole, T> {
+  return { primary: of("primary"), secondary: of("secondary") };
+}
+
+/**
+ * One value per region role where the secondary's is built from the primary's (a replica from
+ * its source): `build` gets `{ role: "primary" }`, then `{ role: "secondary", primary }`.
+ */
+export function primaryThenSecondary<T>(
+  build: (placement: { role: "primary" } | { role: "secondary"; primary: T }) => T,
+): Record<RegionRole, T> {
+  const primary = build({ role: "primary" });
+  return { primary, secondary: build({ role: "secondary", primary }) };
+}

@@ -3,7 +3,7 @@
  * the stack does not use.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { isGlobalServiceType } from "../model/regions";
+import { isGlobalServiceType, ONE_COPY_COMPONENT_TYPES } from "../model/regions";
 import { regionOf } from "./support";
 
 export interface RegionsConfig {
@@ -37,7 +37,7 @@ function tierOf(resource: PolicyResource): PolicyResource | undefined {
 export const symmetricRegionalTiers: StackValidationPolicy = {
   name: "symmetric-regional-tiers",
   description:
-    "The primary and the secondary region run the same set of regional tiers (component types); global pieces such as the DNS zone do not count.",
+    "The primary and the secondary region run the same set of regional tiers (component types); global pieces such as the DNS zone and one-copy pieces such as the dashboard do not count.",
   enforcementLevel: "mandatory",
   configSchema: regionsSchema,
   validateStack: (args, reportViolation) => {
@@ -53,7 +53,12 @@ export const symmetricRegionalTiers: StackValidationPolicy = {
       const tier = tierOf(resource);
       const region = regionOf(resource);
       // A global service's resource (Route 53, IAM) has a provider region but no home in it.
-      if (tier !== undefined && region !== undefined && !isGlobalServiceType(resource.type)) {
+      if (
+        tier !== undefined &&
+        region !== undefined &&
+        !isGlobalServiceType(resource.type) &&
+        !ONE_COPY_COMPONENT_TYPES.includes(tier.type)
+      ) {
         tiers.get(region)?.add(tier.type);
       }
     }

@@ -7,6 +7,20 @@ import {
   type RecordedResource,
 } from "../tools/engine/engine";
 import { checkInvariants } from "../tools/engine/invariants";
+import { DATA_STORE_TYPES } from "../policy/resilience";
+import statefulUrns from "./fixtures/stateful-urns.json";
+
+/**
+ * Resources whose replacement loses state: the data stores the policy pack protects, plus the
+ * database instances, the hosted zone (a new zone has new name servers: the delegation breaks) and
+ * the active-region flag (a new parameter would undo a failover).
+ */
+const STATEFUL_TYPES = [
+  ...DATA_STORE_TYPES,
+  "aws:rds/clusterInstance:ClusterInstance",
+  "aws:route53/zone:Zone",
+  "aws:ssm/parameter:Parameter",
+];
 
 /** The whole program, evaluated offline for each stack with its own Pulumi.<stack>.yaml. */
 describe("the program", () => {
@@ -28,6 +42,25 @@ describe("the program", () => {
         for (const result of checkInvariants(evaluation())) {
           assert.deepEqual(result.violations, [], result.name);
         }
+      });
+
+      // tests/fixtures/stateful-urns.json lists every stateful resource's URN as deployed stacks
+      // know it. A refactor that moves one must alias the old URN, or `pulumi up` replaces it; a
+      // new stateful resource is added to the list on purpose.
+      it("keeps every stateful resource at its URN, or aliases the URN it had", () => {
+        const known: readonly string[] = statefulUrns[stack as keyof typeof statefulUrns];
+        const answersTo = (r: RecordedResource) => [r.urn, ...r.options.aliases];
+        const stateful = evaluation().resources.filter((r) => STATEFUL_TYPES.includes(r.type));
+        const missing = known.filter((urn) => !stateful.some((r) => answersTo(r).includes(urn)));
+        assert.deepEqual(missing, [], "stateful URNs no resource answers to");
+        const unknown = stateful
+          .filter((r) => !answersTo(r).some((urn) => known.includes(urn)))
+          .map((r) => r.urn);
+        assert.deepEqual(
+          unknown,
+          [],
+          "stateful resources not in tests/fixtures/stateful-urns.json",
+        );
       });
 
       it("creates exactly one AWS provider per configured region", () => {

@@ -1,22 +1,23 @@
 /** IAM pieces every tier needs, written once. */
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ChildOptions } from "./parts";
 
 export type Statement = aws.types.input.iam.GetPolicyDocumentStatementArgs;
 
 /** A policy document (IAM, key, bucket, bus or topic policy) as the JSON AWS takes. */
 export function policyDocument(
   statements: Statement[],
-  parent: pulumi.Resource,
+  opts: { readonly parent: pulumi.Resource },
 ): pulumi.Output<string> {
-  return aws.iam.getPolicyDocumentOutput({ statements }, { parent }).json;
+  return aws.iam.getPolicyDocumentOutput({ statements }, { parent: opts.parent }).json;
 }
 
 /** A role that one AWS service (`lambda.amazonaws.com`, …) assumes, trusting that service alone. */
 export function serviceRole(
   name: string,
   args: { readonly roleName: string; readonly service: string },
-  parent: pulumi.Resource,
+  opts: ChildOptions,
 ): aws.iam.Role {
   return new aws.iam.Role(
     name,
@@ -29,10 +30,10 @@ export function serviceRole(
             principals: [{ type: "Service", identifiers: [args.service] }],
           },
         ],
-        parent,
+        opts,
       ),
     },
-    { parent },
+    opts,
   );
 }
 
@@ -41,11 +42,11 @@ export function rolePolicy(
   name: string,
   role: aws.iam.Role,
   statements: Statement[],
-  parent: pulumi.Resource,
+  opts: ChildOptions,
 ): aws.iam.RolePolicy {
   return new aws.iam.RolePolicy(
     name,
-    { role: role.name, policy: policyDocument(statements, parent) },
-    { parent },
+    { role: role.name, policy: policyDocument(statements, opts) },
+    opts,
   );
 }

@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import projectPackage from "../../package.json";
 import { rolePolicy, serviceRole, type Statement } from "./iam";
+import type { ChildOptions } from "./parts";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
 
@@ -59,10 +60,9 @@ export function excludedPackages(needed: readonly string[] = []): string[] {
 export function handlerFunction<E, R>(
   name: string,
   args: HandlerArgs<E, R>,
-  parent: pulumi.Resource,
+  opts: ChildOptions,
 ): aws.lambda.CallbackFunction<E, R> {
   const functionName = args.namer.regional("lambdaFunction", args.base, args.region);
-  const opts = { parent };
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-logs`,
     {
@@ -78,7 +78,7 @@ export function handlerFunction<E, R>(
       roleName: args.namer.regional("iamRole", args.base, args.region),
       service: "lambda.amazonaws.com",
     },
-    parent,
+    opts,
   );
   const policy = rolePolicy(
     name,
@@ -97,7 +97,7 @@ export function handlerFunction<E, R>(
       ...(args.vpc === undefined ? [] : [VPC_ACCESS]),
       ...args.statements,
     ],
-    parent,
+    opts,
   );
   return new aws.lambda.CallbackFunction<E, R>(
     name,

@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { rolePolicy, serviceRole, type Statement } from "./iam";
+import type { ChildOptions } from "./parts";
 
 export interface StateMachineArgs {
   /** Logical names: the state machine's, and its role's (the log group is `<role>-logs`). */
@@ -23,7 +24,7 @@ export interface StateMachineArgs {
 
 export function encryptedStateMachine(
   args: StateMachineArgs,
-  parent: pulumi.Resource,
+  opts: ChildOptions,
 ): aws.sfn.StateMachine {
   const logGroup = new aws.cloudwatch.LogGroup(
     `${args.roleLogicalName}-logs`,
@@ -32,12 +33,12 @@ export function encryptedStateMachine(
       kmsKeyId: args.keyArn,
       retentionInDays: args.logRetentionDays,
     },
-    { parent },
+    opts,
   );
   const role = serviceRole(
     args.roleLogicalName,
     { roleName: args.roleName, service: "states.amazonaws.com" },
-    parent,
+    opts,
   );
   const policy = rolePolicy(
     args.roleLogicalName,
@@ -69,7 +70,7 @@ export function encryptedStateMachine(
         resources: ["*"],
       },
     ],
-    parent,
+    opts,
   );
   return new aws.sfn.StateMachine(
     args.logicalName,
@@ -91,6 +92,6 @@ export function encryptedStateMachine(
       },
     },
     // Step Functions checks the role when it creates the state machine.
-    { parent, dependsOn: [policy] },
+    { ...opts, dependsOn: [policy] },
   );
 }

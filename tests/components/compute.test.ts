@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { API_STAGE, VISIBILITY_TIMEOUT_FACTOR } from "../../components/compute";
+import { VISIBILITY_TIMEOUT_FACTOR } from "../../components/compute/payment-queue";
+import { API_STAGE } from "../../definitions/payment-api";
 import { evaluate, type Evaluation } from "../../tools/engine/engine";
 import { find } from "../fixtures/plan";
 
@@ -196,9 +197,13 @@ describe("compute tier", () => {
               redrivePermission: "byQueue",
               sourceQueueArns: [queue.outputs.arn],
             });
-            const alarm = get("aws:cloudwatch/metricAlarm:MetricAlarm", role, "payments-dlq");
+            const alarm = find(
+              evaluation,
+              "aws:cloudwatch/metricAlarm:MetricAlarm",
+              `${role}-failover-alarms-payments-dlq`,
+            );
             assert.deepEqual(alarm.rawInputs.dimensions, { QueueName: dlq.outputs.name });
-            const topic = find(evaluation, "aws:sns/topic:Topic", `${role}-orchestration-alarms`);
+            const topic = find(evaluation, "aws:sns/topic:Topic", `${role}-failover-alarms`);
             assert.deepEqual(alarm.rawInputs.alarmActions, [topic.outputs.arn]);
           });
 

@@ -22,13 +22,13 @@ describe("failover tier alarms", () => {
             "aws:cloudwatch/compositeAlarm:CompositeAlarm",
           ].includes(r.type),
         );
-        // Per region: 19 in the failover tier, its composite, and the compute tier's DLQ alarm;
+        // Per region: 19 on the golden signals and replication, the composite, and the DLQ alarm;
         // in us-east-1 also the two health-check alarms.
         assert.equal(alarms.length, 2 * 21 + 2);
         for (const alarm of alarms) {
           const role =
             alarm.placement === evaluation.config.regions.primary ? "primary" : "secondary";
-          const topic = find(evaluation, "aws:sns/topic:Topic", `${role}-orchestration-alarms`);
+          const topic = find(evaluation, "aws:sns/topic:Topic", `${role}-failover-alarms`);
           assert.deepEqual(alarm.rawInputs.alarmActions, [topic.outputs.arn], alarm.name);
           assert.equal(regionOfArn(topic.outputs.arn), alarm.placement, alarm.name);
         }
@@ -111,7 +111,8 @@ describe("failover tier alarms", () => {
           (r) =>
             r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes("-failover-"),
         );
-        assert.equal(tierAlarms.length, 2 * 19 + 2);
+        // Per region 19 and the dead-letter queue's; in us-east-1 the two health checks'.
+        assert.equal(tierAlarms.length, 2 * 20 + 2);
         for (const alarm of tierAlarms) {
           const route53 = alarm.rawInputs.namespace === "AWS/Route53";
           assert.equal(
@@ -154,8 +155,7 @@ describe("failover tier alarms", () => {
             `${role}-failover-alert-email`,
           );
           assert.deepEqual(subscription.rawInputs, {
-            topic: find(evaluation, "aws:sns/topic:Topic", `${role}-orchestration-alarms`).outputs
-              .arn,
+            topic: find(evaluation, "aws:sns/topic:Topic", `${role}-failover-alarms`).outputs.arn,
             protocol: "email",
             endpoint: evaluation.config.alertEmail,
           });
@@ -178,7 +178,7 @@ describe("EventBridge global endpoint (eventBridgeGlobalEndpoint)", () => {
     const endpoint = find(
       evaluation,
       "aws:cloudwatch/eventEndpoint:EventEndpoint",
-      "primary-failover-events",
+      "primary-orchestration-global-endpoint",
     );
     const bus = (role: string) =>
       find(evaluation, "aws:cloudwatch/eventBus:EventBus", `${role}-orchestration-bus`).outputs.arn;
@@ -202,8 +202,11 @@ describe("EventBridge global endpoint (eventBridgeGlobalEndpoint)", () => {
     assert.deepEqual(endpoint.rawInputs.replicationConfig, { state: "ENABLED" });
     const policy = JSON.parse(
       String(
-        find(evaluation, "aws:iam/rolePolicy:RolePolicy", "primary-failover-event-replication")
-          .rawInputs.policy,
+        find(
+          evaluation,
+          "aws:iam/rolePolicy:RolePolicy",
+          "primary-orchestration-global-endpoint-replication",
+        ).rawInputs.policy,
       ),
     ) as { Statement: { Action: string; Resource: string[] }[] };
     assert.deepEqual(
@@ -339,11 +342,7 @@ describe("failover tier write path", () => {
             "aws:lambda/function:Function",
             `${role}-failover-orchestrator`,
           );
-          const peerTopic = find(
-            evaluation,
-            "aws:sns/topic:Topic",
-            `${peerRole}-orchestration-alarms`,
-          );
+          const peerTopic = find(evaluation, "aws:sns/topic:Topic", `${peerRole}-failover-alarms`);
           const subscription = find(
             evaluation,
             "aws:sns/topicSubscription:TopicSubscription",

@@ -54,13 +54,17 @@ describe("offline engine", () => {
     assert.equal(role.placement, "us-west-2");
   });
 
-  it("records options: protect, retainOnDelete, ignoreChanges and explicit dependsOn only", () => {
+  it("records options: protect, retainOnDelete, ignoreChanges, explicit dependsOn, aliases", () => {
     const bucket = find(dev, "primary-bucket");
     assert.deepEqual(bucket.options, {
       protect: true,
       retainOnDelete: false,
       ignoreChanges: ["tags"],
       dependsOn: [],
+      // @pulumi/aws 7 gives every s3.Bucket an alias to its former type, BucketV2.
+      aliases: [
+        "urn:pulumi:dev::payments-dr::fixture:index:Tier$aws:s3/bucketV2:BucketV2::primary-bucket",
+      ],
     });
     const queue = find(dev, "primary-queue");
     assert.deepEqual(queue.options, {
@@ -70,7 +74,15 @@ describe("offline engine", () => {
       dependsOn: [
         "urn:pulumi:dev::payments-dr::fixture:index:Tier$aws:iam/role:Role::primary-role",
       ],
+      aliases: [],
     });
+  });
+
+  it("resolves aliases to the URNs the engine would match: a spec's blanks are the resource's own", () => {
+    assert.deepEqual(find(dev, "primary-table").options.aliases, [
+      "urn:pulumi:dev::payments-dr::fixture:index:Tier$aws:dynamodb/table:Table::primary-payments",
+      "urn:pulumi:dev::payments-dr::aws:dynamodb/table:Table::primary-table",
+    ]);
   });
 
   it("redacts secrets in recorded inputs and outputs, and keeps them for tests", () => {

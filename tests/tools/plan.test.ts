@@ -72,6 +72,7 @@ describe("plan command", () => {
         "retainOnDelete",
         "ignoreChanges",
         "dependsOn",
+        "aliases",
       ]);
     }
     assert.deepEqual((document.outputs as Record<string, unknown>).regions, document.regions);

@@ -26,6 +26,8 @@ export interface ResourceOptions {
   readonly retainOnDelete: boolean;
   readonly ignoreChanges: readonly string[];
   readonly dependsOn: readonly string[];
+  /** The URNs the resource answers to from earlier versions of the program (resolved aliases). */
+  readonly aliases: readonly string[];
 }
 
 export interface RecordedResource {
@@ -271,6 +273,23 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }) => void): void };
+  getAliasesList(): AliasMessage[];
+  getAliasurnsList(): string[];
+}
+
+/** An alias as the SDK sends it (proto/alias.proto): a URN, or a spec the engine completes. */
+interface AliasMessage {
+  getUrn(): string;
+  getSpec():
+    | {
+        getName(): string;
+        getType(): string;
+        getStack(): string;
+        getProject(): string;
+        getParenturn(): string;
+        getNoparent(): boolean;
+      }
+    | undefined;
 }
 
 interface MockMonitorInternals {
@@ -321,7 +340,30 @@ class Recorder {
     };
   }
 
-  record(request: RegisterRequest, urn: string): RecordedResource {
+  /**
+   * The URNs a resource's aliases stand for, resolved as the engine does (pkg/resource/deploy,
+   * alias specs): a spec's empty fields take the resource's own name, type, stack and project, and
+   * its parent is the given parent URN, none with noParent, or else the resource's own parent.
+   */
+  aliasUrns(request: RegisterRequest, project: string): string[] {
+    const fromSpecs = request.getAliasesList().map((alias) => {
+      const spec = alias.getSpec();
+      if (spec === undefined) {
+        return alias.getUrn();
+      }
+      const parent = spec.getNoparent() ? "" : spec.getParenturn() || request.getParent();
+      return engineUrn(
+        spec.getProject() || project,
+        spec.getStack() || this.stack,
+        parent,
+        spec.getType() || request.getType(),
+        spec.getName() || request.getName(),
+      );
+    });
+    return [...new Set([...fromSpecs, ...request.getAliasurnsList()])];
+  }
+
+  record(request: RegisterRequest, urn: string, project: string): RecordedResource {
     const type = request.getType();
     const custom = request.getCustom();
     const parent = request.getParent() === "" ? null : request.getParent();
@@ -373,6 +415,7 @@ class Recorder {
         retainOnDelete: request.getRetainondelete(),
         ignoreChanges: request.getIgnorechangesList(),
         dependsOn: request.getDependenciesList().filter((u) => !implicit.has(u)),
+        aliases: this.aliasUrns(request, project),
       },
       rawInputs,
       placement,
@@ -449,7 +492,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = async (request, callback) => {
     const urn = monitor.newUrn(request.getParent(), request.getType(), request.getName());
-    const resource = recorder.record(request, urn);
+    const resource = recorder.record(request, urn, project.name);
     await register(request, callback);
     const registered = monitor.resources.get(urn);
     resource.id = registered?.id ?? "";

@@ -8,7 +8,7 @@ import {
   nameViolation,
   PHYSICAL_NAME_INPUTS,
 } from "../../model/naming";
-import { isGlobalServiceType } from "../../model/regions";
+import { isGlobalServiceType, ONE_COPY_COMPONENT_TYPES } from "../../model/regions";
 import type { Evaluation, RecordedResource } from "./engine";
 
 export interface Invariant {
@@ -91,7 +91,13 @@ export const INVARIANTS: readonly Invariant[] = [
       const typesIn = (region: string) =>
         new Set(
           resources
-            .filter((r) => isComponent(r) && r.placement === region && !isGlobal(r))
+            .filter(
+              (r) =>
+                isComponent(r) &&
+                r.placement === region &&
+                !isGlobal(r) &&
+                !ONE_COPY_COMPONENT_TYPES.includes(r.type),
+            )
             .map((r) => r.type),
         );
       const primary = typesIn(config.regions.primary);

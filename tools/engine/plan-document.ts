@@ -77,6 +77,7 @@ export function toPlanDocument(evaluation: Evaluation, pack: PackResult): PlanDo
         retainOnDelete: r.options.retainOnDelete,
         ignoreChanges: [...r.options.ignoreChanges],
         dependsOn: [...r.options.dependsOn],
+        aliases: [...r.options.aliases],
       },
     })),
     outputs: evaluation.outputs,

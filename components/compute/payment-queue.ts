@@ -1,0 +1,85 @@
+/**
+ * The queue between accepting a payment and processing it: the payments queue and its
+ * dead-letter queue, both encrypted with the region's key. The DLQ keeps messages for SQS's
+ * maximum, longer than the source queue: a dead letter keeps its original enqueue time.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Namer } from "../../model/naming";
+import type { AwsRegion } from "../../model/regions";
+import { movedChild } from "../building-blocks/parts";
+
+/** Lambda's advice for SQS event sources: visibility at least six times the function's timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** The longest SQS keeps a message. */
+const MAX_RETENTION_SECONDS = 14 * 86_400;
+
+export interface PaymentQueueArgs {
+  readonly region: AwsRegion;
+  readonly namer: Namer;
+  readonly keyArn: pulumi.Input<string>;
+  readonly processorTimeoutSeconds: number;
+  readonly batchWindowSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+}
+
+export class PaymentQueue extends pulumi.ComponentResource {
+  readonly queueArn: pulumi.Output<string>;
+  readonly queueUrl: pulumi.Output<string>;
+  readonly deadLetterQueueName: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    args: PaymentQueueArgs,
+    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
+  ) {
+    super("payments:compute:PaymentQueue", name, {}, opts);
+    const { namer, region } = args;
+    const child = movedChild(this, { parent: opts.parent });
+    const deadLetters = new aws.sqs.Queue(
+      `${name}-dlq`,
+      {
+        name: namer.regional("sqsQueue", "payments-dlq", region),
+        kmsMasterKeyId: args.keyArn,
+        kmsDataKeyReusePeriodSeconds: 300,
+        messageRetentionSeconds: MAX_RETENTION_SECONDS,
+      },
+      child,
+    );
+    const queue = new aws.sqs.Queue(
+      `${name}-queue`,
+      {
+        name: namer.regional("sqsQueue", "payments", region),
+        kmsMasterKeyId: args.keyArn,
+        kmsDataKeyReusePeriodSeconds: 300,
+        visibilityTimeoutSeconds:
+          VISIBILITY_TIMEOUT_FACTOR * args.processorTimeoutSeconds + args.batchWindowSeconds,
+        messageRetentionSeconds: args.retentionDays * 86_400,
+        redrivePolicy: pulumi.jsonStringify({
+          deadLetterTargetArn: deadLetters.arn,
+          maxReceiveCount: args.maxReceiveCount,
+        }),
+      },
+      child,
+    );
+    new aws.sqs.RedriveAllowPolicy(
+      `${name}-dlq`,
+      {
+        queueUrl: deadLetters.url,
+        redriveAllowPolicy: pulumi.jsonStringify({
+          redrivePermission: "byQueue",
+          sourceQueueArns: [queue.arn],
+        }),
+      },
+      child,
+    );
+    this.queueArn = queue.arn;
+    this.queueUrl = queue.url;
+    this.deadLetterQueueName = deadLetters.name;
+    this.registerOutputs({
+      queueUrl: this.queueUrl,
+      deadLetterQueueName: this.deadLetterQueueName,
+    });
+  }
+}

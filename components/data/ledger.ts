@@ -1,0 +1,326 @@
+/**
+ * The ledger: an Aurora PostgreSQL Global Database, one region's member of it. The primary region
+ * creates the global cluster and the writer cluster; the secondary a headed secondary cluster with
+ * one reader. Credentials are generated, never written in code or config, and kept in a Secrets
+ * Manager secret the program owns (global database members cannot use RDS-managed passwords),
+ * replicated under the secondary's key. No Backtrack (global members cannot), the RDS Data API on
+ * both clusters. The schema is applied at deploy time by a migration handler
+ * (handlers/ledger-schema.lambda.ts) that `aws.lambda.Invocation` runs whenever the schema version
+ * changes.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
+import { migrateLedger } from "../../handlers/ledger-schema.lambda";
+import type { Namer } from "../../model/naming";
+import type { AwsRegion } from "../../model/regions";
+import { serviceRole } from "../building-blocks/iam";
+import { handlerFunction } from "../building-blocks/lambda";
+import { type ChildOptions, movedChild } from "../building-blocks/parts";
+import type { DataKeys } from "../keys";
+import type { Network } from "../network";
+
+export const LEDGER_DATABASE = "ledger";
+const LEDGER_ADMIN = "ledger_admin";
+const AURORA_ENGINE = "aurora-postgresql";
+const SERVERLESS = "db.serverless";
+/** Aurora rewrites these on a member after a switchover or failover: the runbook owns them then. */
+const MEMBER_IGNORED_CHANGES = ["globalClusterIdentifier", "replicationSourceIdentifier"];
+
+export interface DatabaseSettings {
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly maxCapacity: number;
+  readonly backupRetentionDays: number;
+  /** Production adds a reader in the primary region, Performance Insights and enhanced monitoring. */
+  readonly production: boolean;
+}
+
+interface LedgerCommon {
+  readonly region: AwsRegion;
+  readonly namer: Namer;
+  readonly keys: DataKeys;
+  readonly network: Network;
+  readonly database: DatabaseSettings;
+  readonly protectData: boolean;
+  readonly logRetentionDays: number;
+}
+
+export type LedgerArgs = LedgerCommon &
+  (
+    | {
+        readonly role: "primary";
+        /** The secondary region and its key, under which the credentials replicate. */
+        readonly peer: { readonly region: AwsRegion; readonly keys: DataKeys };
+      }
+    | { readonly role: "secondary"; readonly primary: Ledger }
+  );
+
+export class Ledger extends pulumi.ComponentResource {
+  /** The global cluster's identifier (created by the primary region's ledger). */
+  readonly globalClusterId: pulumi.Output<string>;
+  /** Writer endpoint of the global database: it follows the writer across regions. */
+  readonly globalWriterEndpoint: pulumi.Output<string>;
+  readonly clusterArn: pulumi.Output<string>;
+  readonly clusterIdentifier: pulumi.Output<string>;
+  readonly clusterEndpoint: pulumi.Output<string>;
+  readonly clusterReaderEndpoint: pulumi.Output<string>;
+  /** The credentials secret in this region (the secondary's is the primary's replica). */
+  readonly credentialsSecretArn: pulumi.Output<string>;
+  /** The secondary cluster waits for the primary's first instance. */
+  readonly firstInstance: aws.rds.ClusterInstance;
+
+  constructor(
+    name: string,
+    args: LedgerArgs,
+    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
+  ) {
+    super("payments:data:Ledger", name, {}, opts);
+    const { namer, region, database } = args;
+    const child = movedChild(this, { parent: opts.parent });
+    const dataStore = { ...child, protect: args.protectData, retainOnDelete: args.protectData };
+    const clusterIdentifier = namer.regional("rdsCluster", LEDGER_DATABASE, region);
+
+    let credentials: { username: string; password: pulumi.Output<string> } | undefined;
+    let secretVersion: aws.secretsmanager.SecretVersion | undefined;
+    if (args.role === "primary") {
+      const global = new aws.rds.GlobalCluster(
+        name,
+        {
+          globalClusterIdentifier: namer.global("rdsGlobalCluster", LEDGER_DATABASE),
+          engine: AURORA_ENGINE,
+          engineVersion: database.engineVersion,
+          storageEncrypted: true,
+          deletionProtection: args.protectData,
+        },
+        dataStore,
+      );
+      this.globalClusterId = global.id;
+      this.globalWriterEndpoint = global.endpoint;
+      const password = new random.RandomPassword(
+        `${name}-admin`,
+        // RDS refuses "/", "@", '"' and spaces in master passwords.
+        { length: 40, special: true, overrideSpecial: "!#$%^&*()-_=+[]{}:?<>" },
+        child,
+      );
+      credentials = { username: LEDGER_ADMIN, password: password.result };
+      const secret = new aws.secretsmanager.Secret(
+        `${name}-admin`,
+        {
+          name: namer.global("secret", "ledger-admin"),
+          description: "Aurora ledger master credentials (RDS Data API and migrations)",
+          kmsKeyId: args.keys.arn,
+          replicas: [{ region: args.peer.region, kmsKeyId: args.peer.keys.arn }],
+          recoveryWindowInDays: args.protectData ? 30 : 0,
+        },
+        dataStore,
+      );
+      secretVersion = new aws.secretsmanager.SecretVersion(
+        `${name}-admin`,
+        {
+          secretId: secret.id,
+          secretString: pulumi.jsonStringify({
+            engine: "postgres",
+            username: credentials.username,
+            password: credentials.password,
+            dbname: LEDGER_DATABASE,
+          }),
+        },
+        child,
+      );
+      this.credentialsSecretArn = secret.arn;
+    } else {
+      const writer = args.primary;
+      this.globalClusterId = writer.globalClusterId;
+      this.globalWriterEndpoint = writer.globalWriterEndpoint;
+      // A replica secret has the primary's ARN in the replica's region.
+      this.credentialsSecretArn = writer.credentialsSecretArn.apply((arn) =>
+        arn.replace(/:secretsmanager:[^:]+:/, `:secretsmanager:${region}:`),
+      );
+    }
+
+    const subnets = new aws.rds.SubnetGroup(
+      name,
+      {
+        name: clusterIdentifier,
+        description: "Aurora ledger: the private subnets of every availability zone",
+        subnetIds: args.network.privateSubnetIds,
+      },
+      child,
+    );
+    // Pre-created so that RDS writes the PostgreSQL log into a group encrypted with our key.
+    new aws.cloudwatch.LogGroup(
+      `${name}-postgresql`,
+      {
+        name: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
+        kmsKeyId: args.keys.arn,
+        retentionInDays: args.logRetentionDays,
+      },
+      child,
+    );
+    const serverless = database.instanceClass === SERVERLESS;
+    const cluster = new aws.rds.Cluster(
+      name,
+      {
+        clusterIdentifier,
+        engine: AURORA_ENGINE,
+        engineMode: "provisioned",
+        engineVersion: database.engineVersion,
+        globalClusterIdentifier: this.globalClusterId,
+        // Only the member that creates the global database carries its name and credentials.
+        ...(credentials === undefined
+          ? {}
+          : {
+              databaseName: LEDGER_DATABASE,
+              masterUsername: credentials.username,
+              masterPassword: credentials.password,
+            }),
+        storageEncrypted: true,
+        kmsKeyId: args.keys.arn,
+        dbSubnetGroupName: subnets.name,
+        vpcSecurityGroupIds: [args.network.databaseSecurityGroupId],
+        backupRetentionPeriod: database.backupRetentionDays,
+        preferredBackupWindow: "03:00-04:00",
+        copyTagsToSnapshot: true,
+        deletionProtection: args.protectData,
+        skipFinalSnapshot: !args.protectData,
+        finalSnapshotIdentifier: args.protectData
+          ? namer.regional("rdsCluster", "ledger-final", region)
+          : undefined,
+        enableHttpEndpoint: true,
+        enabledCloudwatchLogsExports: ["postgresql"],
+        serverlessv2ScalingConfiguration: serverless
+          ? { minCapacity: 0.5, maxCapacity: database.maxCapacity }
+          : undefined,
+      },
+      {
+        ...dataStore,
+        ignoreChanges: MEMBER_IGNORED_CHANGES,
+        dependsOn: args.role === "primary" ? [] : [args.primary.firstInstance],
+      },
+    );
+
+    const monitoring = database.production ? this.monitoringRole(name, args, child) : undefined;
+    const instanceCount = args.role === "primary" && database.production ? 2 : 1;
+    const instances = Array.from(
+      { length: instanceCount },
+      (_, i) =>
+        new aws.rds.ClusterInstance(
+          `${name}-${i + 1}`,
+          {
+            identifier: namer.regional("rdsInstance", `ledger-${i + 1}`, region),
+            clusterIdentifier: cluster.id,
+            engine: AURORA_ENGINE,
+            engineVersion: database.engineVersion,
+            instanceClass: database.instanceClass,
+            dbSubnetGroupName: subnets.name,
+            publiclyAccessible: false,
+            autoMinorVersionUpgrade: false,
+            promotionTier: i,
+            performanceInsightsEnabled: database.production,
+            performanceInsightsKmsKeyId: database.production ? args.keys.arn : undefined,
+            performanceInsightsRetentionPeriod: database.production ? 7 : undefined,
+            monitoringInterval: database.production ? 60 : 0,
+            monitoringRoleArn: monitoring?.role.arn,
+          },
+          // RDS checks the role's permissions when it creates the instance.
+          { ...child, dependsOn: monitoring === undefined ? [] : [monitoring.attached] },
+        ),
+    );
+    if (secretVersion !== undefined) {
+      this.migrateSchema(name, args, cluster, child, [instances[0], secretVersion]);
+    }
+    this.clusterArn = cluster.arn;
+    this.clusterIdentifier = cluster.clusterIdentifier;
+    this.clusterEndpoint = cluster.endpoint;
+    this.clusterReaderEndpoint = cluster.readerEndpoint;
+    this.firstInstance = instances[0];
+    this.registerOutputs({
+      globalClusterId: this.globalClusterId,
+      clusterArn: this.clusterArn,
+      clusterEndpoint: this.clusterEndpoint,
+      credentialsSecretArn: this.credentialsSecretArn,
+    });
+  }
+
+  /**
+   * Applies the ledger schema at deploy time: a migration handler run by aws.lambda.Invocation
+   * once the writer and the credentials exist, and again whenever the schema version changes.
+   */
+  private migrateSchema(
+    name: string,
+    args: LedgerArgs,
+    cluster: aws.rds.Cluster,
+    child: ChildOptions,
+    after: pulumi.Resource[],
+  ): void {
+    const migration = handlerFunction(
+      `${name}-schema`,
+      {
+        base: "ledger-schema",
+        description: `Applies the ledger schema ${LEDGER_SCHEMA_VERSION} (idempotent SQL) through the RDS Data API`,
+        callback: migrateLedger,
+        region: args.region,
+        namer: args.namer,
+        keyArn: args.keys.arn,
+        logRetentionDays: args.logRetentionDays,
+        statements: [
+          {
+            sid: "RunStatementsOnTheLedger",
+            actions: ["rds-data:ExecuteStatement"],
+            resources: [cluster.arn],
+          },
+          {
+            sid: "ReadTheLedgerCredentials",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [this.credentialsSecretArn],
+          },
+        ],
+        environment: {
+          CLUSTER_ARN: cluster.arn,
+          SECRET_ARN: this.credentialsSecretArn,
+          DATABASE: LEDGER_DATABASE,
+        },
+        timeoutSeconds: 120,
+        memoryMb: 256,
+        reservedConcurrency: 1,
+      },
+      child,
+    );
+    new aws.lambda.Invocation(
+      `${name}-schema`,
+      {
+        functionName: migration.name,
+        input: JSON.stringify({ schemaVersion: LEDGER_SCHEMA_VERSION }),
+        triggers: { schemaVersion: LEDGER_SCHEMA_VERSION },
+      },
+      { ...child, dependsOn: after },
+    );
+  }
+
+  /** The role RDS enhanced monitoring publishes OS metrics with, once its policy is attached. */
+  private monitoringRole(
+    name: string,
+    args: LedgerArgs,
+    child: ChildOptions,
+  ): { role: aws.iam.Role; attached: aws.iam.RolePolicyAttachment } {
+    const role = serviceRole(
+      `${name}-monitoring`,
+      {
+        roleName: args.namer.regional("iamRole", "ledger-monitoring", args.region),
+        service: "monitoring.rds.amazonaws.com",
+      },
+      child,
+    );
+    const attached = new aws.iam.RolePolicyAttachment(
+      `${name}-monitoring`,
+      {
+        role: role.name,
+        policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+      },
+      child,
+    );
+    return { role, attached };
+  }
+}

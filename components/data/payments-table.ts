@@ -1,0 +1,130 @@
+/**
+ * The `payments` DynamoDB global table, one region's part of it. The primary region creates the
+ * table; in eventual mode the secondary joins with a `TableReplica`, so each region owns its part
+ * with its own provider, key, protection and tags and the dependency stays one-way (secondary on
+ * primary); the table then ignores `replicas`, as AWS requires when TableReplica manages them.
+ * Multi-Region strong consistency cannot be expressed with TableReplica, so in strong mode the
+ * table declares its replica (`consistencyMode: STRONG`, the secondary's key) and the witness
+ * region itself. No TTL, no local index, and the handlers use no transactions: strong mode forbids
+ * all three. No idempotency table either: the API derives the payment id from the merchant and the
+ * Idempotency-Key and writes it with one conditional put.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DynamodbConsistency } from "../../model/config";
+import type { AwsRegion } from "../../model/regions";
+import { movedChild } from "../building-blocks/parts";
+import type { DataKeys } from "../keys";
+
+interface PaymentsTableCommon {
+  readonly tableName: string;
+  readonly region: AwsRegion;
+  readonly keys: DataKeys;
+  readonly protectData: boolean;
+  readonly pitrRecoveryDays: number;
+  readonly consistency: DynamodbConsistency;
+}
+
+export type PaymentsTableArgs = PaymentsTableCommon &
+  (
+    | {
+        readonly role: "primary";
+        /** Strong mode: the secondary region and its key, and the witness region. */
+        readonly peer: { readonly region: AwsRegion; readonly keys: DataKeys };
+        readonly witnessRegion: AwsRegion | undefined;
+      }
+    | { readonly role: "secondary"; readonly primary: PaymentsTable }
+  );
+
+export class PaymentsTable extends pulumi.ComponentResource {
+  /** ARN of the global table (created in the primary region). */
+  readonly globalTableArn: pulumi.Output<string>;
+  /** This region's part of the table: the table in the primary, the replica elsewhere. */
+  readonly tableArn: pulumi.Output<string>;
+  readonly tableName: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    args: PaymentsTableArgs,
+    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
+  ) {
+    super("payments:data:PaymentsTable", name, {}, opts);
+    const dataStore = {
+      ...movedChild(this, { parent: opts.parent }),
+      protect: args.protectData,
+      retainOnDelete: args.protectData,
+    };
+    const strong = args.consistency === "strong";
+    if (args.role === "primary") {
+      const { peer } = args;
+      const table = new aws.dynamodb.Table(
+        name,
+        {
+          name: args.tableName,
+          billingMode: "PAY_PER_REQUEST",
+          hashKey: "paymentId",
+          attributes: [
+            { name: "paymentId", type: "S" },
+            { name: "merchantId", type: "S" },
+            { name: "createdAt", type: "S" },
+          ],
+          globalSecondaryIndexes: [
+            {
+              name: "byMerchant",
+              keySchemas: [
+                { attributeName: "merchantId", keyType: "HASH" },
+                { attributeName: "createdAt", keyType: "RANGE" },
+              ],
+              projectionType: "ALL",
+            },
+          ],
+          streamEnabled: true,
+          streamViewType: "NEW_AND_OLD_IMAGES",
+          pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: args.pitrRecoveryDays },
+          serverSideEncryption: { enabled: true, kmsKeyArn: args.keys.arn },
+          deletionProtectionEnabled: args.protectData,
+          ...(strong
+            ? {
+                replicas: [
+                  {
+                    regionName: peer.region,
+                    kmsKeyArn: peer.keys.arn,
+                    consistencyMode: "STRONG",
+                    pointInTimeRecovery: true,
+                    deletionProtectionEnabled: args.protectData,
+                    propagateTags: true,
+                  },
+                ],
+                globalTableWitness: { regionName: args.witnessRegion },
+              }
+            : {}),
+        },
+        // In eventual mode the secondary region's TableReplica manages the replica.
+        strong ? dataStore : { ...dataStore, ignoreChanges: ["replicas"] },
+      );
+      this.globalTableArn = table.arn;
+      this.tableArn = table.arn;
+    } else if (strong) {
+      this.globalTableArn = args.primary.globalTableArn;
+      // The replica the primary's table declares: the table's ARN in this region.
+      this.tableArn = args.primary.globalTableArn.apply((arn) =>
+        arn.replace(/:dynamodb:[^:]+:/, `:dynamodb:${args.region}:`),
+      );
+    } else {
+      const replica = new aws.dynamodb.TableReplica(
+        name,
+        {
+          globalTableArn: args.primary.globalTableArn,
+          kmsKeyArn: args.keys.arn,
+          pointInTimeRecovery: true,
+          deletionProtectionEnabled: args.protectData,
+        },
+        dataStore,
+      );
+      this.globalTableArn = args.primary.globalTableArn;
+      this.tableArn = replica.arn;
+    }
+    this.tableName = pulumi.output(args.tableName);
+    this.registerOutputs({ globalTableArn: this.globalTableArn, tableArn: this.tableArn });
+  }
+}

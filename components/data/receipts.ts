@@ -1,0 +1,262 @@
+/**
+ * The `receipts` bucket of one region: versioned, SSE-KMS under the region's key, public access
+ * blocked, TLS only, and replicated both ways (`replicateTo`, called once both regions exist)
+ * with Replication Time Control, delete markers and replica modification sync, KMS objects
+ * re-encrypted under the destination region's key.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Namer } from "../../model/naming";
+import { type AwsRegion, regionCode } from "../../model/regions";
+import { policyDocument, rolePolicy, serviceRole } from "../building-blocks/iam";
+import { type ChildOptions, movedChild } from "../building-blocks/parts";
+
+/** S3 Replication Time Control's commitment, the only one S3 offers. */
+export const RECEIPTS_REPLICATION_MINUTES = 15;
+
+export interface ReceiptsArgs {
+  readonly region: AwsRegion;
+  readonly namer: Namer;
+  readonly keyArn: pulumi.Input<string>;
+  readonly protectData: boolean;
+  /** Days before receipts move to Standard-IA; 0 for never. */
+  readonly infrequentAccessDays: number;
+  readonly noncurrentVersionExpirationDays: number;
+}
+
+export class Receipts extends pulumi.ComponentResource {
+  readonly bucket: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  private readonly region: AwsRegion;
+  private readonly namer: Namer;
+  private readonly keyArn: pulumi.Input<string>;
+  /** Replication needs versioning on both buckets first. */
+  private readonly versioning: aws.s3.BucketVersioning;
+  private readonly child: ChildOptions;
+  private readonly logicalName: string;
+
+  constructor(
+    name: string,
+    args: ReceiptsArgs,
+    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
+  ) {
+    super("payments:data:Receipts", name, {}, opts);
+    const child = movedChild(this, { parent: opts.parent });
+    const keyArn = args.keyArn;
+    const bucket = new aws.s3.Bucket(
+      name,
+      {
+        bucket: args.namer.regional("s3Bucket", "receipts", args.region),
+        // A destroyable (dev) stack may delete a bucket that still holds receipts.
+        forceDestroy: !args.protectData,
+      },
+      { ...child, protect: args.protectData, retainOnDelete: args.protectData },
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      name,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      child,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      name,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      child,
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      name,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      child,
+    );
+    new aws.s3.BucketOwnershipControls(
+      name,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      child,
+    );
+    const everything = [bucket.arn, pulumi.interpolate`${bucket.arn}/*`];
+    const anyone = [{ type: "*", identifiers: ["*"] }];
+    new aws.s3.BucketPolicy(
+      name,
+      {
+        bucket: bucket.id,
+        policy: policyDocument(
+          [
+            {
+              sid: "DenyRequestsWithoutTls",
+              effect: "Deny",
+              principals: anyone,
+              actions: ["s3:*"],
+              resources: everything,
+              conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+            },
+            {
+              // Objects written without naming an encryption get the bucket default (SSE-KMS with
+              // this region's key); a write that asks for another encryption is refused. The key
+              // is not pinned here: replication writes under the destination key as S3 names it.
+              sid: "DenyWritesWithOtherEncryption",
+              effect: "Deny",
+              principals: anyone,
+              actions: ["s3:PutObject"],
+              resources: [pulumi.interpolate`${bucket.arn}/*`],
+              conditions: [
+                {
+                  test: "StringNotEqualsIfExists",
+                  variable: "s3:x-amz-server-side-encryption",
+                  values: ["aws:kms"],
+                },
+              ],
+            },
+          ],
+          child,
+        ),
+      },
+      child,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      name,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpirationDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+          ...(args.infrequentAccessDays > 0
+            ? [
+                {
+                  id: "receipts-to-infrequent-access",
+                  status: "Enabled",
+                  filter: {},
+                  transitions: [{ days: args.infrequentAccessDays, storageClass: "STANDARD_IA" }],
+                },
+              ]
+            : []),
+        ],
+      },
+      { ...child, dependsOn: [versioning] },
+    );
+    this.bucket = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.region = args.region;
+    this.namer = args.namer;
+    this.keyArn = keyArn;
+    this.versioning = versioning;
+    this.child = child;
+    this.logicalName = name;
+    this.registerOutputs({ bucket: this.bucket, bucketArn: this.bucketArn });
+  }
+
+  /** Replicates this region's receipts to the peer region's bucket, under the peer's key. */
+  replicateTo(peer: Receipts): void {
+    const to = regionCode(peer.region);
+    const name = `${this.logicalName}-to-${to}`;
+    const role = serviceRole(
+      name,
+      {
+        roleName: this.namer.regional("iamRole", `receipts-to-${to}`, this.region),
+        service: "s3.amazonaws.com",
+      },
+      this.child,
+    );
+    const policy = rolePolicy(
+      name,
+      role,
+      [
+        {
+          sid: "ReadSourceConfiguration",
+          actions: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+          resources: [this.bucketArn],
+        },
+        {
+          sid: "ReadSourceVersions",
+          actions: [
+            "s3:GetObjectVersionForReplication",
+            "s3:GetObjectVersionAcl",
+            "s3:GetObjectVersionTagging",
+          ],
+          resources: [pulumi.interpolate`${this.bucketArn}/*`],
+        },
+        {
+          sid: "WriteDestinationReplicas",
+          actions: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+          resources: [pulumi.interpolate`${peer.bucketArn}/*`],
+        },
+        {
+          sid: "DecryptWithSourceKey",
+          actions: ["kms:Decrypt"],
+          resources: [this.keyArn],
+          conditions: [
+            {
+              test: "StringEquals",
+              variable: "kms:ViaService",
+              values: [`s3.${this.region}.amazonaws.com`],
+            },
+          ],
+        },
+        {
+          sid: "EncryptWithDestinationKey",
+          actions: ["kms:Encrypt", "kms:GenerateDataKey"],
+          resources: [peer.keyArn],
+          conditions: [
+            {
+              test: "StringEquals",
+              variable: "kms:ViaService",
+              values: [`s3.${peer.region}.amazonaws.com`],
+            },
+          ],
+        },
+      ],
+      this.child,
+    );
+    new aws.s3.BucketReplicationConfig(
+      name,
+      {
+        bucket: this.bucket,
+        role: role.arn,
+        rules: [
+          {
+            id: `to-${peer.region}`,
+            status: "Enabled",
+            priority: 1,
+            filter: {},
+            deleteMarkerReplication: { status: "Enabled" },
+            sourceSelectionCriteria: {
+              sseKmsEncryptedObjects: { status: "Enabled" },
+              replicaModifications: { status: "Enabled" },
+            },
+            destination: {
+              bucket: peer.bucketArn,
+              storageClass: "STANDARD",
+              encryptionConfiguration: { replicaKmsKeyId: peer.keyArn },
+              replicationTime: {
+                status: "Enabled",
+                time: { minutes: RECEIPTS_REPLICATION_MINUTES },
+              },
+              metrics: {
+                status: "Enabled",
+                eventThreshold: { minutes: RECEIPTS_REPLICATION_MINUTES },
+              },
+            },
+          },
+        ],
+      },
+      { ...this.child, dependsOn: [this.versioning, peer.versioning, policy] },
+    );
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * An EventBridge global endpoint over the two regions' payment buses (one copy, in the primary
+ * region): events go to the primary's bus while the primary's API health check passes, to the
+ * secondary's otherwise, and are replicated between the two. For producers that publish through
+ * the endpoint; AWS documents its RTO and RPO as 360–420 s.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Namer } from "../../model/naming";
+import type { AwsRegion } from "../../model/regions";
+import { rolePolicy, serviceRole } from "../building-blocks/iam";
+import { movedChild } from "../building-blocks/parts";
+
+export interface GlobalEventEndpointArgs {
+  readonly region: AwsRegion;
+  readonly namer: Namer;
+  readonly primaryBusArn: pulumi.Input<string>;
+  readonly secondaryBusArn: pulumi.Input<string>;
+  readonly secondaryRegion: AwsRegion;
+  /** The primary region's API health check: while it passes, the primary's bus gets the events. */
+  readonly healthCheckArn: pulumi.Input<string>;
+  /** The logical name of the failover tier these resources stood under before they moved here. */
+  readonly formerFailoverTier: string;
+}
+
+export class GlobalEventEndpoint extends pulumi.ComponentResource {
+  readonly url: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    args: GlobalEventEndpointArgs,
+    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
+  ) {
+    super("payments:orchestration:GlobalEventEndpoint", name, {}, opts);
+    const formerParent = pulumi.createUrn(args.formerFailoverTier, "payments:index:FailoverTier");
+    const formerly = (suffix: string) =>
+      movedChild(this, { parent: formerParent, name: `${args.formerFailoverTier}-${suffix}` });
+    const role = serviceRole(
+      `${name}-replication`,
+      {
+        roleName: args.namer.regional("iamRole", "event-replication", args.region),
+        service: "events.amazonaws.com",
+      },
+      formerly("event-replication"),
+    );
+    const policy = rolePolicy(
+      `${name}-replication`,
+      role,
+      [
+        {
+          sid: "ReplicateToBothPaymentBuses",
+          actions: ["events:PutEvents"],
+          resources: [args.primaryBusArn, args.secondaryBusArn],
+        },
+      ],
+      formerly("event-replication"),
+    );
+    const endpoint = new aws.cloudwatch.EventEndpoint(
+      name,
+      {
+        name: args.namer.global("eventEndpoint", "payments"),
+        description:
+          "Payment events: the primary's bus while its API is healthy, else the secondary's",
+        eventBuses: [{ eventBusArn: args.primaryBusArn }, { eventBusArn: args.secondaryBusArn }],
+        roleArn: role.arn,
+        replicationConfig: { state: "ENABLED" },
+        routingConfig: {
+          failoverConfig: {
+            primary: { healthCheck: args.healthCheckArn },
+            secondary: { route: args.secondaryRegion },
+          },
+        },
+      },
+      { ...formerly("events"), dependsOn: [policy] },
+    );
+    this.url = endpoint.endpointUrl;
+    this.registerOutputs({ url: this.url });
+  }
+}
