@@ -22,7 +22,20 @@
  * resumes where the world is.
  */
 import { FAILURE_PATH_STATES } from "../handlers/failover-steps";
-import type { Retrier } from "./payment-workflow";
+import {
+  awsSdk,
+  catchAll,
+  type Catcher,
+  lambdaInvoke,
+  optimized,
+  passState,
+  type Retrier,
+  retryAny,
+  type State,
+  type StateMachineDefinition,
+  type TaskCall,
+  taskState,
+} from "./asl";
 import { RUNBOOK_COMMENT_PREFIX, runbookBudget } from "../model/recovery";
 
 export type RunbookMode = "planned" | "unplanned";
@@ -73,47 +86,18 @@ export const RUNBOOK_ERRORS = {
   stepFailed: "Runbook.StepFailed",
 } as const;
 
-interface Catcher {
-  readonly ErrorEquals: readonly string[];
-  readonly ResultPath: string;
-  readonly Next: string;
-}
-
-export type RunbookState = Readonly<Record<string, unknown>> & {
-  readonly Type: "Task" | "Choice" | "Wait" | "Pass" | "Succeed" | "Fail";
-};
-
-export interface RunbookDefinition {
-  readonly Comment: string;
-  readonly StartAt: string;
-  readonly TimeoutSeconds: number;
-  readonly States: Readonly<Record<string, RunbookState>>;
-}
-
-/**
- * Every call retries whatever error it meets, a bounded number of times: in an incident an error
- * class nobody listed must not end a failover early, and the bound keeps the worst case known.
- */
-const retryAny = (maxAttempts: number, intervalSeconds = 2): Retrier => ({
-  ErrorEquals: ["States.ALL"],
-  IntervalSeconds: intervalSeconds,
-  MaxAttempts: maxAttempts,
-  BackoffRate: 2,
-  MaxDelaySeconds: 10,
-  JitterStrategy: "FULL",
-});
+export type RunbookDefinition = StateMachineDefinition;
 
 const [FAILURE, NOTIFY_FAILURE, FAILED_HOW] = FAILURE_PATH_STATES;
-const catchTo = (next: string, resultPath = "$.error"): Catcher => ({
-  ErrorEquals: ["States.ALL"],
-  ResultPath: resultPath,
-  Next: next,
-});
 
+/**
+ * A bounded call that records the run as FAILED on any error left after its retries. By default
+ * it retries whatever error it meets (`retryAny`): in an incident an error class nobody listed
+ * must not end a failover early, and the bound keeps the worst case known.
+ */
 function task(
   comment: string,
-  resource: string,
-  parameters: Record<string, unknown>,
+  call: TaskCall,
   next: string,
   options: {
     readonly resultPath?: string | null;
@@ -122,19 +106,17 @@ function task(
     readonly catchTo?: Catcher;
     readonly timeoutSeconds?: number;
   } = {},
-): RunbookState {
-  return {
-    Type: "Task",
-    Comment: comment,
-    Resource: resource,
-    Parameters: parameters,
-    ...(options.resultSelector === undefined ? {} : { ResultSelector: options.resultSelector }),
-    ResultPath: options.resultPath === undefined ? null : options.resultPath,
-    TimeoutSeconds: options.timeoutSeconds ?? AWS_CALL_TIMEOUT_SECONDS,
-    Retry: [options.retry ?? retryAny(2)],
-    Catch: [options.catchTo ?? catchTo(FAILURE)],
-    Next: next,
-  };
+): State {
+  return taskState({
+    comment,
+    call,
+    resultSelector: options.resultSelector,
+    resultPath: options.resultPath === undefined ? null : options.resultPath,
+    timeoutSeconds: options.timeoutSeconds ?? AWS_CALL_TIMEOUT_SECONDS,
+    retry: [options.retry ?? retryAny(2)],
+    catch: [options.catchTo ?? catchAll(FAILURE)],
+    next,
+  });
 }
 
 /** A step of the steps function (handlers/failover-steps.ts). */
@@ -144,40 +126,24 @@ function step(
   payload: Record<string, unknown>,
   next: string,
   options: { readonly resultPath: string | null; readonly retry?: Retrier; catchTo?: Catcher },
-): RunbookState {
-  return task(
-    comment,
-    "arn:aws:states:::lambda:invoke",
-    { FunctionName: targets.stepsFunctionArn, Payload: payload },
-    next,
-    {
-      resultPath: options.resultPath,
-      resultSelector: options.resultPath === null ? undefined : { "result.$": "$.Payload" },
-      retry: options.retry,
-      catchTo: options.catchTo,
-      timeoutSeconds: STEP_TIMEOUT_SECONDS,
-    },
-  );
+): State {
+  return task(comment, lambdaInvoke(targets.stepsFunctionArn, payload), next, {
+    resultPath: options.resultPath,
+    resultSelector: options.resultPath === null ? undefined : { "result.$": "$.Payload" },
+    retry: options.retry,
+    catchTo: options.catchTo,
+    timeoutSeconds: STEP_TIMEOUT_SECONDS,
+  });
 }
-
-const pass = (comment: string, fields: Record<string, unknown>, next: string): RunbookState => ({
-  Type: "Pass",
-  Comment: comment,
-  ...fields,
-  Next: next,
-});
 
 /** The global cluster's writer and status (Step Functions names SDK members as the Java SDK v2:
  * `DbClusterArn`). */
-const READ_GLOBAL_CLUSTER = (
-  targets: RunbookTargets,
-  next: string,
-  retries: number,
-): RunbookState =>
+const READ_GLOBAL_CLUSTER = (targets: RunbookTargets, next: string, retries: number): State =>
   task(
     "Which cluster of the global database writes, and is it settled?",
-    "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
-    { GlobalClusterIdentifier: targets.globalClusterIdentifier },
+    awsSdk("rds", "describeGlobalClusters", {
+      GlobalClusterIdentifier: targets.globalClusterIdentifier,
+    }),
     next,
     {
       resultPath: "$.aurora",
@@ -199,7 +165,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     fromRegion: peerRegion,
     toRegion: region,
   };
-  const states: Record<string, RunbookState> = {
+  const states: Record<string, State> = {
     CheckInput: {
       Type: "Choice",
       Comment: `Only { mode: planned | unplanned, targetRegion: ${region}, reason } starts a run here.`,
@@ -229,15 +195,14 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Error: RUNBOOK_ERRORS.invalidInput,
       Cause: `The input must be {"mode": "planned" | "unplanned", "targetRegion": "${region}", "reason": "<text>"}; run the runbook of the region that takes over`,
     },
-    Begin: pass(
+    Begin: passState(
       "Start the poll counters.",
       { Result: { lag: 0, writer: 0 }, ResultPath: "$.polls" },
       "RecordStart",
     ),
     RecordStart: task(
       "Record the run as RUNNING: who asked, why, in which direction.",
-      "arn:aws:states:::dynamodb:putItem",
-      {
+      optimized("dynamodb", "putItem", {
         TableName: targets.runsTable,
         Item: {
           runId: { "S.$": "$$.Execution.Name" },
@@ -249,7 +214,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
           toRegion: { S: region },
           startedAt: { "S.$": "$$.Execution.StartTime" },
         },
-      },
+      }),
       "Planned?",
     ),
     "Planned?": {
@@ -291,7 +256,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Seconds: LAG_POLL.intervalSeconds,
       Next: "CountLagPoll",
     },
-    CountLagPoll: pass(
+    CountLagPoll: passState(
       "One more lag read.",
       {
         Parameters: { "lag.$": "States.MathAdd($.polls.lag, 1)", "writer.$": "$.polls.writer" },
@@ -299,7 +264,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       },
       "ReadReplicationLag",
     ),
-    LagNotDrained: pass(
+    LagNotDrained: passState(
       "The bounded wait ended: nothing was fenced or switched.",
       {
         Result: {
@@ -323,7 +288,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       {
         resultPath: "$.fence",
         retry: retryAny(1),
-        catchTo: catchTo("FenceRequired?", "$.fenceError"),
+        catchTo: catchAll("FenceRequired?", "$.fenceError"),
       },
     ),
     "FenceRequired?": {
@@ -332,7 +297,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Choices: [{ Variable: "$.mode", StringEquals: "planned", Next: "FenceFailed" }],
       Default: "NoteNotFenced",
     },
-    FenceFailed: pass(
+    FenceFailed: passState(
       "A planned run stops here: nothing was switched.",
       {
         Parameters: { "Error.$": "$.fenceError.Error", "Cause.$": "$.fenceError.Cause" },
@@ -340,7 +305,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       },
       FAILURE,
     ),
-    NoteNotFenced: pass(
+    NoteNotFenced: passState(
       "Record that the old region was not fenced: fence it when it returns (re-run the runbook).",
       {
         Parameters: {
@@ -377,22 +342,20 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     },
     SwitchoverLedger: task(
       `Planned: make ${region}'s cluster the writer once it has every write (RPO 0).`,
-      "arn:aws:states:::aws-sdk:rds:switchoverGlobalCluster",
-      {
+      awsSdk("rds", "switchoverGlobalCluster", {
         GlobalClusterIdentifier: targets.globalClusterIdentifier,
         TargetDbClusterIdentifier: targets.clusterArn,
-      },
+      }),
       "WaitForWriter",
       { retry: retryAny(2, 5) },
     ),
     FailoverLedger: task(
       `Unplanned: make ${region}'s cluster the writer now, accepting the replication lag as loss.`,
-      "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster",
-      {
+      awsSdk("rds", "failoverGlobalCluster", {
         GlobalClusterIdentifier: targets.globalClusterIdentifier,
         TargetDbClusterIdentifier: targets.clusterArn,
         AllowDataLoss: true,
-      },
+      }),
       "WaitForWriter",
       { retry: retryAny(2, 5) },
     ),
@@ -402,7 +365,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Seconds: WRITER_POLL.intervalSeconds,
       Next: "CountWriterPoll",
     },
-    CountWriterPoll: pass(
+    CountWriterPoll: passState(
       "One more read of the global cluster.",
       {
         Parameters: { "lag.$": "$.polls.lag", "writer.$": "States.MathAdd($.polls.writer, 1)" },
@@ -430,7 +393,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       ],
       Default: "WaitForWriter",
     },
-    WriterNotPromoted: pass(
+    WriterNotPromoted: passState(
       "The bounded wait ended without a new writer.",
       {
         Result: {
@@ -443,13 +406,16 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     ),
     SetActiveRegion: task(
       `${region} takes payment writes: its flag names itself.`,
-      "arn:aws:states:::aws-sdk:ssm:putParameter",
-      { Name: targets.activeRegionParameter, Value: region, Overwrite: true },
+      awsSdk("ssm", "putParameter", {
+        Name: targets.activeRegionParameter,
+        Value: region,
+        Overwrite: true,
+      }),
       "RouteTraffic",
     ),
     RouteTraffic:
       targets.routingControls === undefined
-        ? pass(
+        ? passState(
             "No routing control to flip: the primary's Route 53 check asks for the active writer, so DNS moves api traffic to the region whose flag names itself.",
             {
               Result: {
@@ -491,12 +457,11 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     ),
     NotifySuccess: task(
       "Tell the on-call people.",
-      "arn:aws:states:::sns:publish",
-      {
+      optimized("sns", "publish", {
         TopicArn: targets.alarmsTopicArn,
         Subject: `Payments write path moved to ${region}`,
         "Message.$": "States.JsonToString($.record.result)",
-      },
+      }),
       "Done",
     ),
     Done: { Type: "Succeed", Comment: `${region} takes the writes.` },
@@ -510,18 +475,17 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
         "error.$": "$.error",
       },
       NOTIFY_FAILURE,
-      { resultPath: "$.record", catchTo: catchTo(NOTIFY_FAILURE, "$.recordError") },
+      { resultPath: "$.record", catchTo: catchAll(NOTIFY_FAILURE, "$.recordError") },
     ),
     [NOTIFY_FAILURE]: task(
       "Alert: the runbook stopped.",
-      "arn:aws:states:::sns:publish",
-      {
+      optimized("sns", "publish", {
         TopicArn: targets.alarmsTopicArn,
         Subject: `Payments failover to ${region} FAILED`,
         "Message.$": "States.JsonToString($.error)",
-      },
+      }),
       FAILED_HOW,
-      { catchTo: catchTo(FAILED_HOW, "$.notifyError") },
+      { catchTo: catchAll(FAILED_HOW, "$.notifyError") },
     ),
     [FAILED_HOW]: {
       Type: "Choice",

@@ -1,70 +1,28 @@
 /**
- * The payment workflow's definition (Amazon States Language, JSONPath), built from typed helpers:
+ * The payment workflow's definition (Amazon States Language, JSONPath, from definitions/asl.ts):
  * authorize → record the ledger entry → mark the payment COMPLETED → write the receipt → publish
  * PaymentCompleted. Direct service integrations everywhere but authorization. Transient errors
  * retry with exponential backoff and full jitter, a bounded number of times; anything else is
  * caught: the payment is marked FAILED with the cause, PaymentFailed is published (the alert) and
  * the execution fails. A declined payment ends the same way, with the decline reasons.
  */
+import {
+  awsSdk,
+  catchAll,
+  lambdaInvoke,
+  optimized,
+  retryTransient,
+  type StateMachineDefinition,
+  type TaskCall,
+  type TaskState,
+  taskState,
+  TRANSIENT_ERRORS,
+} from "./asl";
 
-export interface Retrier {
-  readonly ErrorEquals: readonly string[];
-  readonly IntervalSeconds: number;
-  readonly MaxAttempts: number;
-  readonly BackoffRate: number;
-  readonly MaxDelaySeconds: number;
-  readonly JitterStrategy: "FULL";
-}
+/** The workflow's retry contract (its tests hold it to these). */
+export { RETRY_ATTEMPTS, TRANSIENT_ERRORS, type TaskState } from "./asl";
 
-export interface Catcher {
-  readonly ErrorEquals: readonly string[];
-  readonly ResultPath: string;
-  readonly Next: string;
-}
-
-export interface TaskState {
-  readonly Type: "Task";
-  readonly Comment: string;
-  readonly Resource: string;
-  readonly Parameters: Readonly<Record<string, unknown>>;
-  readonly ResultSelector?: Readonly<Record<string, unknown>>;
-  readonly ResultPath: string | null;
-  readonly Retry: readonly Retrier[];
-  readonly Catch: readonly Catcher[];
-  readonly Next?: string;
-  readonly End?: true;
-}
-
-export interface ChoiceState {
-  readonly Type: "Choice";
-  readonly Comment: string;
-  readonly Choices: readonly (
-    | { readonly Variable: string; readonly BooleanEquals: boolean; readonly Next: string }
-    | { readonly Variable: string; readonly IsNull: boolean; readonly Next: string }
-  )[];
-  readonly Default: string;
-}
-
-export interface SucceedState {
-  readonly Type: "Succeed";
-  readonly Comment: string;
-}
-
-export interface FailState {
-  readonly Type: "Fail";
-  readonly Comment: string;
-  readonly Error: string;
-  readonly Cause: string;
-}
-
-export type State = TaskState | ChoiceState | SucceedState | FailState;
-
-export interface WorkflowDefinition {
-  readonly Comment: string;
-  readonly StartAt: string;
-  readonly TimeoutSeconds: number;
-  readonly States: Readonly<Record<string, State>>;
-}
+export type WorkflowDefinition = StateMachineDefinition;
 
 /** Where the workflow's steps act; every one is in the workflow's own region. */
 export interface WorkflowTargets {
@@ -78,73 +36,25 @@ export interface WorkflowTargets {
   readonly region: string;
 }
 
-export const RETRY_ATTEMPTS = 4;
-
-/** Exponential backoff (1, 2, 4, … s, at most 20 s) with full jitter, `RETRY_ATTEMPTS` retries. */
-export function retryTransient(errors: readonly string[]): Retrier {
-  return {
-    ErrorEquals: errors,
-    IntervalSeconds: 1,
-    MaxAttempts: RETRY_ATTEMPTS,
-    BackoffRate: 2,
-    MaxDelaySeconds: 20,
-    JitterStrategy: "FULL",
-  };
-}
-
-/** Errors worth retrying, per integration (Step Functions names them Service.ErrorException). */
-export const TRANSIENT_ERRORS = {
-  lambda: [
-    "Lambda.TooManyRequestsException",
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.ClientExecutionTimeoutException",
-  ],
-  rdsData: [
-    "RdsData.ServiceUnavailableErrorException",
-    "RdsData.StatementTimeoutException",
-    "RdsData.InternalServerErrorException",
-    "RdsData.DatabaseUnavailableException",
-    "RdsData.DatabaseResumingException",
-  ],
-  dynamodb: [
-    "DynamoDB.ProvisionedThroughputExceededException",
-    "DynamoDB.ThrottlingException",
-    "DynamoDB.RequestLimitExceededException",
-    "DynamoDB.InternalServerErrorException",
-  ],
-  s3: ["S3.SlowDownException", "S3.InternalErrorException", "S3.ServiceUnavailableException"],
-  eventBridge: ["EventBridge.ThrottlingException", "EventBridge.InternalException"],
-} as const;
-
-const catchAll = (next: string): Catcher => ({
-  ErrorEquals: ["States.ALL"],
-  ResultPath: "$.error",
-  Next: next,
-});
-
+/** A Task that retries its integration's transient errors and hands any other to `onError`. */
 function task(
   comment: string,
-  resource: string,
-  parameters: Record<string, unknown>,
+  call: TaskCall,
   transient: readonly string[],
   next: { readonly next: string; readonly onError: string },
   result: { readonly path: string | null; readonly selector?: Record<string, unknown> } = {
     path: null,
   },
 ): TaskState {
-  return {
-    Type: "Task",
-    Comment: comment,
-    Resource: resource,
-    Parameters: parameters,
-    ...(result.selector === undefined ? {} : { ResultSelector: result.selector }),
-    ResultPath: result.path,
-    Retry: [retryTransient(transient)],
-    Catch: [catchAll(next.onError)],
-    Next: next.next,
-  };
+  return taskState({
+    comment,
+    call,
+    resultSelector: result.selector,
+    resultPath: result.path,
+    retry: [retryTransient(transient)],
+    catch: [catchAll(next.onError)],
+    next: next.next,
+  });
 }
 
 /** The validated payment (from Authorize); failure paths only have the raw input's id. */
@@ -160,8 +70,7 @@ function setStatus(
 ): TaskState {
   return task(
     comment,
-    "arn:aws:states:::dynamodb:updateItem",
-    {
+    optimized("dynamodb", "updateItem", {
       TableName: targets.tableName,
       Key: { paymentId: { "S.$": paymentIdPath } },
       // Only a payment the API recorded can change status; a stray id fails instead of creating one.
@@ -173,7 +82,7 @@ function setStatus(
         ":detail": detail,
         ":at": { "S.$": "$$.State.EnteredTime" },
       },
-    },
+    }),
     TRANSIENT_ERRORS.dynamodb,
     next,
   );
@@ -187,8 +96,7 @@ function publish(
 ): TaskState {
   return task(
     comment,
-    "arn:aws:states:::events:putEvents",
-    {
+    optimized("events", "putEvents", {
       Entries: [
         {
           EventBusName: targets.eventBusName,
@@ -197,7 +105,7 @@ function publish(
           "Detail.$": "$",
         },
       ],
-    },
+    }),
     TRANSIENT_ERRORS.eventBridge,
     next,
     { path: "$.published" },
@@ -212,8 +120,7 @@ export function paymentWorkflowDefinition(targets: WorkflowTargets): WorkflowDef
     States: {
       Authorize: task(
         "Validate the payment and apply the authorization rules (Lambda: logic).",
-        "arn:aws:states:::lambda:invoke",
-        { FunctionName: targets.authorizeFunctionArn, Payload: { "payment.$": "$.payment" } },
+        lambdaInvoke(targets.authorizeFunctionArn, { "payment.$": "$.payment" }),
         TRANSIENT_ERRORS.lambda,
         { next: "Approved?", onError: "MarkFailed" },
         {
@@ -236,8 +143,7 @@ export function paymentWorkflowDefinition(targets: WorkflowTargets): WorkflowDef
       },
       RecordLedgerEntry: task(
         "Debit the merchant's ledger once per payment (idempotent on payment and direction).",
-        "arn:aws:states:::aws-sdk:rdsdata:executeStatement",
-        {
+        awsSdk("rdsdata", "executeStatement", {
           ResourceArn: targets.clusterArn,
           SecretArn: targets.credentialsSecretArn,
           Database: targets.database,
@@ -252,7 +158,7 @@ export function paymentWorkflowDefinition(targets: WorkflowTargets): WorkflowDef
             { Name: "currency", Value: { "StringValue.$": `${VALIDATED}.currency` } },
             { Name: "region", Value: { StringValue: targets.region } },
           ],
-        },
+        }),
         TRANSIENT_ERRORS.rdsData,
         { next: "MarkCompleted", onError: "MarkFailed" },
       ),
@@ -266,13 +172,12 @@ export function paymentWorkflowDefinition(targets: WorkflowTargets): WorkflowDef
       ),
       WriteReceipt: task(
         "Keep the receipt (replicated to the other region).",
-        "arn:aws:states:::aws-sdk:s3:putObject",
-        {
+        awsSdk("s3", "putObject", {
           Bucket: targets.receiptsBucket,
           "Key.$": `States.Format('receipts/{}/{}.json', ${VALIDATED}.merchantId, ${VALIDATED}.paymentId)`,
           "Body.$": VALIDATED,
           ContentType: "application/json",
-        },
+        }),
         TRANSIENT_ERRORS.s3,
         { next: "PublishCompleted", onError: "MarkFailed" },
       ),
