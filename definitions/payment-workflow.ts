@@ -20,7 +20,6 @@ import {
 } from "./asl";
 
 /** The workflow's retry contract (its tests hold it to these). */
-export { RETRY_ATTEMPTS, TRANSIENT_ERRORS, type TaskState } from "./asl";
 
 export type WorkflowDefinition = StateMachineDefinition;
 

@@ -1,11 +1,9 @@
 import { strict as assert } from "node:assert";
 import { StateMachine } from "aws-local-stepfunctions";
 import { authorize, type AuthorizationRules, type Payment } from "../../handlers/authorize";
+import { RETRY_ATTEMPTS, type TaskState, TRANSIENT_ERRORS } from "../../definitions/asl";
 import {
   paymentWorkflowDefinition,
-  RETRY_ATTEMPTS,
-  type TaskState,
-  TRANSIENT_ERRORS,
   type WorkflowDefinition,
 } from "../../definitions/payment-workflow";
 
