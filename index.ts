@@ -9,9 +9,8 @@ import { loadStackConfig } from "./components/building-blocks/stack-config";
 import { ComputeTier } from "./components/compute";
 import { OperationsDashboard } from "./components/dashboard";
 import { DataTier } from "./components/data";
-import { RECEIPTS_REPLICATION_MINUTES } from "./components/data/receipts";
 import { FailoverTier } from "./components/failover";
-import type { RegionSignals } from "./components/failover/region-alarms";
+import { regionSignals } from "./components/failover/region-alarms";
 import { HostedZone } from "./components/hosted-zone";
 import { DataKeys } from "./components/keys";
 import { Network } from "./components/network";
@@ -20,7 +19,7 @@ import { GlobalEventEndpoint } from "./components/orchestration/global-event-end
 import { TrafficFailover } from "./components/traffic";
 import { apiDomainName } from "./model/dns";
 import { Namer } from "./model/naming";
-import { rpoBudget, trafficBudget } from "./model/recovery";
+import { stackRecoveryBudget } from "./model/recovery";
 import { peerOf, perRegion, primaryThenSecondary, type RegionRole } from "./model/regions";
 
 const config = loadStackConfig();
@@ -71,26 +70,13 @@ const data = primaryThenSecondary<DataTier>(
     new DataTier(
       `${placement.role}-data`,
       {
-        ...(placement.role === "primary"
-          ? { role: "primary", peer: { region: region("secondary"), keys: keys.secondary } }
-          : placement),
+        ...placement,
         region: region(placement.role),
-        primaryRegion: config.regions.primary,
         namer,
-        protectData: config.protectData,
-        pitrRecoveryDays: config.pitrRecoveryDays,
-        consistency: config.dynamodb.consistency,
-        witnessRegion: config.dynamodb.witnessRegion,
+        config,
         keys: keys[placement.role],
+        peerKeys: keys[peerOf(placement.role)],
         network: networks[placement.role],
-        logRetentionDays: config.logRetentionDays,
-        database: {
-          ...config.aurora,
-          backupRetentionDays: config.backupRetentionDays,
-          production: config.production,
-        },
-        receiptsInfrequentAccessDays: config.receiptsInfrequentAccessDays,
-        noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       },
       inRegion(placement.role),
     ),
@@ -102,15 +88,7 @@ const orchestration = perRegion(
   (role) =>
     new OrchestrationTier(
       `${role}-orchestration`,
-      {
-        region: region(role),
-        namer,
-        data: data[role],
-        logRetentionDays: config.logRetentionDays,
-        rules: config.authorization,
-        authorizeFunction: config.authorizeFunction,
-        production: config.production,
-      },
+      { region: region(role), namer, data: data[role], config },
       inRegion(role),
     ),
 );
@@ -127,12 +105,7 @@ const compute = primaryThenSecondary<ComputeTier>(
         network: networks[placement.role],
         orchestration: orchestration[placement.role],
         zone,
-        logRetentionDays: config.logRetentionDays,
-        production: config.production,
-        maxAmountMinor: config.authorization.maxAmountMinor,
-        api: config.api,
-        processor: config.processor,
-        queue: config.queue,
+        config,
       },
       inRegion(placement.role),
     ),
@@ -169,25 +142,9 @@ const eventEndpoint = config.eventBridgeGlobalEndpoint
   : undefined;
 
 /** What each region's alarms and the dashboard watch, built once. */
-const signals = perRegion((role): RegionSignals => ({
-  role,
-  region: region(role),
-  peerRegion: region(peerOf(role)),
-  apiName: compute[role].restApiName,
-  functions: {
-    "payments-api": compute[role].functionNames.api,
-    "payments-processor": compute[role].functionNames.processor,
-    health: compute[role].functionNames.health,
-    authorize: orchestration[role].authorizeFunctionName,
-  },
-  stateMachineArn: orchestration[role].stateMachineArn,
-  tableName: data[role].tableName,
-  clusterIdentifier: data[role].clusterIdentifier,
-  bucket: data[role].receiptsBucket,
-  peerBucket: data[peerOf(role)].receiptsBucket,
-  deadLetterQueue: compute[role].deadLetterQueueName,
-  healthCheckId: traffic.endpointHealthCheckIds[role],
-}));
+const signals = perRegion((role) =>
+  regionSignals(role, { regions: config.regions, data, orchestration, compute, traffic }),
+);
 
 const failover = perRegion(
   (role) =>
@@ -195,7 +152,6 @@ const failover = perRegion(
       `${role}-failover`,
       {
         role,
-        regions: config.regions,
         namer,
         signals: signals[role],
         data: data[role],
@@ -203,11 +159,7 @@ const failover = perRegion(
         orchestration: orchestration[role],
         compute: compute[role],
         traffic,
-        thresholds: config.alarms,
-        alertEmail: config.alertEmail,
-        rules: config.writeFailover,
-        logRetentionDays: config.logRetentionDays,
-        protectData: config.protectData,
+        config,
       },
       inRegion(role),
     ),
@@ -267,23 +219,9 @@ export const healthChecks = {
   endpoints: traffic.endpointHealthCheckIds,
   failoverRecords: traffic.recordHealthCheckIds,
 };
-/** The recovery budget, from the same values the health checks and records are given. */
+/** The recovery budget, from the same values the health checks, records and alarms are given. */
 export const recovery = {
-  traffic: trafficBudget(
-    [
-      {
-        requestInterval: config.healthChecks.intervalSeconds,
-        failureThreshold: config.healthChecks.failureThreshold,
-      },
-    ],
-    [config.failoverRecordTtlSeconds],
-  ),
-  rpo: rpoBudget({
-    strongConsistency: config.dynamodb.consistency === "strong",
-    dynamodbReplicationAlarmMs: config.alarms.dynamodbReplicationLatencyMs,
-    auroraRpoLagAlarmMs: config.alarms.auroraRpoLagMs,
-    s3ReplicationTimeMinutes: RECEIPTS_REPLICATION_MINUTES,
-  }),
+  ...stackRecoveryBudget(config),
   /** Seconds a runbook run can take, from its start, read from the deployed definition. */
   writePath: failover.primary.runbookBounds,
   targets: config.targets,

@@ -30,15 +30,14 @@ interface ComputeTierCommon {
   readonly network: Network;
   readonly orchestration: OrchestrationTier;
   readonly zone: HostedZone;
-  readonly logRetentionDays: number;
-  /** Production puts a WAF web ACL in front of the API. */
-  readonly production: boolean;
-  /** Largest payment per accepted currency, minor units (the accepted set is its keys). */
-  readonly maxAmountMinor: Readonly<Record<string, number>>;
-  readonly api: StackConfig["api"];
-  readonly processor: StackConfig["processor"];
-  readonly queue: StackConfig["queue"];
+  readonly config: ComputeConfig;
 }
+
+/** The stack settings the compute tier reads (production puts a WAF web ACL before the API). */
+export type ComputeConfig = Pick<
+  StackConfig,
+  "production" | "logRetentionDays" | "authorization" | "api" | "processor" | "queue"
+>;
 
 export type ComputeTierArgs = ComputeTierCommon &
   (
@@ -73,7 +72,7 @@ export class ComputeTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: ComputeTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("payments:index:ComputeTier", name, {}, opts);
-    const { namer, region, data, network, orchestration } = args;
+    const { namer, region, data, network, orchestration, config } = args;
     const parent = { parent: this };
     const queue = new PaymentQueue(
       `${name}-payments`,
@@ -81,10 +80,10 @@ export class ComputeTier extends pulumi.ComponentResource {
         region,
         namer,
         keyArn: data.keyArn,
-        processorTimeoutSeconds: args.processor.timeoutSeconds,
-        batchWindowSeconds: args.processor.batchWindowSeconds,
-        maxReceiveCount: args.queue.maxReceiveCount,
-        retentionDays: args.queue.retentionDays,
+        processorTimeoutSeconds: config.processor.timeoutSeconds,
+        batchWindowSeconds: config.processor.batchWindowSeconds,
+        maxReceiveCount: config.queue.maxReceiveCount,
+        retentionDays: config.queue.retentionDays,
       },
       parent,
     );
@@ -93,7 +92,7 @@ export class ComputeTier extends pulumi.ComponentResource {
       region,
       namer,
       keyArn: data.keyArn,
-      logRetentionDays: args.logRetentionDays,
+      logRetentionDays: config.logRetentionDays,
       vpc: { subnetIds: network.privateSubnetIds, securityGroupId: network.lambdaSecurityGroupId },
     };
     const apiFunction = handlerFunction(
@@ -125,11 +124,11 @@ export class ComputeTier extends pulumi.ComponentResource {
           PAYMENTS_TABLE: data.tableName,
           PAYMENTS_QUEUE_URL: queue.queueUrl,
           ACTIVE_REGION_PARAMETER: data.activeRegionParameter,
-          PAYMENT_LIMITS: JSON.stringify(args.maxAmountMinor),
+          PAYMENT_LIMITS: JSON.stringify(config.authorization.maxAmountMinor),
         },
-        timeoutSeconds: args.api.timeoutSeconds,
+        timeoutSeconds: config.api.timeoutSeconds,
         memoryMb: 512,
-        reservedConcurrency: args.api.reservedConcurrency,
+        reservedConcurrency: config.api.reservedConcurrency,
       },
       parent,
     );
@@ -164,9 +163,9 @@ export class ComputeTier extends pulumi.ComponentResource {
           },
         ],
         environment: { PAYMENT_WORKFLOW_ARN: orchestration.stateMachineArn },
-        timeoutSeconds: args.processor.timeoutSeconds,
+        timeoutSeconds: config.processor.timeoutSeconds,
         memoryMb: 256,
-        reservedConcurrency: args.processor.reservedConcurrency,
+        reservedConcurrency: config.processor.reservedConcurrency,
       },
       parent,
     );
@@ -175,12 +174,12 @@ export class ComputeTier extends pulumi.ComponentResource {
       {
         eventSourceArn: queue.queueArn,
         functionName: processorFunction.name,
-        batchSize: args.processor.batchSize,
-        maximumBatchingWindowInSeconds: args.processor.batchWindowSeconds,
+        batchSize: config.processor.batchSize,
+        maximumBatchingWindowInSeconds: config.processor.batchWindowSeconds,
         functionResponseTypes: ["ReportBatchItemFailures"],
         // Never more concurrent batches than the function may run: a throttled batch would count
         // as a receive and push healthy payments toward the dead-letter queue.
-        scalingConfig: { maximumConcurrency: args.processor.reservedConcurrency },
+        scalingConfig: { maximumConcurrency: config.processor.reservedConcurrency },
       },
       parent,
     );
@@ -220,9 +219,9 @@ export class ComputeTier extends pulumi.ComponentResource {
         region,
         namer,
         keyArn: data.keyArn,
-        logRetentionDays: args.logRetentionDays,
-        settings: args.api,
-        production: args.production,
+        logRetentionDays: config.logRetentionDays,
+        settings: config.api,
+        production: config.production,
         paymentsFunctionInvokeArn: apiFunction.invokeArn,
         healthFunctionInvokeArn: healthFunction.invokeArn,
       },

@@ -7,44 +7,45 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DynamodbConsistency } from "../model/config";
+import type { StackConfig } from "../model/config";
 import type { Namer } from "../model/naming";
 import type { AwsRegion } from "../model/regions";
 import { Backups } from "./data/backups";
-import { type DatabaseSettings, Ledger } from "./data/ledger";
+import { Ledger } from "./data/ledger";
 import { PaymentsTable } from "./data/payments-table";
 import { Receipts } from "./data/receipts";
 import type { DataKeys } from "./keys";
 import type { Network } from "./network";
 
+/** The stack settings the data tier reads. */
+export type DataConfig = Pick<
+  StackConfig,
+  | "regions"
+  | "protectData"
+  | "production"
+  | "pitrRecoveryDays"
+  | "dynamodb"
+  | "aurora"
+  | "backupRetentionDays"
+  | "logRetentionDays"
+  | "receiptsInfrequentAccessDays"
+  | "noncurrentVersionExpirationDays"
+>;
+
 interface DataTierCommon {
   readonly region: AwsRegion;
-  /** The region that takes writes when nothing has failed over. */
-  readonly primaryRegion: AwsRegion;
   readonly namer: Namer;
-  /** Protect data stores from deletion (Pulumi protect, retainOnDelete, deletion protection). */
-  readonly protectData: boolean;
-  readonly pitrRecoveryDays: number;
-  readonly consistency: DynamodbConsistency;
-  /** The witness region of strong consistency. */
-  readonly witnessRegion: AwsRegion | undefined;
+  readonly config: DataConfig;
   /** This region's key; every encrypted resource of the tier uses it. */
   readonly keys: DataKeys;
-  /** Days before receipts move to Standard-IA; 0 for never. */
-  readonly receiptsInfrequentAccessDays: number;
-  readonly noncurrentVersionExpirationDays: number;
+  /** The other region's key: the primary's credentials (and a strong table) replicate under it. */
+  readonly peerKeys: DataKeys;
   readonly network: Network;
-  readonly database: DatabaseSettings;
-  readonly logRetentionDays: number;
 }
 
 export type DataTierArgs = DataTierCommon &
   (
-    | {
-        readonly role: "primary";
-        /** The secondary region and its key: the credentials (and a strong table) replicate there. */
-        readonly peer: { readonly region: AwsRegion; readonly keys: DataKeys };
-      }
+    | { readonly role: "primary" }
     | {
         readonly role: "secondary";
         /** The primary region's tier, which this one replicates. */
@@ -81,9 +82,15 @@ export class DataTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: DataTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("payments:index:DataTier", name, {}, opts);
-    const { namer, region } = args;
+    const { namer, region, config } = args;
     const part = { parent: this };
-    const store = { region, protectData: args.protectData };
+    const store = { region, protectData: config.protectData };
+    const peer = { region: config.regions.secondary, keys: args.peerKeys };
+    const database = {
+      ...config.aurora,
+      backupRetentionDays: config.backupRetentionDays,
+      production: config.production,
+    };
 
     this.payments = new PaymentsTable(
       `${name}-payments`,
@@ -91,10 +98,10 @@ export class DataTier extends pulumi.ComponentResource {
         ...store,
         tableName: namer.global("dynamodbTable", "payments"),
         keys: args.keys,
-        pitrRecoveryDays: args.pitrRecoveryDays,
-        consistency: args.consistency,
+        pitrRecoveryDays: config.pitrRecoveryDays,
+        consistency: config.dynamodb.consistency,
         ...(args.role === "primary"
-          ? { role: "primary", peer: args.peer, witnessRegion: args.witnessRegion }
+          ? { role: "primary", peer, witnessRegion: config.dynamodb.witnessRegion }
           : { role: "secondary", primary: args.primary.payments }),
       },
       part,
@@ -105,8 +112,8 @@ export class DataTier extends pulumi.ComponentResource {
         ...store,
         namer,
         keyArn: args.keys.arn,
-        infrequentAccessDays: args.receiptsInfrequentAccessDays,
-        noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,
+        infrequentAccessDays: config.receiptsInfrequentAccessDays,
+        noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       },
       part,
     );
@@ -117,10 +124,10 @@ export class DataTier extends pulumi.ComponentResource {
         namer,
         keys: args.keys,
         network: args.network,
-        database: args.database,
-        logRetentionDays: args.logRetentionDays,
+        database,
+        logRetentionDays: config.logRetentionDays,
         ...(args.role === "primary"
-          ? { role: "primary", peer: args.peer }
+          ? { role: "primary", peer }
           : { role: "secondary", primary: args.primary.ledger }),
       },
       part,
@@ -131,8 +138,8 @@ export class DataTier extends pulumi.ComponentResource {
         ...store,
         namer,
         keyArn: args.keys.arn,
-        retentionDays: args.database.backupRetentionDays,
-        production: args.database.production,
+        retentionDays: config.backupRetentionDays,
+        production: config.production,
         stores: {
           DynamoDB: this.payments.tableArn,
           Aurora: this.ledger.clusterArn,
@@ -150,7 +157,7 @@ export class DataTier extends pulumi.ComponentResource {
         description:
           "Region that takes payment writes. Handlers read it; the failover runbook changes it.",
         type: "String",
-        value: args.primaryRegion,
+        value: config.regions.primary,
       },
       // The runbook owns the value after the first deployment: an update must not undo a failover.
       { parent: this, ignoreChanges: ["value"] },

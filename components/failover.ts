@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../model/config";
 import type { Namer } from "../model/naming";
-import { type AwsRegion, peerOf, type RegionRole } from "../model/regions";
+import { peerOf, type RegionRole } from "../model/regions";
 import type { ComputeTier } from "./compute";
 import type { DataTier } from "./data";
 import { RegionAlarms, type RegionSignals } from "./failover/region-alarms";
@@ -20,7 +20,6 @@ const ROUTE53_METRICS_REGION = "us-east-1";
 
 export interface FailoverTierArgs {
   readonly role: RegionRole;
-  readonly regions: Readonly<Record<RegionRole, AwsRegion>>;
   readonly namer: Namer;
   /** This region's signals, as the dashboard shows them. */
   readonly signals: RegionSignals;
@@ -32,12 +31,14 @@ export interface FailoverTierArgs {
   /** The API the runbook checks; the dead-letter alarm used to live here. */
   readonly compute: ComputeTier;
   readonly traffic: TrafficFailover;
-  readonly thresholds: StackConfig["alarms"];
-  readonly alertEmail: string | undefined;
-  readonly rules: StackConfig["writeFailover"];
-  readonly logRetentionDays: number;
-  readonly protectData: boolean;
+  readonly config: FailoverConfig;
 }
+
+/** The stack settings the failover tier reads. */
+export type FailoverConfig = Pick<
+  StackConfig,
+  "regions" | "alarms" | "alertEmail" | "writeFailover" | "logRetentionDays" | "protectData"
+>;
 
 export class FailoverTier extends pulumi.ComponentResource {
   readonly alarmsTopicArn: pulumi.Output<string>;
@@ -51,9 +52,9 @@ export class FailoverTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: FailoverTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("payments:index:FailoverTier", name, {}, opts);
-    const { role, data, traffic } = args;
+    const { role, data, traffic, config } = args;
     const peer = peerOf(role);
-    const region = args.regions[role];
+    const region = config.regions[role];
     const part = { parent: this };
     this.alarms = new RegionAlarms(
       `${name}-alarms`,
@@ -61,13 +62,13 @@ export class FailoverTier extends pulumi.ComponentResource {
         signals: args.signals,
         namer: args.namer,
         keyArn: data.keyArn,
-        thresholds: args.thresholds,
-        alertEmail: args.alertEmail,
+        thresholds: config.alarms,
+        alertEmail: config.alertEmail,
         healthCheckIds:
           region === ROUTE53_METRICS_REGION
             ? {
-                [args.regions.primary]: traffic.endpointHealthCheckIds.primary,
-                [args.regions.secondary]: traffic.endpointHealthCheckIds.secondary,
+                [config.regions.primary]: traffic.endpointHealthCheckIds.primary,
+                [config.regions.secondary]: traffic.endpointHealthCheckIds.secondary,
               }
             : undefined,
         tierName: name,
@@ -84,12 +85,12 @@ export class FailoverTier extends pulumi.ComponentResource {
       `${name}-write-failover`,
       {
         region,
-        peerRegion: args.regions[peer],
+        peerRegion: config.regions[peer],
         namer: args.namer,
         keyArn: data.keyArn,
-        logRetentionDays: args.logRetentionDays,
-        protectData: args.protectData,
-        thresholds: args.thresholds,
+        logRetentionDays: config.logRetentionDays,
+        protectData: config.protectData,
+        thresholds: config.alarms,
         paymentsTableName: data.tableName,
         globalClusterIdentifier: data.globalClusterId,
         clusterArn: data.clusterArn,
@@ -99,7 +100,7 @@ export class FailoverTier extends pulumi.ComponentResource {
         peerActiveRegionParameterArn: args.peerData.activeRegionParameterArn,
         alarmsTopicArn: this.alarms.topicArn,
         healthUrl: `${args.compute.regionalUrl}/health?role=active`,
-        rules: args.rules,
+        rules: config.writeFailover,
         routingControls:
           controls === undefined
             ? undefined

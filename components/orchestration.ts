@@ -10,11 +10,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuthorizationRules } from "../handlers/authorize";
 import { authorizeHandler, MERCHANT_INDEX } from "../handlers/authorize.lambda";
 import type { DataTier } from "./data";
 import { policyDocument } from "./building-blocks/iam";
 import { handlerFunction } from "./building-blocks/lambda";
+import type { StackConfig } from "../model/config";
 import type { Namer } from "../model/naming";
 import { paymentWorkflowDefinition } from "../definitions/payment-workflow";
 import { encryptedStateMachine } from "./building-blocks/state-machine";
@@ -22,18 +22,17 @@ import type { AwsRegion } from "../model/regions";
 
 export const PAYMENT_EVENT_SOURCE = "payments.workflow";
 
+/** The stack settings the orchestration tier reads (production logs only execution errors). */
+export type OrchestrationConfig = Pick<
+  StackConfig,
+  "production" | "logRetentionDays" | "authorization" | "authorizeFunction"
+>;
+
 export interface OrchestrationTierArgs {
   readonly region: AwsRegion;
   readonly namer: Namer;
   readonly data: DataTier;
-  readonly logRetentionDays: number;
-  readonly rules: AuthorizationRules;
-  readonly authorizeFunction: {
-    readonly timeoutSeconds: number;
-    readonly reservedConcurrency: number;
-  };
-  /** Production logs only errors of executions; dev logs every step. */
-  readonly production: boolean;
+  readonly config: OrchestrationConfig;
 }
 
 export class OrchestrationTier extends pulumi.ComponentResource {
@@ -141,7 +140,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
         region,
         namer,
         keyArn: data.keyArn,
-        logRetentionDays: args.logRetentionDays,
+        logRetentionDays: args.config.logRetentionDays,
         statements: [
           {
             sid: "ReadTheMerchantsRecentPayments",
@@ -150,12 +149,12 @@ export class OrchestrationTier extends pulumi.ComponentResource {
           },
         ],
         environment: {
-          AUTHORIZATION_RULES: JSON.stringify(args.rules),
+          AUTHORIZATION_RULES: JSON.stringify(args.config.authorization),
           PAYMENTS_TABLE: data.tableName,
         },
-        timeoutSeconds: args.authorizeFunction.timeoutSeconds,
+        timeoutSeconds: args.config.authorizeFunction.timeoutSeconds,
         memoryMb: 256,
-        reservedConcurrency: args.authorizeFunction.reservedConcurrency,
+        reservedConcurrency: args.config.authorizeFunction.reservedConcurrency,
       },
       parent,
     );
@@ -190,9 +189,9 @@ export class OrchestrationTier extends pulumi.ComponentResource {
         name: namer.regional("sfnStateMachine", "payments", region),
         roleName: namer.regional("iamRole", "payments-workflow", region),
         keyArn: data.keyArn,
-        logRetentionDays: args.logRetentionDays,
+        logRetentionDays: args.config.logRetentionDays,
         // Production logs only errors of executions; dev logs every step.
-        logLevel: args.production ? "ERROR" : "ALL",
+        logLevel: args.config.production ? "ERROR" : "ALL",
         statements: [
           { sid: "Authorize", actions: ["lambda:InvokeFunction"], resources: [authorize.arn] },
           {

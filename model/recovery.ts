@@ -8,7 +8,11 @@
  * TTL of its own: resolvers keep the alias target's, 60 s for API Gateway regional domains.
  */
 
+import type { StackConfig } from "./config";
+
 export const ALIAS_TARGET_TTL_SECONDS = 60;
+/** S3 Replication Time Control's commitment, the only one S3 offers: 99.99 % within 15 minutes. */
+export const S3_REPLICATION_TIME_MINUTES = 15;
 /** Checker results reach Route 53's verdict within about one further interval. */
 export const CHECKER_AGGREGATION_INTERVALS = 1;
 
@@ -453,4 +457,28 @@ export function writePathBudgetOf(
       .map((d) => runbookBudget(d, mode))
       .reduce((a, b) => (b.worstCaseSeconds > a.worstCaseSeconds ? b : a));
   return { planned: slowestOf("planned"), unplanned: slowestOf("unplanned") };
+}
+
+/** The traffic and RPO budgets from the same stack values the health checks, records and alarms get. */
+export function stackRecoveryBudget(config: StackConfig): {
+  traffic: TrafficBudget | undefined;
+  rpo: RpoBudget;
+} {
+  return {
+    traffic: trafficBudget(
+      [
+        {
+          requestInterval: config.healthChecks.intervalSeconds,
+          failureThreshold: config.healthChecks.failureThreshold,
+        },
+      ],
+      [config.failoverRecordTtlSeconds],
+    ),
+    rpo: rpoBudget({
+      strongConsistency: config.dynamodb.consistency === "strong",
+      dynamodbReplicationAlarmMs: config.alarms.dynamodbReplicationLatencyMs,
+      auroraRpoLagAlarmMs: config.alarms.auroraRpoLagMs,
+      s3ReplicationTimeMinutes: S3_REPLICATION_TIME_MINUTES,
+    }),
+  };
 }

@@ -7,12 +7,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Namer } from "../../model/naming";
+import { S3_REPLICATION_TIME_MINUTES } from "../../model/recovery";
 import { type AwsRegion, regionCode } from "../../model/regions";
 import { policyDocument, rolePolicy, serviceRole } from "../building-blocks/iam";
 import { type ChildOptions, movedChild } from "../building-blocks/parts";
-
-/** S3 Replication Time Control's commitment, the only one S3 offers. */
-export const RECEIPTS_REPLICATION_MINUTES = 15;
 
 export interface ReceiptsArgs {
   readonly region: AwsRegion;
@@ -246,11 +244,11 @@ export class Receipts extends pulumi.ComponentResource {
               encryptionConfiguration: { replicaKmsKeyId: peer.keyArn },
               replicationTime: {
                 status: "Enabled",
-                time: { minutes: RECEIPTS_REPLICATION_MINUTES },
+                time: { minutes: S3_REPLICATION_TIME_MINUTES },
               },
               metrics: {
                 status: "Enabled",
-                eventThreshold: { minutes: RECEIPTS_REPLICATION_MINUTES },
+                eventThreshold: { minutes: S3_REPLICATION_TIME_MINUTES },
               },
             },
           },

@@ -16,9 +16,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { API_STAGE } from "../../definitions/payment-api";
 import type { StackConfig } from "../../model/config";
 import type { Namer } from "../../model/naming";
-import type { AwsRegion, RegionRole } from "../../model/regions";
+import { type AwsRegion, peerOf, type RegionRole } from "../../model/regions";
 import { policyDocument } from "../building-blocks/iam";
 import { type ChildOptions, type FormerPlace, movedChild } from "../building-blocks/parts";
+import type { ComputeTier } from "../compute";
+import type { DataTier } from "../data";
+import type { OrchestrationTier } from "../orchestration";
+import type { TrafficFailover } from "../traffic";
 
 /** The names one region's metrics are published under: what its alarms and the dashboard watch. */
 export interface RegionSignals {
@@ -36,6 +40,40 @@ export interface RegionSignals {
   readonly deadLetterQueue: pulumi.Input<string>;
   /** The Route 53 health check of the region's API endpoint. */
   readonly healthCheckId: pulumi.Input<string>;
+}
+
+/** The tiers of both regions, and the traffic failover that checks them. */
+export interface StackTiers {
+  readonly regions: Readonly<Record<RegionRole, AwsRegion>>;
+  readonly data: Readonly<Record<RegionRole, DataTier>>;
+  readonly orchestration: Readonly<Record<RegionRole, OrchestrationTier>>;
+  readonly compute: Readonly<Record<RegionRole, ComputeTier>>;
+  readonly traffic: TrafficFailover;
+}
+
+/** A region's signals, read off its tiers: built once, for its alarms and for the dashboard. */
+export function regionSignals(role: RegionRole, tiers: StackTiers): RegionSignals {
+  const { data, orchestration, compute } = tiers;
+  const functions = compute[role].functionNames;
+  return {
+    role,
+    region: tiers.regions[role],
+    peerRegion: tiers.regions[peerOf(role)],
+    apiName: compute[role].restApiName,
+    functions: {
+      "payments-api": functions.api,
+      "payments-processor": functions.processor,
+      health: functions.health,
+      authorize: orchestration[role].authorizeFunctionName,
+    },
+    stateMachineArn: orchestration[role].stateMachineArn,
+    tableName: data[role].tableName,
+    clusterIdentifier: data[role].clusterIdentifier,
+    bucket: data[role].receiptsBucket,
+    peerBucket: data[peerOf(role)].receiptsBucket,
+    deadLetterQueue: compute[role].deadLetterQueueName,
+    healthCheckId: tiers.traffic.endpointHealthCheckIds[role],
+  };
 }
 
 export interface RegionAlarmsArgs {
