@@ -13,7 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { healthHandler } from "../handlers/health";
+import { healthHandler } from "../handlers/health.lambda";
 import { paymentsApiHandler } from "../handlers/payments-api.lambda";
 import { paymentsProcessorHandler } from "../handlers/payments-processor.lambda";
 import { HEALTH_RESERVED_CONCURRENCY, type StackConfig } from "../model/config";

@@ -11,8 +11,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { failoverOrchestratorHandler } from "../handlers/failover-orchestrator";
-import { failoverStepsHandler } from "../handlers/failover-steps";
+import { failoverOrchestratorHandler } from "../handlers/failover-orchestrator.lambda";
+import { failoverStepsHandler } from "../handlers/failover-steps.lambda";
 import { ACTIVE_REGION_CACHE_MS } from "../handlers/runtime";
 import { API_STAGE } from "./compute";
 import {
