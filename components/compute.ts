@@ -7,7 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { healthHandler } from "../handlers/health";
+import { healthHandler } from "../handlers/health.lambda";
 import { paymentsApiHandler } from "../handlers/payments-api.lambda";
 import { paymentsProcessorHandler } from "../handlers/payments-processor.lambda";
 import { API_STAGE } from "../definitions/payment-api";

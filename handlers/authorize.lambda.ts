@@ -3,29 +3,17 @@
  * of the velocity window from the payments table's byMerchant index, then decides. The rules come
  * from the AUTHORIZATION_RULES environment variable (JSON), the table from PAYMENTS_TABLE.
  */
-import {
-  authorize,
-  type AuthorizationRules,
-  type Decision,
-  type RecentPayment,
-  validatePayment,
-} from "./authorize";
+import { authorize, type AuthorizationRules, type Decision, type RecentPayment } from "./authorize";
+import { validatePayment } from "./payment";
+import { requiredEnv } from "./runtime";
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 
 export const MERCHANT_INDEX = "byMerchant";
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === "") {
-    throw new Error(`environment variable ${name} is not set`);
-  }
-  return value;
-}
-
 export async function authorizeHandler(event: { readonly payment?: unknown }): Promise<Decision> {
-  const rules = JSON.parse(required("AUTHORIZATION_RULES")) as AuthorizationRules;
-  const table = required("PAYMENTS_TABLE");
+  const rules = JSON.parse(requiredEnv("AUTHORIZATION_RULES")) as AuthorizationRules;
+  const table = requiredEnv("PAYMENTS_TABLE");
   const validated = validatePayment(event.payment);
   if ("problems" in validated) {
     return authorize(event.payment, rules, []);

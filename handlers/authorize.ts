@@ -3,26 +3,9 @@
  * given (the workflow trusts no input it did not check) and applies deterministic rules:
  * allowed currencies, a per-currency limit per payment, and the merchant's velocity over a
  * window (count and amount of its recent payments). Never throws: every input gets a decision.
- *
- * Written without a schema library: handlers are deployed with their dependencies, and zod
- * alone is several megabytes against a 1 MiB artifact budget.
+ * What makes a payment valid is the domain's (./payment); the AWS shell is ./authorize.lambda.
  */
-
-export const PAYMENT_METHODS = ["card", "bank_transfer", "wallet"] as const;
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-
-export interface Payment {
-  readonly paymentId: string;
-  readonly merchantId: string;
-  readonly customerId: string;
-  /** Integer amount in the currency's minor unit (cents for USD). */
-  readonly amountMinor: number;
-  /** ISO 4217 code, upper case. */
-  readonly currency: string;
-  readonly paymentMethod: { readonly type: PaymentMethod; readonly token: string };
-  /** ISO 8601 instant the payment was accepted. */
-  readonly createdAt: string;
-}
+import { type Payment, validatePayment } from "./payment";
 
 /** A payment of the same merchant within the velocity window (from the table's byMerchant index). */
 export interface RecentPayment {
@@ -55,83 +38,6 @@ export interface Decision {
   readonly reasons: readonly { readonly code: DeclineReason; readonly message: string }[];
   /** The payment as validated: later steps use this copy, never the raw input. Null if invalid. */
   readonly payment: Payment | null;
-}
-
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const CURRENCY = /^[A-Z]{3}$/;
-const TOKEN = /^[A-Za-z0-9_-]{8,128}$/;
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
-/** The largest amount JSON and DynamoDB numbers carry exactly. */
-export const MAX_SAFE_AMOUNT = Number.MAX_SAFE_INTEGER;
-
-function field(input: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(input, key) ? input[key] : undefined;
-}
-
-/** The problems of an untrusted payment, or the payment itself. */
-export function validatePayment(input: unknown): { payment: Payment } | { problems: string[] } {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return { problems: ["the payment is not an object"] };
-  }
-  const record = input as Record<string, unknown>;
-  const problems: string[] = [];
-  const id = (key: string) => {
-    const value = field(record, key);
-    if (typeof value !== "string" || !ID.test(value)) {
-      problems.push(`${key} must be 1-64 letters, digits, hyphens or underscores`);
-    }
-  };
-  id("paymentId");
-  id("merchantId");
-  id("customerId");
-  const amount = field(record, "amountMinor");
-  if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount <= 0) {
-    problems.push("amountMinor must be a positive whole number of minor units");
-  }
-  const currency = field(record, "currency");
-  if (typeof currency !== "string" || !CURRENCY.test(currency)) {
-    problems.push("currency must be an ISO 4217 code such as EUR");
-  }
-  const method = field(record, "paymentMethod");
-  const methodRecord =
-    typeof method === "object" && method !== null ? (method as Record<string, unknown>) : {};
-  const methodType = field(methodRecord, "type");
-  const token = field(methodRecord, "token");
-  if (
-    typeof methodType !== "string" ||
-    !(PAYMENT_METHODS as readonly string[]).includes(methodType)
-  ) {
-    problems.push(`paymentMethod.type must be one of ${PAYMENT_METHODS.join(", ")}`);
-  }
-  if (typeof token !== "string" || !TOKEN.test(token)) {
-    problems.push("paymentMethod.token must be 8-128 letters, digits, hyphens or underscores");
-  }
-  const createdAt = field(record, "createdAt");
-  if (
-    typeof createdAt !== "string" ||
-    !ISO_INSTANT.test(createdAt) ||
-    Number.isNaN(Date.parse(createdAt))
-  ) {
-    problems.push("createdAt must be an ISO 8601 UTC instant");
-  }
-  if (problems.length > 0) {
-    return { problems };
-  }
-  // A copy of exactly the validated fields: nothing unvalidated travels further.
-  return { payment: paymentFields(record as unknown as Payment) };
-}
-
-/** Exactly the fields of a Payment, copied from anything that has them. */
-export function paymentFields(payment: Payment): Payment {
-  return {
-    paymentId: payment.paymentId,
-    merchantId: payment.merchantId,
-    customerId: payment.customerId,
-    amountMinor: payment.amountMinor,
-    currency: payment.currency,
-    paymentMethod: { type: payment.paymentMethod.type, token: payment.paymentMethod.token },
-    createdAt: payment.createdAt,
-  };
 }
 
 /** Recent payments that count against the velocity limits of `payment`. */

@@ -8,12 +8,10 @@
  * PRIMARY failover record's check asks that, so traffic follows a write failover; the SECONDARY
  * record's check asks plain `/health`, which a ready standby passes.
  *
- * Environment: PAYMENTS_TABLE, ACTIVE_REGION_PARAMETER, AWS_REGION.
+ * This is the core: the answer for the checks' results, and a check with a time limit. The AWS
+ * shell that probes the table and the flag is ./health.lambda.
  */
 import type { ApiResponse } from "./payments-api";
-import { activeRegionFlag, requiredEnv } from "./runtime";
-
-type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 
 /** A check slower than this counts as failed: Route 53 waits 4 s for the whole answer. */
 export const CHECK_TIMEOUT_MS = 1_500;
@@ -26,6 +24,11 @@ export interface HealthChecks {
   readonly region: string;
   readonly table: CheckResult;
   readonly activeRegion: CheckResult;
+}
+
+/** What API Gateway passes the health handler: `?role=active` asks for the active writer. */
+export interface HealthRequest {
+  readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | null;
 }
 
 /** The health answer for the checks' results; `requireActive`: only the active writer passes. */
@@ -75,61 +78,4 @@ export async function timedCheck(
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Set up on the first probe of an execution environment, then reused. */
-const environment: { probe?: () => Promise<HealthChecks> } = {};
-
-function connect(): () => Promise<HealthChecks> {
-  const table = requiredEnv("PAYMENTS_TABLE");
-  const parameter = requiredEnv("ACTIVE_REGION_PARAMETER");
-  const region = requiredEnv("AWS_REGION");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
-  const db = new dynamodb.DynamoDBClient({ maxAttempts: 1 });
-  const flag = activeRegionFlag(parameter, 1);
-  const activeRegion = async () => {
-    const value = await flag();
-    if (value === "") {
-      throw new Error(`parameter ${parameter} has no value`);
-    }
-    return value;
-  };
-  return async () => {
-    const [tableCheck, activeCheck] = await Promise.all([
-      timedCheck(async (abortSignal) => {
-        // A key no payment has: reading it proves the table answers, at the cost of one read.
-        await db.send(
-          new dynamodb.GetItemCommand({
-            TableName: table,
-            Key: { paymentId: { S: "health-check" } },
-          }),
-          { abortSignal },
-        );
-        return undefined;
-      }),
-      timedCheck(() => activeRegion()),
-    ]);
-    return { region, table: tableCheck, activeRegion: activeCheck };
-  };
-}
-
-export interface HealthRequest {
-  readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | null;
-}
-
-export async function healthHandler(event: HealthRequest = {}): Promise<ApiResponse> {
-  const requireActive = event.queryStringParameters?.role === "active";
-  try {
-    environment.probe ??= connect();
-  } catch (error) {
-    console.error("health check cannot start", error);
-    const failed = { ok: false as const, latencyMs: 0, error: "Misconfigured" };
-    return healthResponse({
-      region: process.env.AWS_REGION ?? "unknown",
-      table: failed,
-      activeRegion: failed,
-    });
-  }
-  return healthResponse(await environment.probe(), requireActive);
 }

@@ -3,16 +3,9 @@
  * the RDS Data API with the credentials secret. The thin AWS shell around ./ledger-schema.
  */
 import { applySchema, type MigrationResult } from "./ledger-schema";
+import { requiredEnv } from "./runtime";
 
 type RdsData = typeof import("@aws-sdk/client-rds-data");
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === "") {
-    throw new Error(`environment variable ${name} is not set`);
-  }
-  return value;
-}
 
 export async function migrateLedger(): Promise<MigrationResult> {
   // Required here, not imported: the Lambda runtime provides the SDK, and a client must not be
@@ -21,9 +14,9 @@ export async function migrateLedger(): Promise<MigrationResult> {
   const { RDSDataClient, ExecuteStatementCommand } = require("@aws-sdk/client-rds-data") as RdsData;
   const client = new RDSDataClient({});
   const target = {
-    resourceArn: required("CLUSTER_ARN"),
-    secretArn: required("SECRET_ARN"),
-    database: required("DATABASE"),
+    resourceArn: requiredEnv("CLUSTER_ARN"),
+    secretArn: requiredEnv("SECRET_ARN"),
+    database: requiredEnv("DATABASE"),
   };
   return applySchema(async (sql) => {
     await client.send(new ExecuteStatementCommand({ ...target, sql }));

@@ -1,24 +1,30 @@
 /**
  * The payment API's core: routing, validation, idempotency and the mapping to HTTP responses, over
  * ports (the active-region flag, the payments table, the queue) that the AWS shell
- * (./payments-api-handler) or a test provides. Plain data in, plain data out: every error is a
+ * (./payments-api.lambda) or a test provides. Plain data in, plain data out: every error is a
  * JSON body with a stable code and a message, never a stack trace.
  *
  * Idempotency without a separate table: the payment id is derived from the merchant and the
  * `Idempotency-Key`, and the payment is written with one conditional put. The first writer wins;
  * a replay with the same request gets the stored response; the same key with a different request
  * is rejected and writes nothing. Validation is hand-written for the same reason as in
- * ./authorize: a schema library would be most of the artifact.
+ * ./payment: a schema library would be most of the artifact.
  */
 import { createHash } from "node:crypto";
-import { PAYMENT_METHODS, type Payment, paymentFields, type PaymentMethod } from "./authorize";
+import {
+  CURRENCY_PATTERN,
+  ID_PATTERN,
+  PAYMENT_METHODS,
+  type Payment,
+  paymentFields,
+  type PaymentMethod,
+  type PaymentRecord,
+  TOKEN_PATTERN,
+} from "./payment";
 
 /** Larger bodies are refused before parsing; a payment request is a few hundred bytes. */
 export const MAX_BODY_BYTES = 8 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const CURRENCY = /^[A-Z]{3}$/;
-const TOKEN = /^[A-Za-z0-9_-]{8,128}$/;
 const PAYMENT_ID = /^pay_[0-9a-f]{32}$/;
 const REQUEST_FIELDS = ["merchantId", "customerId", "amountMinor", "currency", "paymentMethod"];
 
@@ -68,18 +74,6 @@ export interface ApiResponse {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
-}
-
-export type PaymentStatus = "RECEIVED" | "COMPLETED" | "FAILED";
-
-/** The payments table item, as the API writes it (the workflow later sets status and outcome). */
-export interface PaymentRecord extends Payment {
-  readonly status: PaymentStatus;
-  readonly idempotencyKey: string;
-  /** SHA-256 of the validated request: a replay must match it. */
-  readonly requestHash: string;
-  /** The region that accepted the payment. */
-  readonly acceptedRegion: string;
 }
 
 /** What the API needs from the world; the shell implements it with the AWS SDK. */
@@ -146,7 +140,7 @@ export function validateRequest(
   }
   for (const key of ["merchantId", "customerId"]) {
     const value = has(body, key) ? body[key] : undefined;
-    if (typeof value !== "string" || !ID.test(value)) {
+    if (typeof value !== "string" || !ID_PATTERN.test(value)) {
       problems.push({
         field: key,
         message: "must be 1-64 letters, digits, hyphens or underscores",
@@ -155,7 +149,7 @@ export function validateRequest(
   }
   const currency = has(body, "currency") ? body.currency : undefined;
   const limit =
-    typeof currency === "string" && CURRENCY.test(currency) && has(maxAmountMinor, currency)
+    typeof currency === "string" && CURRENCY_PATTERN.test(currency) && has(maxAmountMinor, currency)
       ? maxAmountMinor[currency]
       : undefined;
   if (limit === undefined) {
@@ -198,7 +192,7 @@ export function validateRequest(
       });
     }
     const token = has(methodRecord, "token") ? methodRecord.token : undefined;
-    if (typeof token !== "string" || !TOKEN.test(token)) {
+    if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) {
       problems.push({
         field: "paymentMethod.token",
         message: "must be 8-128 letters, digits, hyphens or underscores (a tokenized method)",

@@ -1,13 +1,14 @@
 /**
- * The payments-processor Lambda: consumes the region's payments queue and starts one payment
- * workflow execution per payment, named after the payment id, so a second start of the same
- * payment (a redelivered or re-sent message) is a success and never a second execution.
+ * The payments-processor Lambda (thin AWS shell around ./payments-processor): consumes the
+ * region's payments queue and starts one payment workflow execution per payment, named after the
+ * payment id, so a second start of the same payment (a redelivered or re-sent message) is a
+ * success and never a second execution.
  *
  * Partial batch responses (ReportBatchItemFailures) through Powertools' batch processor: only the
  * messages that failed return to the queue; a malformed message fails every time and reaches the
  * dead-letter queue after the queue's maxReceiveCount. Environment: PAYMENT_WORKFLOW_ARN.
  */
-import { type Payment, validatePayment } from "./authorize";
+import { executionName, paymentOfMessage } from "./payments-processor";
 import { namedError, requiredEnv } from "./runtime";
 
 type Sfn = typeof import("@aws-sdk/client-sfn");
@@ -24,29 +25,6 @@ export interface SqsBatch {
 
 export interface BatchResponse {
   readonly batchItemFailures: readonly { readonly itemIdentifier: string }[];
-}
-
-/** The payment a queue message carries, or why it carries none. */
-export function paymentOfMessage(body: string): { payment: Payment } | { problem: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return { problem: "the message body is not JSON" };
-  }
-  const payment =
-    typeof parsed === "object" && parsed !== null && "payment" in parsed
-      ? parsed.payment
-      : undefined;
-  const validated = validatePayment(payment);
-  return "problems" in validated
-    ? { problem: `the message carries no valid payment: ${validated.problems.join("; ")}` }
-    : validated;
-}
-
-/** The execution of a payment: one per payment, ever (Step Functions keeps names for 90 days). */
-export function executionName(payment: Payment): string {
-  return payment.paymentId;
 }
 
 /** Set up on the first batch of an execution environment, then reused. */

@@ -2,7 +2,7 @@
  * Small helpers the handler shells share: required environment variables, a briefly cached value
  * (the active-region flag), and the payments table's item mapping.
  */
-import type { PaymentRecord } from "./payments-api";
+import type { PaymentRecord } from "./payment";
 
 type AttributeValue = import("@aws-sdk/client-dynamodb").AttributeValue;
 type Ssm = typeof import("@aws-sdk/client-ssm");

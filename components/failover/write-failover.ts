@@ -10,8 +10,8 @@ import {
   failoverRunbookDefinition,
   STEP_FUNCTION_TIMEOUT_SECONDS,
 } from "../../definitions/failover-runbook";
-import { failoverOrchestratorHandler } from "../../handlers/failover-orchestrator";
-import { failoverStepsHandler } from "../../handlers/failover-steps";
+import { failoverOrchestratorHandler } from "../../handlers/failover-orchestrator.lambda";
+import { failoverStepsHandler } from "../../handlers/failover-steps.lambda";
 import { ACTIVE_REGION_CACHE_MS } from "../../handlers/runtime";
 import {
   FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY,

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { StateMachine } from "aws-local-stepfunctions";
-import { authorize, type AuthorizationRules, type Payment } from "../../handlers/authorize";
+import { authorize, type AuthorizationRules } from "../../handlers/authorize";
+import type { Payment } from "../../handlers/payment";
 import { RETRY_ATTEMPTS, type TaskState, TRANSIENT_ERRORS } from "../../definitions/asl";
 import {
   paymentWorkflowDefinition,

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { authorize, type AuthorizationRules, type Payment } from "../../handlers/authorize";
+import { authorize, type AuthorizationRules } from "../../handlers/authorize";
+import type { Payment } from "../../handlers/payment";
 import { evaluate } from "../../tools/engine/engine";
 import {
   createPaymentsTable,

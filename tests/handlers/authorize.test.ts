@@ -1,11 +1,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import {
-  authorize,
-  type AuthorizationRules,
-  type Payment,
-  type RecentPayment,
-} from "../../handlers/authorize";
+import { authorize, type AuthorizationRules, type RecentPayment } from "../../handlers/authorize";
+import type { Payment } from "../../handlers/payment";
 
 const RULES: AuthorizationRules = {
   maxAmountMinor: { EUR: 1_000_000, USD: 1_000_000, GBP: 500_000 },

@@ -8,16 +8,8 @@ import {
   orchestrate,
   type OrchestratorPorts,
 } from "../../handlers/failover-orchestrator";
-import { evaluate } from "../../tools/engine/engine";
-import {
-  type AwsStub,
-  startAwsStub,
-  type StubAnswer,
-  ssmParameter,
-} from "../../tools/harness/emulators";
-import { runSerialized, serializedCode } from "../../tools/harness/serialized";
+import { AT, delivery } from "../fixtures/failover";
 
-const AT = "2026-11-21T10:00:00.000Z";
 const CONTEXT: FailoverContext = {
   region: "us-west-2",
   peerRegion: "us-east-1",
@@ -151,28 +143,6 @@ describe("failover orchestrator core", () => {
   });
 });
 
-/** A CloudWatch alarm notification as SNS delivers it to the orchestrator. */
-function delivery(alarmName: string, state: string, region = "us-east-1", at = AT) {
-  return {
-    Records: [
-      {
-        EventSource: "aws:sns",
-        Sns: {
-          TopicArn: `arn:aws:sns:${region}:418295077265:acmepay-prod-alarms-use1`,
-          Message: JSON.stringify({
-            AlarmName: alarmName,
-            AlarmArn: `arn:aws:cloudwatch:${region}:418295077265:alarm:${alarmName}`,
-            NewStateValue: state,
-            OldStateValue: state === "ALARM" ? "OK" : "ALARM",
-            // CloudWatch's own time format.
-            StateChangeTime: at.replace("Z", "+0000"),
-          }),
-        },
-      },
-    ],
-  };
-}
-
 describe("failover orchestrator", () => {
   const { activeRegion, runbookRunning, ...settings } = CONTEXT;
   void activeRegion;
@@ -246,84 +216,5 @@ describe("failover orchestrator", () => {
       assert.deepEqual(result, { decisions: [], problems: [problem] });
     }
     assert.equal(started.length, 0);
-  });
-});
-
-describe("failover orchestrator handler (serialized)", function () {
-  this.timeout(60_000);
-  const RUNBOOK =
-    "arn:aws:states:us-west-2:111122223333:stateMachine:acmepay-dev-failover-runbook-usw2";
-  const PEER_RUNBOOK =
-    "arn:aws:states:us-east-1:111122223333:stateMachine:acmepay-dev-failover-runbook-use1";
-  const ALARM = "acmepay-dev-region-impaired-use1";
-  let code: string;
-  let aws: AwsStub;
-  const executions = new Set<string>();
-  let environment: Record<string, string>;
-
-  before(async () => {
-    code = serializedCode(await evaluate({ stack: "dev" }), "secondary-failover-orchestrator");
-    aws = await startAwsStub({
-      "AmazonSSM.GetParameter": ssmParameter("us-east-1"),
-      "AWSStepFunctions.ListExecutions": () => ({ body: { executions: [] } }),
-      "AWSStepFunctions.StartExecution": (body): StubAnswer => {
-        const name = String(body.name);
-        if (executions.has(name)) {
-          return {
-            status: 400,
-            error: "ExecutionAlreadyExists",
-            message: "Execution Already Exists",
-          };
-        }
-        executions.add(name);
-        return { body: { executionArn: `${RUNBOOK}:${name}`, startDate: 1_790_000_000 } };
-      },
-    });
-    environment = {
-      AWS_REGION: "us-west-2",
-      PEER_REGION: "us-east-1",
-      RUNBOOK_ARN: RUNBOOK,
-      PEER_RUNBOOK_ARN: PEER_RUNBOOK,
-      ACTIVE_REGION_PARAMETER: "acmepay-dev-active-region",
-      CRITICAL_ALARMS: ALARM,
-      AUTOMATIC_WRITE_FAILOVER: "true",
-      INCIDENT_WINDOW_SECONDS: "900",
-      AWS_ENDPOINT_URL_SSM: aws.endpoint,
-      AWS_ENDPOINT_URL_SFN: aws.endpoint,
-    };
-  });
-
-  after(() => aws.close());
-
-  it("starts the runbook once per incident for the other region's region-impaired alarm", async () => {
-    const [first, second] = [
-      await runSerialized(code, delivery(ALARM, "ALARM"), environment),
-      await runSerialized(code, delivery(ALARM, "ALARM"), environment),
-    ];
-    assert.equal(first.ok, true, first.error);
-    const decision = (run: typeof first) =>
-      (run.result as { decisions: { start: boolean; started?: boolean; executionName?: string }[] })
-        .decisions[0];
-    assert.equal(decision(first).started, true);
-    assert.equal(decision(second).started, false);
-    const starts = aws.calls.filter((c) => c.target === "AWSStepFunctions.StartExecution");
-    assert.equal(starts.length, 2);
-    assert.equal(starts[0].body.stateMachineArn, RUNBOOK);
-    assert.equal(starts[0].body.name, decision(first).executionName);
-    assert.deepEqual(JSON.parse(String(starts[0].body.input)), {
-      mode: "unplanned",
-      targetRegion: "us-west-2",
-      reason: `critical alarm ${ALARM} in us-east-1`,
-    });
-    // It looked for running runbooks in both regions.
-    const listed = aws.calls
-      .filter((c) => c.target === "AWSStepFunctions.ListExecutions")
-      .map((c) => c.body.stateMachineArn);
-    assert.deepEqual([...new Set(listed)].sort(), [PEER_RUNBOOK, RUNBOOK].sort());
-  });
-
-  it("fails the invocation of a malformed manual trigger, naming the problem", async () => {
-    const run = await runSerialized(code, { mode: "planned" }, environment);
-    assert.deepEqual(run, { ok: false, error: 'a manual trigger needs a non-empty "reason"' });
   });
 });

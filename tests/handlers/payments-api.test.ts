@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
-import type { Payment } from "../../handlers/authorize";
+import type { Payment, PaymentRecord } from "../../handlers/payment";
 import {
   type ApiPorts,
   type ApiRequest,
@@ -14,7 +14,6 @@ import {
   handleApiRequest,
   MAX_BODY_BYTES,
   paymentIdFor,
-  type PaymentRecord,
 } from "../../handlers/payments-api";
 
 const REGION = "us-east-1";

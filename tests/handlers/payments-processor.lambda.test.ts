@@ -1,18 +1,9 @@
 import { strict as assert } from "node:assert";
 import { evaluate } from "../../tools/engine/engine";
-import { paymentOfMessage } from "../../handlers/payments-processor.lambda";
 import { type AwsStub, type StubAnswer, startAwsStub } from "../../tools/harness/emulators";
 import { runSerialized, serializedCode } from "../../tools/harness/serialized";
+import { QUEUED_PAYMENT as PAYMENT } from "../fixtures/payments";
 
-const PAYMENT = {
-  paymentId: "pay_0baac5995449170a5d83d3dae8df0cb3",
-  merchantId: "merchant-7",
-  customerId: "customer-42",
-  amountMinor: 12_345,
-  currency: "EUR",
-  paymentMethod: { type: "card", token: "tok_4242424242" },
-  createdAt: "2026-11-21T10:00:00.000Z",
-};
 const WORKFLOW = "arn:aws:states:us-east-1:111122223333:stateMachine:acmepay-dev-payments-use1";
 
 const message = (messageId: string, body: string) => ({
@@ -29,30 +20,6 @@ const message = (messageId: string, body: string) => ({
 
 const paymentMessage = (messageId: string, paymentId: string) =>
   message(messageId, JSON.stringify({ payment: { ...PAYMENT, paymentId } }));
-
-describe("payments-processor core", () => {
-  const cases: [string, string, string][] = [
-    ["not JSON", "{payment", "the message body is not JSON"],
-    ["no payment", "{}", "the message carries no valid payment: the payment is not an object"],
-    [
-      "an invalid payment",
-      JSON.stringify({ payment: { ...PAYMENT, amountMinor: -1 } }),
-      "the message carries no valid payment: amountMinor must be a positive whole number of minor units",
-    ],
-  ];
-  for (const [what, body, problem] of cases) {
-    it(`refuses a message with ${what}`, () => {
-      assert.deepEqual(paymentOfMessage(body), { problem });
-    });
-  }
-
-  it("takes exactly the validated payment from a good message", () => {
-    assert.deepEqual(
-      paymentOfMessage(JSON.stringify({ payment: { ...PAYMENT, extra: "dropped" } })),
-      { payment: PAYMENT },
-    );
-  });
-});
 
 /** The processor as deployed (serialized), with Step Functions stubbed: no emulator serves it. */
 describe("payments-processor handler (serialized) with a Step Functions stub", function () {

@@ -1,0 +1,116 @@
+/**
+ * The payment domain every handler shares: what a payment is (the fields the API accepts and the
+ * workflow carries), what makes one valid, and the payments table's record of it. Plain data,
+ * no AWS.
+ *
+ * Written without a schema library: handlers are deployed with their dependencies, and zod
+ * alone is several megabytes against a 1 MiB artifact budget.
+ */
+
+export const PAYMENT_METHODS = ["card", "bank_transfer", "wallet"] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export interface Payment {
+  readonly paymentId: string;
+  readonly merchantId: string;
+  readonly customerId: string;
+  /** Integer amount in the currency's minor unit (cents for USD). */
+  readonly amountMinor: number;
+  /** ISO 4217 code, upper case. */
+  readonly currency: string;
+  readonly paymentMethod: { readonly type: PaymentMethod; readonly token: string };
+  /** ISO 8601 instant the payment was accepted. */
+  readonly createdAt: string;
+}
+
+export type PaymentStatus = "RECEIVED" | "COMPLETED" | "FAILED";
+
+/** The payments table item, as the API writes it (the workflow later sets status and outcome). */
+export interface PaymentRecord extends Payment {
+  readonly status: PaymentStatus;
+  readonly idempotencyKey: string;
+  /** SHA-256 of the validated request: a replay must match it. */
+  readonly requestHash: string;
+  /** The region that accepted the payment. */
+  readonly acceptedRegion: string;
+}
+
+/** A merchant, customer or payment id. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** An ISO 4217 currency code. */
+export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+/** A tokenized payment method (never a card number). */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+/** The largest amount JSON and DynamoDB numbers carry exactly. */
+export const MAX_SAFE_AMOUNT = Number.MAX_SAFE_INTEGER;
+
+function field(input: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(input, key) ? input[key] : undefined;
+}
+
+/** The problems of an untrusted payment, or the payment itself. */
+export function validatePayment(input: unknown): { payment: Payment } | { problems: string[] } {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    return { problems: ["the payment is not an object"] };
+  }
+  const record = input as Record<string, unknown>;
+  const problems: string[] = [];
+  const id = (key: string) => {
+    const value = field(record, key);
+    if (typeof value !== "string" || !ID_PATTERN.test(value)) {
+      problems.push(`${key} must be 1-64 letters, digits, hyphens or underscores`);
+    }
+  };
+  id("paymentId");
+  id("merchantId");
+  id("customerId");
+  const amount = field(record, "amountMinor");
+  if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount <= 0) {
+    problems.push("amountMinor must be a positive whole number of minor units");
+  }
+  const currency = field(record, "currency");
+  if (typeof currency !== "string" || !CURRENCY_PATTERN.test(currency)) {
+    problems.push("currency must be an ISO 4217 code such as EUR");
+  }
+  const method = field(record, "paymentMethod");
+  const methodRecord =
+    typeof method === "object" && method !== null ? (method as Record<string, unknown>) : {};
+  const methodType = field(methodRecord, "type");
+  const token = field(methodRecord, "token");
+  if (
+    typeof methodType !== "string" ||
+    !(PAYMENT_METHODS as readonly string[]).includes(methodType)
+  ) {
+    problems.push(`paymentMethod.type must be one of ${PAYMENT_METHODS.join(", ")}`);
+  }
+  if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) {
+    problems.push("paymentMethod.token must be 8-128 letters, digits, hyphens or underscores");
+  }
+  const createdAt = field(record, "createdAt");
+  if (
+    typeof createdAt !== "string" ||
+    !ISO_INSTANT.test(createdAt) ||
+    Number.isNaN(Date.parse(createdAt))
+  ) {
+    problems.push("createdAt must be an ISO 8601 UTC instant");
+  }
+  if (problems.length > 0) {
+    return { problems };
+  }
+  // A copy of exactly the validated fields: nothing unvalidated travels further.
+  return { payment: paymentFields(record as unknown as Payment) };
+}
+
+/** Exactly the fields of a Payment, copied from anything that has them. */
+export function paymentFields(payment: Payment): Payment {
+  return {
+    paymentId: payment.paymentId,
+    merchantId: payment.merchantId,
+    customerId: payment.customerId,
+    amountMinor: payment.amountMinor,
+    currency: payment.currency,
+    paymentMethod: { type: payment.paymentMethod.type, token: payment.paymentMethod.token },
+    createdAt: payment.createdAt,
+  };
+}
