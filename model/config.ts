@@ -1,90 +1,17 @@
 /**
- * Stack configuration: read once, validated in one place, returned typed and frozen.
+ * Stack configuration: declared once, validated in one place, returned typed and frozen.
  *
- * Pulumi.yaml declares every key (type, description, default); this module turns the raw values
- * into a `StackConfig` and rejects anything AWS or this program cannot use, before a single
- * resource is registered, with messages that name the key, the value and what is allowed.
+ * The schema below is the one declaration of every config key: its validation, its Pulumi.yaml
+ * type (read off the schema), its default and its description. The key list, the StackConfig type
+ * and Pulumi.yaml's `config:` block (`npm run generate:pulumi-config`) all derive from it. This
+ * module turns the raw values into a `StackConfig` and rejects anything AWS or this program cannot
+ * use, before a single resource is registered, with messages that name the key, the value and what
+ * is allowed.
  */
 import { z } from "zod";
 import { dnsNameProblem } from "./dns";
-import { AWS_REGIONS, type AwsRegion, isAwsRegion } from "./regions";
+import { AWS_REGIONS, isAwsRegion } from "./regions";
 import type { RequiredTagKey } from "./tags";
-
-/** The config keys of this project and their Pulumi.yaml types (a test keeps them in step). */
-export const CONFIG_KEYS = {
-  primaryRegion: "string",
-  secondaryRegion: "string",
-  environment: "string",
-  production: "boolean",
-  protectData: "boolean",
-  namePrefix: "string",
-  dnsZoneName: "string",
-  alertEmail: "string",
-  allowedAccountIds: "array",
-  owner: "string",
-  costCenter: "string",
-  dataClassification: "string",
-  availabilityZoneCount: "integer",
-  backupRetentionDays: "integer",
-  logRetentionDays: "integer",
-  primaryVpcCidr: "string",
-  secondaryVpcCidr: "string",
-  natGateways: "string",
-  pitrRecoveryDays: "integer",
-  receiptsInfrequentAccessDays: "integer",
-  noncurrentVersionExpirationDays: "integer",
-  auroraEngineVersion: "string",
-  auroraInstanceClass: "string",
-  auroraMaxCapacity: "integer",
-  dynamodbConsistency: "string",
-  dynamodbWitnessRegion: "string",
-  paymentLimits: "array",
-  velocityAmountLimits: "array",
-  velocityWindowSeconds: "integer",
-  velocityMaxPayments: "integer",
-  authorizeTimeoutSeconds: "integer",
-  authorizeReservedConcurrency: "integer",
-  hostedZoneId: "string",
-  apiThrottleRateLimit: "integer",
-  apiThrottleBurstLimit: "integer",
-  wafRateLimit: "integer",
-  apiTimeoutSeconds: "integer",
-  apiReservedConcurrency: "integer",
-  processorTimeoutSeconds: "integer",
-  processorReservedConcurrency: "integer",
-  processorBatchSize: "integer",
-  processorBatchWindowSeconds: "integer",
-  queueMaxReceiveCount: "integer",
-  queueRetentionDays: "integer",
-  healthCheckIntervalSeconds: "integer",
-  healthCheckFailureThreshold: "integer",
-  healthCheckRegions: "array",
-  failoverRecordTtlSeconds: "integer",
-  rtoTrafficSeconds: "integer",
-  rpoSeconds: "integer",
-  eventBridgeGlobalEndpoint: "boolean",
-  automaticWriteFailover: "boolean",
-  arcRoutingControls: "boolean",
-  failoverIncidentWindowSeconds: "integer",
-  alarmEvaluationPeriods: "integer",
-  alarmApi5xxPercent: "integer",
-  alarmApiP99LatencyMs: "integer",
-  alarmWorkflowFailuresPerMinute: "integer",
-  alarmDynamodbReplicationLatencyMs: "integer",
-  alarmAuroraRpoLagMs: "integer",
-  alarmAuroraReplicationLagMs: "integer",
-  alarmS3ReplicationLatencySeconds: "integer",
-} as const;
-
-export type ConfigKey = keyof typeof CONFIG_KEYS;
-
-/** Keys whose empty value means "not set" (their Pulumi.yaml default is the empty string). */
-const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set([
-  "alertEmail",
-  "environment",
-  "dynamodbWitnessRegion",
-  "hostedZoneId",
-]);
 
 /** Reserved concurrency of the health endpoint's function: probes take well under 100 ms each. */
 export const HEALTH_RESERVED_CONCURRENCY = 5;
@@ -138,104 +65,6 @@ export const LOG_RETENTION_DAYS = [
   3653,
 ] as const;
 
-export interface StackConfig {
-  readonly project: string;
-  readonly stack: string;
-  readonly environment: string;
-  readonly production: boolean;
-  readonly protectData: boolean;
-  readonly namePrefix: string;
-  readonly regions: { readonly primary: AwsRegion; readonly secondary: AwsRegion };
-  readonly dnsZoneName: string;
-  readonly alertEmail: string | undefined;
-  readonly allowedAccountIds: readonly string[];
-  readonly tags: Readonly<Record<RequiredTagKey, string>>;
-  readonly availabilityZoneCount: number;
-  readonly backupRetentionDays: number;
-  readonly logRetentionDays: number;
-  readonly vpcCidrs: { readonly primary: string; readonly secondary: string };
-  readonly natGateways: NatStrategy;
-  readonly pitrRecoveryDays: number;
-  readonly receiptsInfrequentAccessDays: number;
-  readonly noncurrentVersionExpirationDays: number;
-  readonly dynamodb: {
-    readonly consistency: DynamodbConsistency;
-    /** The witness region of strong consistency; undefined in eventual mode. */
-    readonly witnessRegion: AwsRegion | undefined;
-  };
-  /** The authorization rules of the payment workflow (handlers/authorize.ts). */
-  readonly authorization: {
-    /** Largest single payment per accepted currency, minor units; the keys are the accepted set. */
-    readonly maxAmountMinor: Readonly<Record<string, number>>;
-    readonly velocity: {
-      readonly windowSeconds: number;
-      readonly maxPayments: number;
-      readonly maxAmountMinor: Readonly<Record<string, number>>;
-    };
-  };
-  readonly authorizeFunction: {
-    readonly timeoutSeconds: number;
-    readonly reservedConcurrency: number;
-  };
-  readonly aurora: {
-    readonly engineVersion: string;
-    readonly instanceClass: string;
-    readonly maxCapacity: number;
-  };
-  /** An existing public hosted zone for dnsZoneName; undefined: the program creates the zone. */
-  readonly hostedZoneId: string | undefined;
-  readonly api: {
-    readonly throttleRateLimit: number;
-    readonly throttleBurstLimit: number;
-    /** Requests per 5 minutes per client IP before WAF blocks (production stacks). */
-    readonly wafRateLimit: number;
-    readonly timeoutSeconds: number;
-    readonly reservedConcurrency: number;
-  };
-  readonly processor: {
-    readonly timeoutSeconds: number;
-    readonly reservedConcurrency: number;
-    readonly batchSize: number;
-    readonly batchWindowSeconds: number;
-  };
-  readonly queue: {
-    readonly maxReceiveCount: number;
-    readonly retentionDays: number;
-  };
-  /** The Route 53 health checks that move traffic between the regions. */
-  readonly healthChecks: {
-    readonly intervalSeconds: 10 | 30;
-    readonly failureThreshold: number;
-    readonly regions: readonly string[];
-  };
-  /** TTL of the `api.<zone>` failover records: how long resolvers may keep a failed region. */
-  readonly failoverRecordTtlSeconds: number;
-  /** An EventBridge global endpoint over the two regions' payment buses. */
-  readonly eventBridgeGlobalEndpoint: boolean;
-  /** ARC routing controls (a cluster of five regional endpoints) as the traffic switch. */
-  readonly arcRoutingControls: boolean;
-  /** The failover orchestrator's rules. */
-  readonly writeFailover: {
-    /** A critical alarm of the active region starts the runbook without a person. */
-    readonly automatic: boolean;
-    /** Signals within one window are one incident, and start at most one runbook execution. */
-    readonly incidentWindowSeconds: number;
-  };
-  /** Thresholds of the failover tier's alarms; each alarm looks at 1-minute periods. */
-  readonly alarms: {
-    readonly evaluationPeriods: number;
-    readonly api5xxPercent: number;
-    readonly apiP99LatencyMs: number;
-    readonly workflowFailuresPerMinute: number;
-    readonly dynamodbReplicationLatencyMs: number;
-    readonly auroraRpoLagMs: number;
-    readonly auroraReplicationLagMs: number;
-    readonly s3ReplicationLatencySeconds: number;
-  };
-  /** Recovery objectives the plan's budget must meet (the recovery-objectives policy). */
-  readonly targets: { readonly rtoTrafficSeconds: number; readonly rpoSeconds: number };
-}
-
 /** Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. */
 export type RawConfig = Readonly<Partial<Record<ConfigKey, string>>>;
 
@@ -270,9 +99,15 @@ const nameSegment = (what: string) =>
     error: `must be 2–10 lowercase letters or digits starting with a letter (${what})`,
   });
 
-const region = z.string().refine(isAwsRegion, {
-  error: `is not an AWS region this program supports; allowed: ${AWS_REGIONS.join(", ")}`,
-});
+/**
+ * A refinement rather than z.enum: a region outside the list still lets the rules between keys
+ * report their problems too (an enum's failure would stop them). Its type guard makes the output
+ * an AwsRegion all the same.
+ */
+const region = () =>
+  z.string().refine(isAwsRegion, {
+    error: `is not an AWS region this program supports; allowed: ${AWS_REGIONS.join(", ")}`,
+  });
 
 const dnsName = z.string().superRefine((name, ctx) => {
   const problem = dnsNameProblem(name);
@@ -332,47 +167,155 @@ const integer = (min: number, max: number, unit: string) =>
     .min(min, { error: `must be between ${min} and ${max} ${unit}` })
     .max(max, { error: `must be between ${min} and ${max} ${unit}` });
 
-const schema = z
-  .object({
-    primaryRegion: region,
-    secondaryRegion: region,
-    environment: nameSegment("it is part of every physical name"),
-    production: z.boolean(),
-    protectData: z.boolean(),
-    namePrefix: nameSegment("it prefixes every physical name"),
-    dnsZoneName: dnsName,
-    alertEmail: z
+/** What Pulumi.yaml says about a key besides its type, which the key's schema determines. */
+interface KeyDoc {
+  readonly description: string;
+  /** The value Pulumi uses when the stack sets none; without one the key is required. */
+  readonly default?: unknown;
+}
+
+const keyDocs = z.registry<KeyDoc>();
+
+/**
+ * Declares a config key: its schema, documented. An optional schema makes the key optional: its
+ * Pulumi.yaml default is the empty string, which means "not set".
+ */
+function configKey<T extends z.ZodType>(
+  schema: T,
+  doc: { readonly description: string; readonly default?: z.output<T> },
+): T {
+  const declared = schema.clone();
+  keyDocs.add(declared, doc);
+  return declared;
+}
+
+/** Every config key of this project, in the order problems are reported. */
+const keys = z.object({
+  primaryRegion: configKey(region(), {
+    default: "us-east-1",
+    description: "AWS region of the active (writer) stack of tiers.",
+  }),
+  secondaryRegion: configKey(region(), {
+    default: "us-west-2",
+    description: "AWS region of the warm standby; must differ from primaryRegion.",
+  }),
+  // parseStackConfig puts the stack name in place of an unset environment before validation.
+  environment: configKey(nameSegment("it is part of every physical name").optional(), {
+    description:
+      "Environment name used in every physical name and in the Environment tag; 2-10 lowercase letters or digits. Empty means the stack name.",
+  }),
+  production: configKey(z.boolean(), {
+    default: false,
+    description:
+      "Production stack. Requires allowedAccountIds, protectData and at least 3 availability zones.",
+  }),
+  protectData: configKey(z.boolean(), {
+    default: true,
+    description:
+      "Protect data stores (Pulumi protect, deletion protection, final snapshots, backup vault lock). Turn off only for throw-away stacks.",
+  }),
+  namePrefix: configKey(nameSegment("it prefixes every physical name"), {
+    description:
+      "Short organisation prefix (2-10 lowercase letters or digits) that starts every physical name and keeps names in global namespaces such as S3 unique to your organisation.",
+  }),
+  dnsZoneName: configKey(dnsName, {
+    description:
+      "DNS zone the API is served under (api.<zone>); a domain your organisation owns or delegates. Reserved names (example.com, *.test, localhost, ...) cannot be Route 53 zones.",
+  }),
+  alertEmail: configKey(
+    z
       .string()
       .regex(/^[^@\s]+@[^@\s]+\.[^@\s.]+$/, { error: "is not an e-mail address" })
       .optional(),
-    allowedAccountIds: z.array(
-      z.string().regex(/^\d{12}$/, { error: "must list 12-digit AWS account ids" }),
-    ),
-    owner: tagValue("Owner"),
-    costCenter: tagValue("CostCenter"),
-    dataClassification: z.enum(DATA_CLASSIFICATIONS, {
-      error: `must be one of ${DATA_CLASSIFICATIONS.join(", ")}`,
+    {
+      description: "E-mail address subscribed to the alarm topics in both regions; empty for none.",
+    },
+  ),
+  allowedAccountIds: configKey(
+    z.array(z.string().regex(/^\d{12}$/, { error: "must list 12-digit AWS account ids" })),
+    {
+      default: [],
+      description:
+        "AWS account ids the providers may act in (a guard against deploying with the wrong credentials). Required for production stacks.",
+    },
+  ),
+  owner: configKey(tagValue("Owner"), {
+    description: "Owner tag value (team or person accountable for the stack).",
+  }),
+  costCenter: configKey(tagValue("CostCenter"), { description: "CostCenter tag value." }),
+  dataClassification: configKey(
+    z.enum(DATA_CLASSIFICATIONS, { error: `must be one of ${DATA_CLASSIFICATIONS.join(", ")}` }),
+    {
+      default: "restricted",
+      description:
+        "DataClassification tag value; one of public, internal, confidential, restricted.",
+    },
+  ),
+  availabilityZoneCount: configKey(integer(2, 6, "availability zones"), {
+    default: 2,
+    description: "Availability zones per region for subnets and database instances (2-6).",
+  }),
+  backupRetentionDays: configKey(integer(7, 35, "days (Aurora and AWS Backup limits)"), {
+    default: 7,
+    description: "Days Aurora automated backups and AWS Backup recovery points are kept (7-35).",
+  }),
+  logRetentionDays: configKey(
+    z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      error: `is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(", ")}`,
     }),
-    availabilityZoneCount: integer(2, 6, "availability zones"),
-    backupRetentionDays: integer(7, 35, "days (Aurora and AWS Backup limits)"),
-    logRetentionDays: z
-      .number()
-      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
-        error: `is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(", ")}`,
-      }),
-    primaryVpcCidr: vpcCidr,
-    secondaryVpcCidr: vpcCidr,
-    natGateways: z.enum(NAT_STRATEGIES, { error: `must be one of ${NAT_STRATEGIES.join(", ")}` }),
-    pitrRecoveryDays: integer(1, 35, "days (DynamoDB point-in-time recovery)"),
-    receiptsInfrequentAccessDays: integer(0, 3650, "days").refine((d) => d === 0 || d >= 30, {
+    {
+      default: 30,
+      description:
+        "Days CloudWatch log groups keep their events (a value CloudWatch Logs accepts).",
+    },
+  ),
+  primaryVpcCidr: configKey(vpcCidr, {
+    default: "10.10.0.0/16",
+    description:
+      "IPv4 network of the primary region's VPC (/16 to /20); must not overlap the secondary's.",
+  }),
+  secondaryVpcCidr: configKey(vpcCidr, {
+    default: "10.20.0.0/16",
+    description: "IPv4 network of the secondary region's VPC (/16 to /20).",
+  }),
+  natGateways: configKey(
+    z.enum(NAT_STRATEGIES, { error: `must be one of ${NAT_STRATEGIES.join(", ")}` }),
+    {
+      default: "none",
+      description:
+        "NAT gateways per region: none (private subnets reach AWS through VPC endpoints only), single, or onePerAz (zone-independent egress).",
+    },
+  ),
+  pitrRecoveryDays: configKey(integer(1, 35, "days (DynamoDB point-in-time recovery)"), {
+    default: 35,
+    description: "Days of DynamoDB point-in-time recovery (1-35).",
+  }),
+  receiptsInfrequentAccessDays: configKey(
+    integer(0, 3650, "days").refine((d) => d === 0 || d >= 30, {
       error:
         "must be 0 (no transition) or at least 30: S3 moves objects to STANDARD_IA after 30 days at the earliest",
     }),
-    noncurrentVersionExpirationDays: integer(1, 3650, "days"),
-    auroraEngineVersion: z.string().regex(/^\d+\.\d+$/, {
+    {
+      default: 30,
+      description:
+        "Days before receipts move to S3 Standard-IA (0 for never; otherwise at least 30).",
+    },
+  ),
+  noncurrentVersionExpirationDays: configKey(integer(1, 3650, "days"), {
+    default: 90,
+    description: "Days a replaced or deleted receipt version is kept before S3 expires it.",
+  }),
+  auroraEngineVersion: configKey(
+    z.string().regex(/^\d+\.\d+$/, {
       error: "must be an Aurora PostgreSQL version such as 16.6 (the same in both regions)",
     }),
-    auroraInstanceClass: z
+    {
+      default: "16.6",
+      description: "Aurora PostgreSQL engine version of every member of the global database.",
+    },
+  ),
+  auroraInstanceClass: configKey(
+    z
       .string()
       .regex(/^db\.(serverless|[a-z][a-z0-9-]*\.[a-z0-9]+)$/, {
         error: "must be db.serverless or an instance class such as db.r6g.large",
@@ -380,160 +323,519 @@ const schema = z
       .refine((c) => !c.startsWith("db.t"), {
         error: "is a T class, which the RDS Data API (used by the handlers) does not support",
       }),
-    auroraMaxCapacity: integer(1, 256, "Aurora capacity units"),
-    dynamodbConsistency: z.enum(DYNAMODB_CONSISTENCY, {
-      error: `must be one of ${DYNAMODB_CONSISTENCY.join(", ")}`,
-    }),
-    dynamodbWitnessRegion: region.optional(),
-    paymentLimits: currencyAmounts.min(1, { error: "must accept at least one currency" }),
-    velocityAmountLimits: currencyAmounts,
-    velocityWindowSeconds: integer(60, 86_400, "seconds"),
-    velocityMaxPayments: integer(1, 1_000_000, "payments"),
-    authorizeTimeoutSeconds: integer(1, 60, "seconds"),
-    // The account keeps at least 100 of its default 1,000 concurrent executions unreserved.
-    authorizeReservedConcurrency: integer(1, 900, "concurrent executions"),
-    hostedZoneId: z
+    {
+      default: "db.serverless",
+      description:
+        "Instance class of the database instances: db.serverless (Aurora Serverless v2) or a provisioned class such as db.r6g.large. T classes are refused (no RDS Data API).",
+    },
+  ),
+  auroraMaxCapacity: configKey(integer(1, 256, "Aurora capacity units"), {
+    default: 4,
+    description:
+      "Maximum Aurora Serverless v2 capacity in ACUs (1-256) when the class is db.serverless.",
+  }),
+  dynamodbConsistency: configKey(
+    z.enum(DYNAMODB_CONSISTENCY, { error: `must be one of ${DYNAMODB_CONSISTENCY.join(", ")}` }),
+    {
+      default: "eventual",
+      description:
+        "Consistency of the payments global table: eventual (replicates typically within a second) or strong (multi-Region strong consistency, RPO 0; needs dynamodbWitnessRegion, and forbids TTL, transactions and local secondary indexes, none of which the table uses).",
+    },
+  ),
+  dynamodbWitnessRegion: configKey(region().optional(), {
+    description:
+      "Witness region for strong consistency: a third region in the same region set as both regions (us-east-1/us-east-2/us-west-2, eu-west-1/eu-west-2/eu-west-3/eu-central-1, ap-northeast-1/ap-northeast-2/ap-northeast-3). Empty in eventual mode.",
+  }),
+  paymentLimits: configKey(currencyAmounts.min(1, { error: "must accept at least one currency" }), {
+    default: ["EUR:1000000", "USD:1000000", "GBP:1000000"],
+    description:
+      "Accepted currencies and the largest single payment of each, as CURRENCY:MINOR_UNITS (EUR:1000000 is 10,000.00 EUR). Payments in other currencies are declined.",
+  }),
+  velocityAmountLimits: configKey(currencyAmounts, {
+    default: ["EUR:5000000", "USD:5000000", "GBP:5000000"],
+    description:
+      "Most a merchant may take per currency within the velocity window, as CURRENCY:MINOR_UNITS; the same currencies as paymentLimits.",
+  }),
+  velocityWindowSeconds: configKey(integer(60, 86_400, "seconds"), {
+    default: 3600,
+    description: "Length of the merchant velocity window in seconds (60-86400).",
+  }),
+  velocityMaxPayments: configKey(integer(1, 1_000_000, "payments"), {
+    default: 1000,
+    description: "Most payments a merchant may take within the velocity window.",
+  }),
+  authorizeTimeoutSeconds: configKey(integer(1, 60, "seconds"), {
+    default: 10,
+    description: "Timeout of the authorize Lambda in seconds (1-60).",
+  }),
+  // The account keeps at least 100 of its default 1,000 concurrent executions unreserved.
+  authorizeReservedConcurrency: configKey(integer(1, 900, "concurrent executions"), {
+    default: 20,
+    description: "Reserved concurrency of the authorize Lambda (1-900, leaving 100 unreserved).",
+  }),
+  hostedZoneId: configKey(
+    z
       .string()
       .regex(/^Z[A-Z0-9]{1,31}$/, {
         error: "is not a Route 53 hosted zone id (Z followed by letters and digits)",
       })
       .optional(),
-    apiThrottleRateLimit: integer(1, 10_000, "requests per second"),
-    apiThrottleBurstLimit: integer(1, 5_000, "requests"),
-    // WAF's rate-based rules take 10 to 2,000,000,000 requests per 5-minute window.
-    wafRateLimit: integer(10, 2_000_000_000, "requests per 5 minutes"),
-    // API Gateway gives up on an integration after 29 s.
-    apiTimeoutSeconds: integer(1, 29, "seconds"),
-    apiReservedConcurrency: integer(1, 900, "concurrent executions"),
-    processorTimeoutSeconds: integer(1, 900, "seconds"),
-    // SQS event sources scale to at least 2 concurrent batches.
-    processorReservedConcurrency: integer(2, 900, "concurrent executions"),
-    processorBatchSize: integer(1, 10_000, "messages"),
-    processorBatchWindowSeconds: integer(0, 300, "seconds"),
-    queueMaxReceiveCount: integer(1, 1_000, "receives"),
-    queueRetentionDays: integer(1, 14, "days (SQS keeps messages 1 to 14 days)"),
-    healthCheckIntervalSeconds: z.union([z.literal(10), z.literal(30)], {
+    {
+      description:
+        "Id of an existing public Route 53 hosted zone for dnsZoneName, already delegated (certificates validate through it). Empty: the program creates the zone and outputs its name servers.",
+    },
+  ),
+  apiThrottleRateLimit: configKey(integer(1, 10_000, "requests per second"), {
+    default: 100,
+    description: "Steady request rate of each region's API stage, requests per second (1-10000).",
+  }),
+  apiThrottleBurstLimit: configKey(integer(1, 5_000, "requests"), {
+    default: 200,
+    description:
+      "Burst of each region's API stage, requests (1-5000; at least apiThrottleRateLimit).",
+  }),
+  // WAF's rate-based rules take 10 to 2,000,000,000 requests per 5-minute window.
+  wafRateLimit: configKey(integer(10, 2_000_000_000, "requests per 5 minutes"), {
+    default: 2000,
+    description:
+      "Requests per client IP per 5 minutes before the web ACL blocks it (production stacks, which put a WAF web ACL in front of the API).",
+  }),
+  // API Gateway gives up on an integration after 29 s.
+  apiTimeoutSeconds: configKey(integer(1, 29, "seconds"), {
+    default: 10,
+    description: "Timeout of the payments-api Lambda in seconds (1-29, API Gateway's limit).",
+  }),
+  apiReservedConcurrency: configKey(integer(1, 900, "concurrent executions"), {
+    default: 50,
+    description: "Reserved concurrency of the payments-api Lambda (1-900).",
+  }),
+  processorTimeoutSeconds: configKey(integer(1, 900, "seconds"), {
+    default: 30,
+    description:
+      "Timeout of the payments-processor Lambda in seconds (1-900); the queue's visibility timeout is six times this plus the batch window.",
+  }),
+  // SQS event sources scale to at least 2 concurrent batches.
+  processorReservedConcurrency: configKey(integer(2, 900, "concurrent executions"), {
+    default: 10,
+    description:
+      "Reserved concurrency of the payments-processor Lambda (2-900), also the event source's maximum concurrency, so SQS never hands batches to a throttled function.",
+  }),
+  processorBatchSize: configKey(integer(1, 10_000, "messages"), {
+    default: 10,
+    description:
+      "Messages per processor batch (1-10000; over 10 needs processorBatchWindowSeconds).",
+  }),
+  processorBatchWindowSeconds: configKey(integer(0, 300, "seconds"), {
+    default: 0,
+    description: "Seconds the event source may wait to fill a batch (0-300).",
+  }),
+  queueMaxReceiveCount: configKey(integer(1, 1_000, "receives"), {
+    default: 5,
+    description: "Receives of a message before it moves to the dead-letter queue (1-1000).",
+  }),
+  queueRetentionDays: configKey(integer(1, 14, "days (SQS keeps messages 1 to 14 days)"), {
+    default: 4,
+    description: "Days the payments queue and its dead-letter queue keep messages (1-14).",
+  }),
+  healthCheckIntervalSeconds: configKey(
+    z.literal([10, 30], {
       error: "must be 10 (fast) or 30: the only intervals Route 53 health checks offer",
     }),
-    healthCheckFailureThreshold: integer(1, 10, "consecutive failed checks"),
-    healthCheckRegions: z
+    {
+      default: 10,
+      description:
+        "Interval of the Route 53 health checks on each region's /health: 10 (fast) or 30. Cannot change after creation (the checks are replaced).",
+    },
+  ),
+  healthCheckFailureThreshold: configKey(integer(1, 10, "consecutive failed checks"), {
+    default: 2,
+    description:
+      "Consecutive failed checks (1-10) before Route 53 moves traffic away from a region.",
+  }),
+  healthCheckRegions: configKey(
+    z
       .array(
         z.enum(HEALTH_CHECKER_REGIONS, {
           error: `must list Route 53 health-checker regions: ${HEALTH_CHECKER_REGIONS.join(", ")}`,
         }),
       )
       .min(3, { error: "must list at least 3 regions (Route 53's minimum)" }),
-    failoverRecordTtlSeconds: integer(5, 300, "seconds"),
-    rtoTrafficSeconds: integer(30, 3_600, "seconds"),
-    rpoSeconds: integer(0, 3_600, "seconds"),
-    eventBridgeGlobalEndpoint: z.boolean(),
-    automaticWriteFailover: z.boolean(),
-    arcRoutingControls: z.boolean(),
-    failoverIncidentWindowSeconds: integer(60, 86_400, "seconds"),
-    alarmEvaluationPeriods: integer(1, 60, "one-minute periods"),
-    alarmApi5xxPercent: integer(1, 100, "percent of requests"),
-    alarmApiP99LatencyMs: integer(100, 29_000, "milliseconds"),
-    alarmWorkflowFailuresPerMinute: integer(1, 100_000, "failed executions"),
-    alarmDynamodbReplicationLatencyMs: integer(100, 3_600_000, "milliseconds"),
-    alarmAuroraRpoLagMs: integer(100, 3_600_000, "milliseconds"),
-    alarmAuroraReplicationLagMs: integer(100, 3_600_000, "milliseconds"),
-    // S3 Replication Time Control replicates 99.99 % of objects within 15 minutes.
-    alarmS3ReplicationLatencySeconds: integer(60, 86_400, "seconds"),
-  })
-  .superRefine((c, ctx) => {
-    const fail = (key: ConfigKey, message: string) =>
-      ctx.addIssue({ code: "custom", path: [key], message });
-    if (c.primaryRegion === c.secondaryRegion) {
+    {
+      default: ["us-east-1", "us-west-2", "eu-west-1"],
+      description: "Route 53 health-checker regions probing each region's API (at least 3).",
+    },
+  ),
+  failoverRecordTtlSeconds: configKey(integer(5, 300, "seconds"), {
+    default: 60,
+    description:
+      "TTL of the api.<zone> failover records, seconds (5-300): how long resolvers may keep answering with a failed region.",
+  }),
+  rtoTrafficSeconds: configKey(integer(30, 3_600, "seconds"), {
+    default: 90,
+    description:
+      "Target for the worst-case traffic failover, seconds. The plan computes the worst case from the health checks and records; a stack policy fails the preview when it exceeds the target.",
+  }),
+  rpoSeconds: configKey(integer(0, 3_600, "seconds"), {
+    default: 5,
+    description:
+      "Target for the payment stores' recovery point (the payments table and the ledger), seconds. The plan computes it from the table's replica mode and the replication alarms; a stack policy fails the preview when it exceeds the target.",
+  }),
+  eventBridgeGlobalEndpoint: configKey(z.boolean(), {
+    default: false,
+    description:
+      "Create an EventBridge global endpoint over both regions' payment buses (failover on the primary's API health check, events replicated). For producers that publish through the endpoint; documented RTO/RPO 360-420 s.",
+  }),
+  automaticWriteFailover: configKey(z.boolean(), {
+    default: false,
+    description:
+      "Let the failover orchestrator start the write-path runbook on its own when the other region's region-impaired alarm fires (unplanned failover). Off: an operator decides.",
+  }),
+  arcRoutingControls: configKey(z.boolean(), {
+    default: false,
+    description:
+      'Add Route 53 ARC routing controls (cluster, control panel, one control per region, safety rule "at least one on") to the failover records; the runbook flips them. About 2.50 USD an hour for the cluster; the control API is in us-west-2.',
+  }),
+  failoverIncidentWindowSeconds: configKey(integer(60, 86_400, "seconds"), {
+    default: 900,
+    description:
+      "60-86400: signals within one window are one incident; the orchestrator starts at most one runbook execution per window (deterministic execution name).",
+  }),
+  alarmEvaluationPeriods: configKey(integer(1, 60, "one-minute periods"), {
+    default: 3,
+    description:
+      "Consecutive one-minute periods (1-60) a metric must breach before an alarm fires.",
+  }),
+  alarmApi5xxPercent: configKey(integer(1, 100, "percent of requests"), {
+    default: 1,
+    description: "API 5xx responses, percent of requests per minute, that alarm.",
+  }),
+  alarmApiP99LatencyMs: configKey(integer(100, 29_000, "milliseconds"), {
+    default: 2000,
+    description: "API p99 latency in milliseconds that alarms.",
+  }),
+  alarmWorkflowFailuresPerMinute: configKey(integer(1, 100_000, "failed executions"), {
+    default: 10,
+    description: "Failed payment workflow executions per minute (declines included) that alarm.",
+  }),
+  alarmDynamodbReplicationLatencyMs: configKey(integer(100, 3_600_000, "milliseconds"), {
+    default: 5000,
+    description: "DynamoDB replication latency to the other region, milliseconds, that alarms.",
+  }),
+  alarmAuroraRpoLagMs: configKey(integer(100, 3_600_000, "milliseconds"), {
+    default: 1000,
+    description: "Aurora AuroraGlobalDBRPOLag in milliseconds that alarms (1 s by design).",
+  }),
+  alarmAuroraReplicationLagMs: configKey(integer(100, 3_600_000, "milliseconds"), {
+    default: 2000,
+    description: "Aurora AuroraGlobalDBReplicationLag in milliseconds that alarms.",
+  }),
+  // S3 Replication Time Control replicates 99.99 % of objects within 15 minutes.
+  alarmS3ReplicationLatencySeconds: configKey(integer(60, 86_400, "seconds"), {
+    default: 900,
+    description:
+      "S3 receipts replication latency in seconds that alarms (RTC's 15 minutes by default).",
+  }),
+});
+
+export type ConfigKey = keyof typeof keys.shape;
+
+/** The types Pulumi.yaml can declare for a config key. */
+export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
+
+/** A key's declaration in Pulumi.yaml's `config:` block, in the order Pulumi.yaml writes it. */
+export interface ConfigDeclaration {
+  readonly type: PulumiConfigType;
+  readonly items?: { readonly type: PulumiConfigType };
+  readonly default?: unknown;
+  readonly description: string;
+}
+
+/** The Pulumi type of a key's values, read off its schema: what the CLI checks them against. */
+function pulumiTypeOf(key: string, schema: z.core.$ZodType): PulumiConfigType {
+  if (schema instanceof z.ZodString || schema instanceof z.ZodEnum) {
+    return "string";
+  }
+  // Pulumi config has no fractions: every number is an integer key.
+  if (
+    schema instanceof z.ZodNumber ||
+    (schema instanceof z.ZodLiteral && [...schema.values].every(Number.isInteger))
+  ) {
+    return "integer";
+  }
+  if (schema instanceof z.ZodBoolean) {
+    return "boolean";
+  }
+  if (schema instanceof z.ZodArray) {
+    return "array";
+  }
+  throw new Error(`config key ${key}: a ${schema._zod.def.type} schema has no Pulumi.yaml type`);
+}
+
+function declarationOf(key: ConfigKey): ConfigDeclaration {
+  const schema = keys.shape[key];
+  const doc = keyDocs.get(schema);
+  if (doc === undefined) {
+    throw new Error(`config key ${key} is not declared with configKey() (no description)`);
+  }
+  const optional = schema instanceof z.ZodOptional;
+  if (optional && doc.default !== undefined) {
+    throw new Error(`config key ${key} is optional: its default is the empty string`);
+  }
+  const values = optional ? schema.unwrap() : schema;
+  const defaultValue = optional ? "" : doc.default;
+  return {
+    type: pulumiTypeOf(key, values),
+    ...(values instanceof z.ZodArray ? { items: { type: pulumiTypeOf(key, values.element) } } : {}),
+    ...(defaultValue === undefined ? {} : { default: defaultValue }),
+    description: doc.description,
+  };
+}
+
+const CONFIG_KEY_LIST = Object.keys(keys.shape) as ConfigKey[];
+
+/** One value per config key, in the schema's order. */
+function perKey<V>(value: (key: ConfigKey) => V): Readonly<Record<ConfigKey, V>> {
+  const entries = CONFIG_KEY_LIST.map((key) => [key, value(key)]);
+  return Object.freeze(Object.fromEntries(entries) as Record<ConfigKey, V>);
+}
+
+/** Pulumi.yaml's `config:` block, derived from the schema (a test keeps Pulumi.yaml in step). */
+export const CONFIG_DECLARATIONS = perKey(declarationOf);
+
+/** The config keys of this project and their Pulumi.yaml types. */
+export const CONFIG_KEYS = perKey((key) => CONFIG_DECLARATIONS[key].type);
+
+/** Keys whose empty value means "not set" (their Pulumi.yaml default is the empty string). */
+const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set(
+  CONFIG_KEY_LIST.filter((key) => keys.shape[key] instanceof z.ZodOptional),
+);
+
+/**
+ * Rules between keys. Zod checks them after the keys themselves, unless a key failed outright (a
+ * wrong type, or a value outside an enum or literal); a key that failed a refinement does not stop
+ * them.
+ */
+const validated = keys.superRefine((c, ctx) => {
+  const fail = (key: ConfigKey, message: string) =>
+    ctx.addIssue({ code: "custom", path: [key], message });
+  if (c.primaryRegion === c.secondaryRegion) {
+    fail(
+      "secondaryRegion",
+      "must differ from primaryRegion: a standby in the same region is no standby",
+    );
+  }
+  if (c.production && c.allowedAccountIds.length === 0) {
+    fail("allowedAccountIds", "must list the AWS account ids a production stack may deploy to");
+  }
+  if (c.production && !c.protectData) {
+    fail("protectData", "must be true in a production stack: its data stores are protected");
+  }
+  const [primaryNet, secondaryNet] = [cidrRange(c.primaryVpcCidr), cidrRange(c.secondaryVpcCidr)];
+  if (
+    primaryNet &&
+    secondaryNet &&
+    primaryNet[0] <= secondaryNet[1] &&
+    secondaryNet[0] <= primaryNet[1]
+  ) {
+    fail(
+      "secondaryVpcCidr",
+      `overlaps primaryVpcCidr ${c.primaryVpcCidr}: the regions' networks must not overlap`,
+    );
+  }
+  if (c.dynamodbConsistency === "strong") {
+    const regions = [c.primaryRegion, c.secondaryRegion, c.dynamodbWitnessRegion];
+    const set = STRONG_CONSISTENCY_REGION_SETS.find((s) =>
+      regions.every((r) => r !== undefined && s.includes(r)),
+    );
+    if (c.dynamodbWitnessRegion === undefined) {
       fail(
-        "secondaryRegion",
-        "must differ from primaryRegion: a standby in the same region is no standby",
+        "dynamodbWitnessRegion",
+        "is required when dynamodbConsistency is strong (a third region that witnesses writes)",
       );
-    }
-    if (c.production && c.allowedAccountIds.length === 0) {
-      fail("allowedAccountIds", "must list the AWS account ids a production stack may deploy to");
-    }
-    if (c.production && !c.protectData) {
-      fail("protectData", "must be true in a production stack: its data stores are protected");
-    }
-    const [primaryNet, secondaryNet] = [cidrRange(c.primaryVpcCidr), cidrRange(c.secondaryVpcCidr)];
-    if (
-      primaryNet &&
-      secondaryNet &&
-      primaryNet[0] <= secondaryNet[1] &&
-      secondaryNet[0] <= primaryNet[1]
+    } else if (
+      c.dynamodbWitnessRegion === c.primaryRegion ||
+      c.dynamodbWitnessRegion === c.secondaryRegion
     ) {
       fail(
-        "secondaryVpcCidr",
-        `overlaps primaryVpcCidr ${c.primaryVpcCidr}: the regions' networks must not overlap`,
+        "dynamodbWitnessRegion",
+        "must be a third region, neither primaryRegion nor secondaryRegion",
+      );
+    } else if (set === undefined) {
+      fail(
+        "dynamodbWitnessRegion",
+        `must share a strong-consistency region set with primaryRegion and secondaryRegion: ${STRONG_CONSISTENCY_REGION_SETS.map((s) => s.join("/")).join("; ")}`,
       );
     }
-    if (c.dynamodbConsistency === "strong") {
-      const regions = [c.primaryRegion, c.secondaryRegion, c.dynamodbWitnessRegion];
-      const set = STRONG_CONSISTENCY_REGION_SETS.find((s) =>
-        regions.every((r) => r !== undefined && s.includes(r)),
-      );
-      if (c.dynamodbWitnessRegion === undefined) {
-        fail(
-          "dynamodbWitnessRegion",
-          "is required when dynamodbConsistency is strong (a third region that witnesses writes)",
-        );
-      } else if (
-        c.dynamodbWitnessRegion === c.primaryRegion ||
-        c.dynamodbWitnessRegion === c.secondaryRegion
-      ) {
-        fail(
-          "dynamodbWitnessRegion",
-          "must be a third region, neither primaryRegion nor secondaryRegion",
-        );
-      } else if (set === undefined) {
-        fail(
-          "dynamodbWitnessRegion",
-          `must share a strong-consistency region set with primaryRegion and secondaryRegion: ${STRONG_CONSISTENCY_REGION_SETS.map((s) => s.join("/")).join("; ")}`,
-        );
-      }
-    } else if (c.dynamodbWitnessRegion !== undefined) {
-      fail("dynamodbWitnessRegion", "is only used when dynamodbConsistency is strong");
-    }
-    const accepted = Object.keys(amountsByCurrency(c.paymentLimits)).sort().join(",");
-    const limited = Object.keys(amountsByCurrency(c.velocityAmountLimits)).sort().join(",");
-    const wellFormed = [...c.paymentLimits, ...c.velocityAmountLimits].every((p) =>
-      CURRENCY_AMOUNT.test(p),
+  } else if (c.dynamodbWitnessRegion !== undefined) {
+    fail("dynamodbWitnessRegion", "is only used when dynamodbConsistency is strong");
+  }
+  const accepted = Object.keys(amountsByCurrency(c.paymentLimits)).sort().join(",");
+  const limited = Object.keys(amountsByCurrency(c.velocityAmountLimits)).sort().join(",");
+  const wellFormed = [...c.paymentLimits, ...c.velocityAmountLimits].every((p) =>
+    CURRENCY_AMOUNT.test(p),
+  );
+  if (wellFormed && accepted !== limited) {
+    fail(
+      "velocityAmountLimits",
+      `must name the same currencies as paymentLimits (${accepted.replace(/,/g, ", ")})`,
     );
-    if (wellFormed && accepted !== limited) {
-      fail(
-        "velocityAmountLimits",
-        `must name the same currencies as paymentLimits (${accepted.replace(/,/g, ", ")})`,
-      );
-    }
-    const reservations = [
-      c.authorizeReservedConcurrency,
-      c.apiReservedConcurrency,
-      c.processorReservedConcurrency,
-    ];
-    const reserved = reservations.reduce((sum, n) => sum + n, FIXED_RESERVED_CONCURRENCY);
-    const eachInRange = reservations.every((n) => Number.isInteger(n) && n >= 1 && n <= 900);
-    if (eachInRange && reserved > ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY) {
-      fail(
-        "processorReservedConcurrency",
-        `makes the region's functions reserve ${reserved} concurrent executions (authorize, api, processor and ${FIXED_RESERVED_CONCURRENCY} for health and failover); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
-      );
-    }
-    if (c.processorBatchSize > 10 && c.processorBatchWindowSeconds === 0) {
-      fail(
-        "processorBatchSize",
-        "is over 10, which SQS event sources allow only with processorBatchWindowSeconds of at least 1",
-      );
-    }
-    if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit) {
-      fail(
-        "apiThrottleBurstLimit",
-        `must be at least apiThrottleRateLimit (${c.apiThrottleRateLimit}): a burst smaller than one second of the rate throttles steady traffic`,
-      );
-    }
-    if (c.production && c.availabilityZoneCount < 3) {
-      fail("availabilityZoneCount", "must be at least 3 in a production stack");
-    }
+  }
+  const reservations = [
+    c.authorizeReservedConcurrency,
+    c.apiReservedConcurrency,
+    c.processorReservedConcurrency,
+  ];
+  const reserved = reservations.reduce((sum, n) => sum + n, FIXED_RESERVED_CONCURRENCY);
+  const eachInRange = reservations.every((n) => Number.isInteger(n) && n >= 1 && n <= 900);
+  if (eachInRange && reserved > ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY) {
+    fail(
+      "processorReservedConcurrency",
+      `makes the region's functions reserve ${reserved} concurrent executions (authorize, api, processor and ${FIXED_RESERVED_CONCURRENCY} for health and failover); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
+    );
+  }
+  if (c.processorBatchSize > 10 && c.processorBatchWindowSeconds === 0) {
+    fail(
+      "processorBatchSize",
+      "is over 10, which SQS event sources allow only with processorBatchWindowSeconds of at least 1",
+    );
+  }
+  if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit) {
+    fail(
+      "apiThrottleBurstLimit",
+      `must be at least apiThrottleRateLimit (${c.apiThrottleRateLimit}): a burst smaller than one second of the rate throttles steady traffic`,
+    );
+  }
+  if (c.production && c.availabilityZoneCount < 3) {
+    fail("availabilityZoneCount", "must be at least 3 in a production stack");
+  }
+});
+
+interface StackContext {
+  readonly project: string;
+  readonly stack: string;
+}
+
+/** The validated keys in the shape the program uses, for one stack of one project. */
+function stackConfigSchema(context: StackContext) {
+  return validated.transform((c) => {
+    // Always set: parseStackConfig puts the stack name in place of an unset environment.
+    const environment = c.environment ?? context.stack;
+    const tags: Record<RequiredTagKey, string> = {
+      Environment: environment,
+      Application: context.project,
+      Owner: c.owner,
+      CostCenter: c.costCenter,
+      DataClassification: c.dataClassification,
+    };
+    const healthCheckRegions: readonly string[] = c.healthCheckRegions;
+    return {
+      project: context.project,
+      stack: context.stack,
+      environment,
+      production: c.production,
+      protectData: c.protectData,
+      namePrefix: c.namePrefix,
+      regions: { primary: c.primaryRegion, secondary: c.secondaryRegion },
+      dnsZoneName: c.dnsZoneName,
+      alertEmail: c.alertEmail,
+      allowedAccountIds: c.allowedAccountIds,
+      tags,
+      availabilityZoneCount: c.availabilityZoneCount,
+      backupRetentionDays: c.backupRetentionDays,
+      logRetentionDays: c.logRetentionDays,
+      vpcCidrs: { primary: c.primaryVpcCidr, secondary: c.secondaryVpcCidr },
+      natGateways: c.natGateways,
+      pitrRecoveryDays: c.pitrRecoveryDays,
+      receiptsInfrequentAccessDays: c.receiptsInfrequentAccessDays,
+      noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays,
+      dynamodb: {
+        consistency: c.dynamodbConsistency,
+        /** The witness region of strong consistency; undefined in eventual mode. */
+        witnessRegion: c.dynamodbWitnessRegion,
+      },
+      /** The authorization rules of the payment workflow (handlers/authorize.ts). */
+      authorization: {
+        /** Largest single payment per accepted currency, minor units; the keys are the accepted set. */
+        maxAmountMinor: amountsByCurrency(c.paymentLimits),
+        velocity: {
+          windowSeconds: c.velocityWindowSeconds,
+          maxPayments: c.velocityMaxPayments,
+          maxAmountMinor: amountsByCurrency(c.velocityAmountLimits),
+        },
+      },
+      authorizeFunction: {
+        timeoutSeconds: c.authorizeTimeoutSeconds,
+        reservedConcurrency: c.authorizeReservedConcurrency,
+      },
+      aurora: {
+        engineVersion: c.auroraEngineVersion,
+        instanceClass: c.auroraInstanceClass,
+        maxCapacity: c.auroraMaxCapacity,
+      },
+      /** An existing public hosted zone for dnsZoneName; undefined: the program creates the zone. */
+      hostedZoneId: c.hostedZoneId,
+      api: {
+        throttleRateLimit: c.apiThrottleRateLimit,
+        throttleBurstLimit: c.apiThrottleBurstLimit,
+        /** Requests per 5 minutes per client IP before WAF blocks (production stacks). */
+        wafRateLimit: c.wafRateLimit,
+        timeoutSeconds: c.apiTimeoutSeconds,
+        reservedConcurrency: c.apiReservedConcurrency,
+      },
+      processor: {
+        timeoutSeconds: c.processorTimeoutSeconds,
+        reservedConcurrency: c.processorReservedConcurrency,
+        batchSize: c.processorBatchSize,
+        batchWindowSeconds: c.processorBatchWindowSeconds,
+      },
+      queue: {
+        maxReceiveCount: c.queueMaxReceiveCount,
+        retentionDays: c.queueRetentionDays,
+      },
+      /** The Route 53 health checks that move traffic between the regions. */
+      healthChecks: {
+        intervalSeconds: c.healthCheckIntervalSeconds,
+        failureThreshold: c.healthCheckFailureThreshold,
+        regions: healthCheckRegions,
+      },
+      /** TTL of the `api.<zone>` failover records: how long resolvers may keep a failed region. */
+      failoverRecordTtlSeconds: c.failoverRecordTtlSeconds,
+      /** An EventBridge global endpoint over the two regions' payment buses. */
+      eventBridgeGlobalEndpoint: c.eventBridgeGlobalEndpoint,
+      /** ARC routing controls (a cluster of five regional endpoints) as the traffic switch. */
+      arcRoutingControls: c.arcRoutingControls,
+      /** The failover orchestrator's rules. */
+      writeFailover: {
+        /** A critical alarm of the active region starts the runbook without a person. */
+        automatic: c.automaticWriteFailover,
+        /** Signals within one window are one incident, and start at most one runbook execution. */
+        incidentWindowSeconds: c.failoverIncidentWindowSeconds,
+      },
+      /** Thresholds of the failover tier's alarms; each alarm looks at 1-minute periods. */
+      alarms: {
+        evaluationPeriods: c.alarmEvaluationPeriods,
+        api5xxPercent: c.alarmApi5xxPercent,
+        apiP99LatencyMs: c.alarmApiP99LatencyMs,
+        workflowFailuresPerMinute: c.alarmWorkflowFailuresPerMinute,
+        dynamodbReplicationLatencyMs: c.alarmDynamodbReplicationLatencyMs,
+        auroraRpoLagMs: c.alarmAuroraRpoLagMs,
+        auroraReplicationLagMs: c.alarmAuroraReplicationLagMs,
+        s3ReplicationLatencySeconds: c.alarmS3ReplicationLatencySeconds,
+      },
+      /** Recovery objectives the plan's budget must meet (the recovery-objectives policy). */
+      targets: { rtoTrafficSeconds: c.rtoTrafficSeconds, rpoSeconds: c.rpoSeconds },
+    };
   });
+}
+
+/** `T` with every property, at every depth, read-only: what deepFreeze makes of it. */
+type Frozen<T> = T extends readonly (infer E)[]
+  ? readonly Frozen<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: Frozen<T[K]> }
+    : T;
+
+export type StackConfig = Frozen<z.output<ReturnType<typeof stackConfigSchema>>>;
 
 type Typed = Partial<Record<ConfigKey, unknown>>;
 
@@ -544,7 +846,8 @@ function qualified(project: string, key: string): string {
 /** Converts raw strings to the Pulumi.yaml types, as the Pulumi CLI would. */
 function typeValues(raw: RawConfig, project: string, problems: string[]): Typed {
   const typed: Typed = {};
-  for (const [key, type] of Object.entries(CONFIG_KEYS) as [ConfigKey, string][]) {
+  for (const key of CONFIG_KEY_LIST) {
+    const type = CONFIG_KEYS[key];
     const value = raw[key];
     const name = qualified(project, key);
     if (value === undefined || (value === "" && OPTIONAL_KEYS.has(key))) {
@@ -584,19 +887,16 @@ function typeValues(raw: RawConfig, project: string, problems: string[]): Typed 
   return typed;
 }
 
-function deepFreeze<T>(value: T): T {
+function deepFreeze<T>(value: T): Frozen<T> {
   if (typeof value === "object" && value !== null) {
     Object.values(value).forEach(deepFreeze);
     Object.freeze(value);
   }
-  return value;
+  return value as Frozen<T>;
 }
 
 /** Validates raw stack configuration. Throws a ConfigError listing every problem at once. */
-export function parseStackConfig(
-  raw: RawConfig,
-  context: { readonly project: string; readonly stack: string },
-): StackConfig {
+export function parseStackConfig(raw: RawConfig, context: StackContext): StackConfig {
   const problems: string[] = [];
   const environment =
     raw.environment === undefined || raw.environment === "" ? context.stack : raw.environment;
@@ -604,7 +904,7 @@ export function parseStackConfig(
   if (problems.length > 0) {
     throw new ConfigError(context.stack, problems);
   }
-  const result = schema.safeParse(typed);
+  const result = stackConfigSchema(context).safeParse(typed);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = String(issue.path[0]);
@@ -618,94 +918,5 @@ export function parseStackConfig(
     }
     throw new ConfigError(context.stack, problems);
   }
-  const c = result.data;
-  return deepFreeze({
-    project: context.project,
-    stack: context.stack,
-    environment: c.environment,
-    production: c.production,
-    protectData: c.protectData,
-    namePrefix: c.namePrefix,
-    regions: { primary: c.primaryRegion as AwsRegion, secondary: c.secondaryRegion as AwsRegion },
-    dnsZoneName: c.dnsZoneName,
-    alertEmail: c.alertEmail,
-    allowedAccountIds: c.allowedAccountIds,
-    tags: {
-      Environment: c.environment,
-      Application: context.project,
-      Owner: c.owner,
-      CostCenter: c.costCenter,
-      DataClassification: c.dataClassification,
-    },
-    availabilityZoneCount: c.availabilityZoneCount,
-    backupRetentionDays: c.backupRetentionDays,
-    logRetentionDays: c.logRetentionDays,
-    vpcCidrs: { primary: c.primaryVpcCidr, secondary: c.secondaryVpcCidr },
-    natGateways: c.natGateways,
-    pitrRecoveryDays: c.pitrRecoveryDays,
-    receiptsInfrequentAccessDays: c.receiptsInfrequentAccessDays,
-    noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays,
-    dynamodb: {
-      consistency: c.dynamodbConsistency,
-      witnessRegion: c.dynamodbWitnessRegion as AwsRegion | undefined,
-    },
-    authorization: {
-      maxAmountMinor: amountsByCurrency(c.paymentLimits),
-      velocity: {
-        windowSeconds: c.velocityWindowSeconds,
-        maxPayments: c.velocityMaxPayments,
-        maxAmountMinor: amountsByCurrency(c.velocityAmountLimits),
-      },
-    },
-    authorizeFunction: {
-      timeoutSeconds: c.authorizeTimeoutSeconds,
-      reservedConcurrency: c.authorizeReservedConcurrency,
-    },
-    aurora: {
-      engineVersion: c.auroraEngineVersion,
-      instanceClass: c.auroraInstanceClass,
-      maxCapacity: c.auroraMaxCapacity,
-    },
-    hostedZoneId: c.hostedZoneId,
-    api: {
-      throttleRateLimit: c.apiThrottleRateLimit,
-      throttleBurstLimit: c.apiThrottleBurstLimit,
-      wafRateLimit: c.wafRateLimit,
-      timeoutSeconds: c.apiTimeoutSeconds,
-      reservedConcurrency: c.apiReservedConcurrency,
-    },
-    processor: {
-      timeoutSeconds: c.processorTimeoutSeconds,
-      reservedConcurrency: c.processorReservedConcurrency,
-      batchSize: c.processorBatchSize,
-      batchWindowSeconds: c.processorBatchWindowSeconds,
-    },
-    queue: {
-      maxReceiveCount: c.queueMaxReceiveCount,
-      retentionDays: c.queueRetentionDays,
-    },
-    healthChecks: {
-      intervalSeconds: c.healthCheckIntervalSeconds,
-      failureThreshold: c.healthCheckFailureThreshold,
-      regions: c.healthCheckRegions,
-    },
-    failoverRecordTtlSeconds: c.failoverRecordTtlSeconds,
-    eventBridgeGlobalEndpoint: c.eventBridgeGlobalEndpoint,
-    arcRoutingControls: c.arcRoutingControls,
-    writeFailover: {
-      automatic: c.automaticWriteFailover,
-      incidentWindowSeconds: c.failoverIncidentWindowSeconds,
-    },
-    alarms: {
-      evaluationPeriods: c.alarmEvaluationPeriods,
-      api5xxPercent: c.alarmApi5xxPercent,
-      apiP99LatencyMs: c.alarmApiP99LatencyMs,
-      workflowFailuresPerMinute: c.alarmWorkflowFailuresPerMinute,
-      dynamodbReplicationLatencyMs: c.alarmDynamodbReplicationLatencyMs,
-      auroraRpoLagMs: c.alarmAuroraRpoLagMs,
-      auroraReplicationLagMs: c.alarmAuroraReplicationLagMs,
-      s3ReplicationLatencySeconds: c.alarmS3ReplicationLatencySeconds,
-    },
-    targets: { rtoTrafficSeconds: c.rtoTrafficSeconds, rpoSeconds: c.rpoSeconds },
-  });
+  return deepFreeze(result.data);
 }

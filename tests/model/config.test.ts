@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+  CONFIG_DECLARATIONS,
   CONFIG_KEYS,
   ConfigError,
   LOG_RETENTION_DAYS,
@@ -10,6 +11,7 @@ import {
 } from "../../model/config";
 import { AWS_REGIONS } from "../../model/regions";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
+import { configDifferences } from "../../tools/pulumi-config";
 import { readProject, readStackSettings } from "../../tools/engine/stack-files";
 
 const project = "payments-dr";
@@ -478,12 +480,65 @@ describe("stack configuration", () => {
     }, TypeError);
   });
 
+  describe("the schema declares each key once", () => {
+    it("with its Pulumi type read off its validation", () => {
+      assert.equal(CONFIG_KEYS.primaryRegion, "string");
+      assert.equal(CONFIG_KEYS.natGateways, "string");
+      assert.equal(CONFIG_KEYS.production, "boolean");
+      assert.equal(CONFIG_KEYS.availabilityZoneCount, "integer");
+      assert.equal(CONFIG_KEYS.logRetentionDays, "integer");
+      assert.equal(CONFIG_KEYS.healthCheckIntervalSeconds, "integer");
+      assert.equal(CONFIG_KEYS.healthCheckRegions, "array");
+      assert.deepEqual(CONFIG_DECLARATIONS.paymentLimits.items, { type: "string" });
+      assert.deepEqual(Object.keys(CONFIG_KEYS), Object.keys(CONFIG_DECLARATIONS));
+    });
+
+    it("optional where the empty string means unset", () => {
+      const optional = Object.entries(CONFIG_DECLARATIONS)
+        .filter(([, d]) => d.default === "")
+        .map(([k]) => k);
+      assert.deepEqual(optional, [
+        "environment",
+        "alertEmail",
+        "dynamodbWitnessRegion",
+        "hostedZoneId",
+      ]);
+      const unset = { ...DEV, alertEmail: "", hostedZoneId: "", dynamodbWitnessRegion: "" };
+      const config = parseStackConfig(unset, { project, stack: "dev" });
+      assert.equal(config.alertEmail, undefined);
+      assert.equal(config.hostedZoneId, undefined);
+      assert.equal(config.dynamodb.witnessRegion, undefined);
+    });
+
+    it("with defaults that pass its own validation", () => {
+      const defaults = Object.fromEntries(
+        Object.entries(CONFIG_DECLARATIONS)
+          .filter(([, d]) => d.default !== undefined)
+          .map(([k, d]) => [
+            k,
+            typeof d.default === "object" ? JSON.stringify(d.default) : String(d.default),
+          ]),
+      );
+      const config = parseStackConfig(
+        {
+          ...defaults,
+          namePrefix: "acmepay",
+          dnsZoneName: "payments.acmepay.io",
+          owner: "payments-platform",
+          costCenter: "cc-4021",
+        },
+        { project, stack: "dev" },
+      );
+      assert.equal(config.environment, "dev");
+      assert.deepEqual(config.healthChecks.regions, ["us-east-1", "us-west-2", "eu-west-1"]);
+    });
+  });
+
   describe("Pulumi.yaml declares exactly the keys the program reads", () => {
     const declared = readProject(PROJECT_ROOT).config;
 
-    it("with the same types", () => {
-      const types = Object.fromEntries(Object.entries(declared).map(([k, d]) => [k, d.type]));
-      assert.deepEqual(types, { ...CONFIG_KEYS });
+    it("as the schema declares them: type, items, default and description (npm run generate:pulumi-config)", () => {
+      assert.deepEqual(configDifferences(declared), []);
     });
 
     it("each with a description", () => {
