@@ -12,6 +12,9 @@ import type * as pulumi from "@pulumi/pulumi";
 /** Options of a child resource: always a parent, so the provider and the URN follow from it. */
 export type ChildOptions = pulumi.CustomResourceOptions & { readonly parent: pulumi.Resource };
 
+/** Options of a part: its tier is its parent. */
+export type PartOptions = pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource };
+
 /** Where a child stood before: its former parent (a resource or its URN) and, if renamed, name. */
 export interface FormerPlace {
   readonly parent: pulumi.Resource | pulumi.Input<string>;

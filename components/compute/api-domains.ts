@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { apiDomainName, regionalApiDomainName } from "../../model/dns";
 import type { AwsRegion } from "../../model/regions";
-import { movedChild } from "../building-blocks/parts";
+import { movedChild, type PartOptions } from "../building-blocks/parts";
 import type { HostedZone } from "../hosted-zone";
 
 export interface ApiDomainsArgs {
@@ -35,11 +35,7 @@ export class ApiDomains extends pulumi.ComponentResource {
   readonly regionalDomainName: string;
   readonly certificateValidationRecordFqdn: pulumi.Output<string>;
 
-  constructor(
-    name: string,
-    args: ApiDomainsArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: ApiDomainsArgs, opts: PartOptions) {
     super("payments:compute:ApiDomains", name, {}, opts);
     const { zone, tierName } = args;
     const child = movedChild(this, { parent: opts.parent });

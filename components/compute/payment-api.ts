@@ -13,7 +13,7 @@ import type { StackConfig } from "../../model/config";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
 import { serviceRole } from "../building-blocks/iam";
-import { type ChildOptions, movedChild } from "../building-blocks/parts";
+import { type ChildOptions, movedChild, type PartOptions } from "../building-blocks/parts";
 
 export interface PaymentApiArgs {
   readonly region: AwsRegion;
@@ -34,11 +34,7 @@ export class PaymentApi extends pulumi.ComponentResource {
   readonly stageName: pulumi.Output<string>;
   readonly stageArn: pulumi.Output<string>;
 
-  constructor(
-    name: string,
-    args: PaymentApiArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: PaymentApiArgs, opts: PartOptions) {
     super("payments:compute:PaymentApi", name, {}, opts);
     const { namer, region } = args;
     const child = movedChild(this, { parent: opts.parent });

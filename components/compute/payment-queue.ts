@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
-import { movedChild } from "../building-blocks/parts";
+import { movedChild, type PartOptions } from "../building-blocks/parts";
 
 /** Lambda's advice for SQS event sources: visibility at least six times the function's timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -29,11 +29,7 @@ export class PaymentQueue extends pulumi.ComponentResource {
   readonly queueUrl: pulumi.Output<string>;
   readonly deadLetterQueueName: pulumi.Output<string>;
 
-  constructor(
-    name: string,
-    args: PaymentQueueArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: PaymentQueueArgs, opts: PartOptions) {
     super("payments:compute:PaymentQueue", name, {}, opts);
     const { namer, region } = args;
     const child = movedChild(this, { parent: opts.parent });

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
 import { serviceRole } from "../building-blocks/iam";
-import { type ChildOptions, movedChild } from "../building-blocks/parts";
+import { type ChildOptions, movedChild, type PartOptions } from "../building-blocks/parts";
 
 /** Days hourly recovery points are kept; also the vault lock's minimum retention. */
 const HOURLY_RETENTION_DAYS = 7;
@@ -44,11 +44,7 @@ export class Backups extends pulumi.ComponentResource {
   private readonly child: ChildOptions;
   private readonly logicalName: string;
 
-  constructor(
-    name: string,
-    args: BackupsArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: BackupsArgs, opts: PartOptions) {
     super("payments:data:Backups", name, {}, opts);
     const child = movedChild(this, { parent: opts.parent });
     const vault = new aws.backup.Vault(

@@ -17,7 +17,7 @@ import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
 import { serviceRole } from "../building-blocks/iam";
 import { handlerFunction } from "../building-blocks/lambda";
-import { type ChildOptions, movedChild } from "../building-blocks/parts";
+import { type ChildOptions, movedChild, type PartOptions } from "../building-blocks/parts";
 import type { DataKeys } from "../keys";
 import type { Network } from "../network";
 
@@ -71,11 +71,7 @@ export class Ledger extends pulumi.ComponentResource {
   /** The secondary cluster waits for the primary's first instance. */
   readonly firstInstance: aws.rds.ClusterInstance;
 
-  constructor(
-    name: string,
-    args: LedgerArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: LedgerArgs, opts: PartOptions) {
     super("payments:data:Ledger", name, {}, opts);
     const { namer, region, database } = args;
     const child = movedChild(this, { parent: opts.parent });

@@ -13,7 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DynamodbConsistency } from "../../model/config";
 import type { AwsRegion } from "../../model/regions";
-import { movedChild } from "../building-blocks/parts";
+import { movedChild, type PartOptions } from "../building-blocks/parts";
 import type { DataKeys } from "../keys";
 
 interface PaymentsTableCommon {
@@ -43,11 +43,7 @@ export class PaymentsTable extends pulumi.ComponentResource {
   readonly tableArn: pulumi.Output<string>;
   readonly tableName: pulumi.Output<string>;
 
-  constructor(
-    name: string,
-    args: PaymentsTableArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: PaymentsTableArgs, opts: PartOptions) {
     super("payments:data:PaymentsTable", name, {}, opts);
     const dataStore = {
       ...movedChild(this, { parent: opts.parent }),

@@ -10,7 +10,7 @@ import type { Namer } from "../../model/naming";
 import { S3_REPLICATION_TIME_MINUTES } from "../../model/recovery";
 import { type AwsRegion, regionCode } from "../../model/regions";
 import { policyDocument, rolePolicy, serviceRole } from "../building-blocks/iam";
-import { type ChildOptions, movedChild } from "../building-blocks/parts";
+import { type ChildOptions, movedChild, type PartOptions } from "../building-blocks/parts";
 
 export interface ReceiptsArgs {
   readonly region: AwsRegion;
@@ -33,11 +33,7 @@ export class Receipts extends pulumi.ComponentResource {
   private readonly child: ChildOptions;
   private readonly logicalName: string;
 
-  constructor(
-    name: string,
-    args: ReceiptsArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: ReceiptsArgs, opts: PartOptions) {
     super("payments:data:Receipts", name, {}, opts);
     const child = movedChild(this, { parent: opts.parent });
     const keyArn = args.keyArn;

@@ -18,7 +18,12 @@ import type { StackConfig } from "../../model/config";
 import type { Namer } from "../../model/naming";
 import { type AwsRegion, peerOf, type RegionRole } from "../../model/regions";
 import { policyDocument } from "../building-blocks/iam";
-import { type ChildOptions, type FormerPlace, movedChild } from "../building-blocks/parts";
+import {
+  type ChildOptions,
+  type FormerPlace,
+  movedChild,
+  type PartOptions,
+} from "../building-blocks/parts";
 import type { ComputeTier } from "../compute";
 import type { DataTier } from "../data";
 import type { OrchestrationTier } from "../orchestration";
@@ -121,11 +126,7 @@ export class RegionAlarms extends pulumi.ComponentResource {
   private readonly child: ChildOptions;
   private readonly tierName: string;
 
-  constructor(
-    name: string,
-    args: RegionAlarmsArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: RegionAlarmsArgs, opts: PartOptions) {
     super("payments:failover:RegionAlarms", name, {}, opts);
     const { namer, signals, thresholds, tierName } = args;
     const { region } = signals;

@@ -22,7 +22,7 @@ import type { Namer } from "../../model/naming";
 import { runbookBudget } from "../../model/recovery";
 import type { AwsRegion } from "../../model/regions";
 import { handlerFunction } from "../building-blocks/lambda";
-import { type ChildOptions, movedChild } from "../building-blocks/parts";
+import { type ChildOptions, movedChild, type PartOptions } from "../building-blocks/parts";
 import { encryptedStateMachine } from "../building-blocks/state-machine";
 
 export interface WriteFailoverArgs {
@@ -69,11 +69,7 @@ export class WriteFailover extends pulumi.ComponentResource {
   private readonly child: ChildOptions;
   private readonly tierName: string;
 
-  constructor(
-    name: string,
-    args: WriteFailoverArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: WriteFailoverArgs, opts: PartOptions) {
     super("payments:failover:WriteFailover", name, {}, opts);
     const { namer, region, peerRegion, thresholds, tierName } = args;
     const w = args;

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
 import { rolePolicy, serviceRole } from "../building-blocks/iam";
-import { movedChild } from "../building-blocks/parts";
+import { movedChild, type PartOptions } from "../building-blocks/parts";
 
 export interface GlobalEventEndpointArgs {
   readonly region: AwsRegion;
@@ -26,11 +26,7 @@ export interface GlobalEventEndpointArgs {
 export class GlobalEventEndpoint extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
 
-  constructor(
-    name: string,
-    args: GlobalEventEndpointArgs,
-    opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource },
-  ) {
+  constructor(name: string, args: GlobalEventEndpointArgs, opts: PartOptions) {
     super("payments:orchestration:GlobalEventEndpoint", name, {}, opts);
     const formerParent = pulumi.createUrn(args.formerFailoverTier, "payments:index:FailoverTier");
     const formerly = (suffix: string) =>
