@@ -129,11 +129,9 @@ const eventEndpoint = config.eventBridgeGlobalEndpoint
   ? new GlobalEventEndpoint(
       "primary-orchestration-global-endpoint",
       {
-        region: config.regions.primary,
+        regions: config.regions,
         namer,
-        primaryBusArn: orchestration.primary.eventBusArn,
-        secondaryBusArn: orchestration.secondary.eventBusArn,
-        secondaryRegion: config.regions.secondary,
+        busArns: perRegion((r) => orchestration[r].eventBusArn),
         healthCheckArn: traffic.endpointHealthCheckArns.primary,
         formerFailoverTier: "primary-failover",
       },

@@ -7,16 +7,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Namer } from "../../model/naming";
-import type { AwsRegion } from "../../model/regions";
+import type { AwsRegion, RegionRole } from "../../model/regions";
 import { rolePolicy, serviceRole } from "../building-blocks/iam";
 import { movedChild, type PartOptions } from "../building-blocks/parts";
 
 export interface GlobalEventEndpointArgs {
-  readonly region: AwsRegion;
+  readonly regions: Readonly<Record<RegionRole, AwsRegion>>;
   readonly namer: Namer;
-  readonly primaryBusArn: pulumi.Input<string>;
-  readonly secondaryBusArn: pulumi.Input<string>;
-  readonly secondaryRegion: AwsRegion;
+  /** Each region's payment bus. */
+  readonly busArns: Readonly<Record<RegionRole, pulumi.Input<string>>>;
   /** The primary region's API health check: while it passes, the primary's bus gets the events. */
   readonly healthCheckArn: pulumi.Input<string>;
   /** The logical name of the failover tier these resources stood under before they moved here. */
@@ -34,7 +33,7 @@ export class GlobalEventEndpoint extends pulumi.ComponentResource {
     const role = serviceRole(
       `${name}-replication`,
       {
-        roleName: args.namer.regional("iamRole", "event-replication", args.region),
+        roleName: args.namer.regional("iamRole", "event-replication", args.regions.primary),
         service: "events.amazonaws.com",
       },
       formerly("event-replication"),
@@ -46,7 +45,7 @@ export class GlobalEventEndpoint extends pulumi.ComponentResource {
         {
           sid: "ReplicateToBothPaymentBuses",
           actions: ["events:PutEvents"],
-          resources: [args.primaryBusArn, args.secondaryBusArn],
+          resources: [args.busArns.primary, args.busArns.secondary],
         },
       ],
       formerly("event-replication"),
@@ -57,13 +56,16 @@ export class GlobalEventEndpoint extends pulumi.ComponentResource {
         name: args.namer.global("eventEndpoint", "payments"),
         description:
           "Payment events: the primary's bus while its API is healthy, else the secondary's",
-        eventBuses: [{ eventBusArn: args.primaryBusArn }, { eventBusArn: args.secondaryBusArn }],
+        eventBuses: [
+          { eventBusArn: args.busArns.primary },
+          { eventBusArn: args.busArns.secondary },
+        ],
         roleArn: role.arn,
         replicationConfig: { state: "ENABLED" },
         routingConfig: {
           failoverConfig: {
             primary: { healthCheck: args.healthCheckArn },
-            secondary: { route: args.secondaryRegion },
+            secondary: { route: args.regions.secondary },
           },
         },
       },
