@@ -95,6 +95,7 @@ export class FailoverTier extends pulumi.ComponentResource {
         globalClusterIdentifier: data.globalClusterId,
         clusterArn: data.clusterArn,
         clusterIdentifier: data.clusterIdentifier,
+        peerClusterArn: args.peerData.clusterArn,
         activeRegionParameter: data.activeRegionParameter,
         activeRegionParameterArn: data.activeRegionParameterArn,
         peerActiveRegionParameterArn: args.peerData.activeRegionParameterArn,

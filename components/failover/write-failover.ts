@@ -38,6 +38,8 @@ export interface WriteFailoverArgs {
   readonly globalClusterIdentifier: pulumi.Input<string>;
   readonly clusterArn: pulumi.Input<string>;
   readonly clusterIdentifier: pulumi.Input<string>;
+  /** The other region's member of the global database: switching demotes or promotes it too. */
+  readonly peerClusterArn: pulumi.Input<string>;
   readonly activeRegionParameter: pulumi.Input<string>;
   readonly activeRegionParameterArn: pulumi.Input<string>;
   readonly peerActiveRegionParameterArn: pulumi.Input<string>;
@@ -191,9 +193,12 @@ export class WriteFailover extends pulumi.ComponentResource {
             resources: [globalClusterArn],
           },
           {
-            sid: "PromoteThisRegionsCluster",
+            // Both calls act on the global cluster and on both members: the one promoted here and
+            // the writer they demote elsewhere. AWS's sample policy for Aurora global failover
+            // lists all three: https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_aurora.html
+            sid: "SwitchTheGlobalDatabase",
             actions: ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
-            resources: [globalClusterArn, w.clusterArn],
+            resources: [globalClusterArn, w.clusterArn, w.peerClusterArn],
           },
           {
             sid: "TakeTheWrites",

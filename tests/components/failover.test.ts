@@ -301,7 +301,25 @@ describe("failover tier write path", () => {
               .flatMap((s) => asList(s.Action)),
           );
           assert.deepEqual([...granted].sort(), [...calls].sort());
-          for (const statement of statements.filter((s) => s.Sid !== "DeliverLogsAndTraces")) {
+          // Switchover and failover act on the global cluster and on both members (AWS's sample
+          // policy for Aurora global failover lists the three:
+          // https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_aurora.html).
+          const member = (r: "primary" | "secondary") =>
+            String(find(evaluation, "aws:rds/cluster:Cluster", `${r}-data-ledger`).outputs.arn);
+          const global = find(
+            evaluation,
+            "aws:rds/globalCluster:GlobalCluster",
+            "primary-data-ledger",
+          );
+          const switching = statements.find((s) => s.Sid === "SwitchTheGlobalDatabase");
+          assert.ok(switching !== undefined, "a statement for the switch");
+          assert.deepEqual(
+            asList(switching.Resource).sort(),
+            [String(global.outputs.arn), member("primary"), member("secondary")].sort(),
+          );
+          for (const statement of statements.filter(
+            (s) => !["DeliverLogsAndTraces", "SwitchTheGlobalDatabase"].includes(s.Sid),
+          )) {
             for (const resource of asList(statement.Resource)) {
               // The global cluster's ARN has no region; everything else is this region's.
               assert.ok(
