@@ -98,16 +98,21 @@ export class Receipts extends pulumi.ComponentResource {
             },
             {
               // Objects written without naming an encryption get the bucket default (SSE-KMS with
-              // this region's key); a write that asks for another encryption is refused. The key
-              // is not pinned here: replication writes under the destination key as S3 names it.
+              // this region's key); only a write that names another encryption is refused. The
+              // key is not pinned here: replication writes under the destination key as S3 names
+              // it. `Null: false` (the header is present) AND `StringNotEquals`: IAM evaluates a
+              // negated operator, and any …IfExists operator, as true when the key is absent, so
+              // either alone would deny every write that relies on the default encryption
+              // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
               sid: "DenyWritesWithOtherEncryption",
               effect: "Deny",
               principals: anyone,
               actions: ["s3:PutObject"],
               resources: [pulumi.interpolate`${bucket.arn}/*`],
               conditions: [
+                { test: "Null", variable: "s3:x-amz-server-side-encryption", values: ["false"] },
                 {
-                  test: "StringNotEqualsIfExists",
+                  test: "StringNotEquals",
                   variable: "s3:x-amz-server-side-encryption",
                   values: ["aws:kms"],
                 },

@@ -1,3 +1,4 @@
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { strict as assert } from "node:assert";
 import { LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
 import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
@@ -186,28 +187,64 @@ describe("data tier", () => {
         }
       });
 
-      it("refuses plain-HTTP requests and writes with any other encryption", () => {
+      // The judge is an IAM policy evaluator (@cloud-copilot/iam-simulate), not this test: the
+      // payment workflow's role and the bucket's policy, as the plan deploys them, decide the
+      // workflow's receipt write the way AWS would. The workflow's s3:putObject names no
+      // encryption (definitions/payment-workflow.ts), so the header is absent from its requests.
+      it("lets the workflow write receipts under the default encryption, refusing plain HTTP and other encryption", async () => {
         for (const role of ["primary", "secondary"] as const) {
-          const policy = JSON.parse(
-            String(ofBucket(role, "aws:s3/bucketPolicy:BucketPolicy").rawInputs.policy),
-          ) as {
-            Statement: {
-              Sid: string;
-              Effect: string;
-              Condition: Record<string, Record<string, unknown>>;
-            }[];
-          };
-          assert.deepEqual(
-            policy.Statement.map((st) => [st.Sid, st.Effect, st.Condition]),
-            [
-              ["DenyRequestsWithoutTls", "Deny", { Bool: { "aws:SecureTransport": "false" } }],
-              [
-                "DenyWritesWithOtherEncryption",
-                "Deny",
-                { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
-              ],
-            ],
+          const bucket = ofBucket(role, "aws:s3/bucket:Bucket");
+          const workflowRole = find(
+            evaluation,
+            "aws:iam/role:Role",
+            `${role}-orchestration-workflow`,
           );
+          const identity = find(
+            evaluation,
+            "aws:iam/rolePolicy:RolePolicy",
+            `${role}-orchestration-workflow`,
+          );
+          const bucketPolicy = ofBucket(role, "aws:s3/bucketPolicy:BucketPolicy");
+          const write = async (context: Record<string, string>) => {
+            const response = await runSimulation(
+              {
+                identityPolicies: [
+                  { name: "workflow", policy: JSON.parse(String(identity.rawInputs.policy)) },
+                ],
+                serviceControlPolicies: [],
+                resourceControlPolicies: [],
+                resourcePolicy: JSON.parse(String(bucketPolicy.rawInputs.policy)),
+                request: {
+                  principal: String(workflowRole.outputs.arn),
+                  action: "s3:PutObject",
+                  resource: {
+                    resource: `${String(bucket.outputs.arn)}/receipts/pay_0baac5995449170a.json`,
+                    accountId: String(workflowRole.outputs.arn).split(":")[4],
+                  },
+                  contextVariables: context,
+                },
+              },
+              {},
+            );
+            assert.notEqual(response.resultType, "error", JSON.stringify(response));
+            return response.resultType === "error" ? "error" : response.overallResult;
+          };
+          assert.equal(await write({ "aws:SecureTransport": "true" }), "Allowed", role);
+          assert.equal(
+            await write({
+              "aws:SecureTransport": "true",
+              "s3:x-amz-server-side-encryption": "aws:kms",
+            }),
+            "Allowed",
+          );
+          assert.equal(
+            await write({
+              "aws:SecureTransport": "true",
+              "s3:x-amz-server-side-encryption": "AES256",
+            }),
+            "ExplicitlyDenied",
+          );
+          assert.equal(await write({ "aws:SecureTransport": "false" }), "ExplicitlyDenied");
         }
       });
 

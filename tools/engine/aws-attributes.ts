@@ -425,6 +425,21 @@ interface PolicyStatement {
   conditions?: { test: string; variable: string; values: string[] }[];
 }
 
+/**
+ * A statement's principals as the provider renders them: one principal of type "*" with the one
+ * identifier "*" is the bare `"*"` (everyone), anything else a map by type. terraform-provider-aws,
+ * internal/service/iam/policy_model.go, `iamPolicyStatementPrincipalSet.MarshalJSON` ("Only
+ * {"*": "*"} should be normalized to "*"").
+ */
+function renderPrincipals(principals: readonly { type: string; identifiers: string[] }[]): unknown {
+  const [only] = principals;
+  if (principals.length === 1 && only.type === "*" && only.identifiers.join() === "*") {
+    return "*";
+  }
+  const one = (values: string[]) => (values.length === 1 ? values[0] : values);
+  return Object.fromEntries(principals.map((p) => [p.type, one(p.identifiers)]));
+}
+
 /** Renders `aws.iam.getPolicyDocument` statements into the JSON document AWS would receive. */
 function renderPolicyDocument(statements: readonly PolicyStatement[]): string {
   const one = (values: string[]) => (values.length === 1 ? values[0] : values);
@@ -437,11 +452,7 @@ function renderPolicyDocument(statements: readonly PolicyStatement[]): string {
       ...(s.notActions ? { NotAction: one(s.notActions) } : {}),
       ...(s.resources ? { Resource: one(s.resources) } : {}),
       ...(s.notResources ? { NotResource: one(s.notResources) } : {}),
-      ...(s.principals
-        ? {
-            Principal: Object.fromEntries(s.principals.map((p) => [p.type, one(p.identifiers)])),
-          }
-        : {}),
+      ...(s.principals ? { Principal: renderPrincipals(s.principals) } : {}),
       ...(s.conditions
         ? {
             Condition: s.conditions.reduce<Record<string, Record<string, unknown>>>((acc, c) => {
