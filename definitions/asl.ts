@@ -45,6 +45,7 @@ export type Comparison = { readonly Variable: string } & (
   | { readonly IsString: boolean }
   | { readonly StringEquals: string }
   | { readonly NumericGreaterThanEquals: number }
+  | { readonly NumericLessThan: number }
 );
 
 export type Condition =

@@ -136,23 +136,19 @@ function step(
   });
 }
 
-/** The global cluster's writer and status (Step Functions names SDK members as the Java SDK v2:
- * `DbClusterArn`). */
+/**
+ * The global cluster's writer, status and any switch under way, read by the steps function
+ * (handlers/failover-steps.ts `readGlobalCluster`): it answers every field, null when AWS reports
+ * nothing, so the Choices after it never read an absent path (a JSONPath filter over the members
+ * would leave no value while no member reports IsWriter, mid-switch).
+ */
 const READ_GLOBAL_CLUSTER = (targets: RunbookTargets, next: string, retries: number): State =>
-  task(
-    "Which cluster of the global database writes, and is it settled?",
-    awsSdk("rds", "describeGlobalClusters", {
-      GlobalClusterIdentifier: targets.globalClusterIdentifier,
-    }),
+  step(
+    targets,
+    "Which cluster of the global database writes, and is a switch under way?",
+    { action: "read-global-cluster", globalClusterIdentifier: targets.globalClusterIdentifier },
     next,
-    {
-      resultPath: "$.aurora",
-      resultSelector: {
-        "writers.$": "$.GlobalClusters[0].GlobalClusterMembers[?(@.IsWriter == true)].DbClusterArn",
-        "status.$": "$.GlobalClusters[0].Status",
-      },
-      retry: retryAny(retries),
-    },
+    { resultPath: "$.aurora", retry: retryAny(retries) },
   );
 
 export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefinition {
@@ -169,12 +165,19 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     CheckInput: {
       Type: "Choice",
       Comment: `Only { mode: planned | unplanned, targetRegion: ${region}, reason } starts a run here.`,
+      // A Choice that reads an absent path fails with States.Runtime, which no Catch sees (Choice
+      // states take none). Rules are tried in order and the first match wins, so each field is
+      // proven present by a rule that routes its absence away before any rule compares it.
+      // (`Not IsPresent` rather than `IsPresent: false`: the same test, and the form the local
+      // interpreter the tests run on evaluates as the spec says.)
+      // ASL: https://states-language.net/spec.html#choice-state
       Choices: [
+        ...["$.mode", "$.targetRegion", "$.reason"].map((path) => ({
+          Not: { Variable: path, IsPresent: true },
+          Next: "InvalidInput",
+        })),
         {
           And: [
-            { Variable: "$.mode", IsPresent: true },
-            { Variable: "$.targetRegion", IsPresent: true },
-            { Variable: "$.reason", IsPresent: true },
             { Variable: "$.reason", IsString: true },
             { Variable: "$.targetRegion", StringEquals: region },
             {
@@ -300,7 +303,11 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     FenceFailed: passState(
       "A planned run stops here: nothing was switched.",
       {
-        Parameters: { "Error.$": "$.fenceError.Error", "Cause.$": "$.fenceError.Cause" },
+        // A caught error always has Error; Cause only usually (ASL, "Error names"): carry it whole.
+        Parameters: {
+          "Error.$": "$.fenceError.Error",
+          "Cause.$": "States.JsonToString($.fenceError)",
+        },
         ResultPath: "$.error",
       },
       FAILURE,
@@ -327,13 +334,15 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Type: "Choice",
       Comment: "A re-run finds the switch done or under way and does not ask again.",
       Choices: [
+        // A switchover or failover is scheduled or running (FailoverState): wait for its writer.
+        { Not: { Variable: "$.aurora.result.switching", IsNull: true }, Next: "WaitForWriter" },
         {
-          Variable: "$.aurora.writers[0]",
+          Variable: "$.aurora.result.writer",
           StringEquals: targets.clusterArn,
           Next: "WaitForWriter",
         },
         {
-          Not: { Variable: "$.aurora.status", StringEquals: "available" },
+          Not: { Variable: "$.aurora.result.status", StringEquals: "available" },
           Next: "WaitForWriter",
         },
         { Variable: "$.mode", StringEquals: "planned", Next: "SwitchoverLedger" },
@@ -380,8 +389,9 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Choices: [
         {
           And: [
-            { Variable: "$.aurora.writers[0]", StringEquals: targets.clusterArn },
-            { Variable: "$.aurora.status", StringEquals: "available" },
+            { Variable: "$.aurora.result.writer", StringEquals: targets.clusterArn },
+            { Variable: "$.aurora.result.status", StringEquals: "available" },
+            { Variable: "$.aurora.result.switching", IsNull: true },
           ],
           Next: "SetActiveRegion",
         },

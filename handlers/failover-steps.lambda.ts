@@ -7,6 +7,9 @@
  * Environment: RUNS_TABLE and the runtime's AWS_REGION.
  */
 import {
+  type GlobalClusterPorts,
+  type GlobalClusterRequest,
+  readGlobalCluster,
   fence,
   type FenceRequest,
   type FencePorts,
@@ -31,15 +34,22 @@ type Ssm = typeof import("@aws-sdk/client-ssm");
 type Sfn = typeof import("@aws-sdk/client-sfn");
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type RecoveryCluster = typeof import("@aws-sdk/client-route53-recovery-cluster");
+type Rds = typeof import("@aws-sdk/client-rds");
 
 export type StepRequest =
-  LagRequest | FenceRequest | RouteTrafficRequest | HealthRequest | RecordRequest;
+  | LagRequest
+  | GlobalClusterRequest
+  | FenceRequest
+  | RouteTrafficRequest
+  | HealthRequest
+  | RecordRequest;
 
 /** Cross-region and HTTP calls fail fast: an unreachable region must not hold the runbook. */
 const clientOptions = (region: string) => failFastClientOptions(region, 2);
 
 interface Environment {
   readonly lag: LagPorts;
+  readonly globalCluster: GlobalClusterPorts;
   readonly fence: FencePorts;
   readonly traffic: RouteTrafficPorts;
   readonly health: HealthPorts;
@@ -53,6 +63,7 @@ function createEnvironment(): Environment {
   const sfn = require("@aws-sdk/client-sfn") as Sfn;
   const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
   const arc = require("@aws-sdk/client-route53-recovery-cluster") as RecoveryCluster;
+  const rds = require("@aws-sdk/client-rds") as Rds;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const runsTable = requiredEnv("RUNS_TABLE");
   const metrics = new Map<string, InstanceType<CloudWatch["CloudWatchClient"]>>();
@@ -67,7 +78,16 @@ function createEnvironment(): Environment {
   };
   const states = new sfn.SFNClient({});
   const table = new dynamodb.DynamoDBClient({});
+  const database = new rds.RDSClient({});
   return {
+    globalCluster: {
+      describe: async (identifier) => {
+        const result = await database.send(
+          new rds.DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }),
+        );
+        return result.GlobalClusters?.[0];
+      },
+    },
     lag: {
       latestMaximum: async (query) => {
         const end = new Date();
@@ -203,6 +223,8 @@ export async function failoverStepsHandler(request: StepRequest): Promise<unknow
   switch (request.action) {
     case "replication-lag":
       return replicationLag(request, ports.lag);
+    case "read-global-cluster":
+      return readGlobalCluster(request, ports.globalCluster);
     case "fence":
       return fence(request, ports.fence);
     case "route-traffic":

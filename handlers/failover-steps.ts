@@ -73,6 +73,60 @@ export async function replicationLag(request: LagRequest, ports: LagPorts): Prom
   return { auroraLagMs, dynamodbLagMs, drained };
 }
 
+// ---- read-global-cluster -------------------------------------------------------------------
+
+export interface GlobalClusterRequest {
+  readonly action: "read-global-cluster";
+  readonly globalClusterIdentifier: string;
+}
+
+/**
+ * A global cluster as DescribeGlobalClusters returns it (RDS API reference, GlobalCluster,
+ * GlobalClusterMember and FailoverState; member names as the SDK has them). Every field is
+ * optional there, and FailoverState is present only while a switchover or failover is scheduled
+ * or in progress: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html
+ */
+export interface DescribedGlobalCluster {
+  readonly Status?: string;
+  readonly GlobalClusterMembers?: readonly {
+    readonly DBClusterArn?: string;
+    readonly IsWriter?: boolean;
+  }[];
+  readonly FailoverState?: { readonly Status?: string };
+}
+
+/** What the runbook decides on: every field always present, null when AWS reports nothing. */
+export interface GlobalClusterView {
+  /** The member that reports IsWriter; null while none does (during a switch, for one). */
+  readonly writer: string | null;
+  readonly status: string | null;
+  /** FailoverState's status while a switchover or failover is scheduled or running, else null. */
+  readonly switching: string | null;
+}
+
+export interface GlobalClusterPorts {
+  describe(identifier: string): Promise<DescribedGlobalCluster | undefined>;
+}
+
+export async function readGlobalCluster(
+  request: GlobalClusterRequest,
+  ports: GlobalClusterPorts,
+): Promise<GlobalClusterView> {
+  const cluster = await ports.describe(request.globalClusterIdentifier);
+  if (cluster === undefined) {
+    throw namedError(
+      "GlobalClusterNotFound",
+      `no global cluster ${request.globalClusterIdentifier}`,
+    );
+  }
+  const writers = (cluster.GlobalClusterMembers ?? []).filter((m) => m.IsWriter === true);
+  return {
+    writer: writers.length === 1 ? (writers[0].DBClusterArn ?? null) : null,
+    status: cluster.Status ?? null,
+    switching: cluster.FailoverState?.Status ?? null,
+  };
+}
+
 // ---- fence -----------------------------------------------------------------------------------
 
 export interface FenceRequest {

@@ -413,7 +413,9 @@ export function runbookBudget(
           worstCaseSeconds: remaining * body.worst,
         };
         const done = { ...polls, [counter]: (polls[counter] ?? 0) + remaining };
-        return add(loop, slowest(candidates.map((next) => walk(next, done, depth + 1))));
+        // A rule that goes round the loop again (as Default does) is the loop, not a way out.
+        const exits = candidates.filter((next) => next !== String(state.Default));
+        return add(loop, slowest(exits.map((next) => walk(next, done, depth + 1))));
       }
       default:
         throw new Error(

@@ -103,7 +103,7 @@ export class WriteFailover extends pulumi.ComponentResource {
       {
         base: "failover-steps",
         description:
-          "Failover runbook steps: replication lag, fencing the old region, health, run records",
+          "Failover runbook steps: replication lag, the global database, fencing, health, run records",
         callback: failoverStepsHandler,
         region,
         namer,
@@ -115,6 +115,13 @@ export class WriteFailover extends pulumi.ComponentResource {
             sid: "ReadReplicationLag",
             actions: ["cloudwatch:GetMetricData"],
             resources: ["*"],
+          },
+          {
+            // DescribeGlobalClusters takes the global-cluster resource type (Service Authorization
+            // Reference, Amazon RDS: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+            sid: "ReadTheGlobalDatabase",
+            actions: ["rds:DescribeGlobalClusters"],
+            resources: [globalClusterArn],
           },
           {
             sid: "FenceTheOldRegion",
@@ -187,11 +194,6 @@ export class WriteFailover extends pulumi.ComponentResource {
         statements: [
           { sid: "RunTheSteps", actions: ["lambda:InvokeFunction"], resources: [steps.arn] },
           { sid: "RecordTheStart", actions: ["dynamodb:PutItem"], resources: [runs.arn] },
-          {
-            sid: "ReadTheGlobalDatabase",
-            actions: ["rds:DescribeGlobalClusters"],
-            resources: [globalClusterArn],
-          },
           {
             // Both calls act on the global cluster and on both members: the one promoted here and
             // the writer they demote elsewhere. AWS's sample policy for Aurora global failover

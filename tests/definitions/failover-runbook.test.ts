@@ -9,6 +9,8 @@ import {
 } from "../../definitions/failover-runbook";
 import { runbookBudget } from "../../model/recovery";
 import {
+  type GlobalClusterRequest,
+  readGlobalCluster,
   fence,
   type FenceRequest,
   type HealthRequest,
@@ -94,15 +96,31 @@ class World {
         this.pendingPromotion = undefined;
       }
     }
+    // While a switchover or failover runs, the members are "assuming their new roles" (RDS API,
+    // SwitchoverGlobalCluster): this world reports no writer then, the case a Choice that reads
+    // the writer must survive, and the operation in FailoverState, which the RDS API reports only
+    // while one is scheduled or in progress
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html).
+    const switching = this.pendingPromotion !== undefined;
     return {
       GlobalClusters: [
         {
           GlobalClusterIdentifier: TARGETS.globalClusterIdentifier,
           Status: this.status,
           GlobalClusterMembers: [
-            { DbClusterArn: PEER_CLUSTER, IsWriter: this.writer === PEER_CLUSTER },
-            { DbClusterArn: CLUSTER, IsWriter: this.writer === CLUSTER },
+            { DBClusterArn: PEER_CLUSTER, IsWriter: !switching && this.writer === PEER_CLUSTER },
+            { DBClusterArn: CLUSTER, IsWriter: !switching && this.writer === CLUSTER },
           ],
+          ...(switching
+            ? {
+                FailoverState: {
+                  Status: this.status,
+                  FromDbClusterArn: PEER_CLUSTER,
+                  ToDbClusterArn: CLUSTER,
+                  IsDataLossAllowed: this.status === "failing-over",
+                },
+              }
+            : {}),
         },
       ],
     };
@@ -137,6 +155,7 @@ class World {
       },
       now: () => new Date("2026-11-21T10:05:00.000Z"),
     };
+    const global = { describe: async () => this.describe().GlobalClusters[0] };
     return {
       RecordStart: async (input) => {
         this.started.push(input.Item as Record<string, unknown>);
@@ -148,8 +167,12 @@ class World {
       FenceOldRegion: async (input) => ({
         Payload: await fence(lambda(input) as unknown as FenceRequest, steps),
       }),
-      ReadGlobalCluster: async () => this.describe(),
-      ReadWriter: async () => this.describe(),
+      ReadGlobalCluster: async (input) => ({
+        Payload: await readGlobalCluster(lambda(input) as unknown as GlobalClusterRequest, global),
+      }),
+      ReadWriter: async (input) => ({
+        Payload: await readGlobalCluster(lambda(input) as unknown as GlobalClusterRequest, global),
+      }),
       SwitchoverLedger: async () => {
         this.status = "switching-over";
         this.pendingPromotion = this.promotionReads;
@@ -369,7 +392,7 @@ describe("failover runbook", () => {
     assert.equal(world.count("SwitchoverLedger") + world.count("FailoverLedger"), 0);
     assert.deepEqual(world.flags, { [PEER]: PEER, [REGION]: PEER });
     assert.equal(world.records[0].status, "FAILED");
-    assert.match(String(world.records[0].error), /^FenceFailed: could not set/);
+    assert.match(String(world.records[0].error), /^FenceFailed: .*could not set/);
   });
 
   it("lag that never drains ends in a bounded wait, a clear failure and an alert, not a switchover", async () => {
@@ -408,6 +431,30 @@ describe("failover runbook", () => {
       "this region does not take writes on a read-only ledger",
     );
     assert.equal(world.records[0].status, "FAILED");
+  });
+
+  it("a run that finds a switchover under way (no writer reported) waits for it instead of failing or switching again", async () => {
+    for (const mode of [PLANNED, UNPLANNED]) {
+      const world = new World();
+      // An earlier run (or an operator) already asked Aurora to switch: no member is the writer.
+      world.status = "switching-over";
+      world.pendingPromotion = 3;
+      const { error } = await run(world, mode);
+      assert.equal(error, undefined, mode.mode);
+      assert.equal(world.count("SwitchoverLedger") + world.count("FailoverLedger"), 0);
+      assertTookOver(world);
+    }
+  });
+
+  it("a writer that never shows while no member reports one ends the run fenced, through the failure path", async () => {
+    const world = new World();
+    world.status = "failing-over";
+    world.pendingPromotion = Number.POSITIVE_INFINITY;
+    const { error } = await run(world, UNPLANNED);
+    assert.equal(error, RUNBOOK_ERRORS.writerNotPromoted);
+    assert.equal(world.flags[REGION], PEER, "this region does not take writes");
+    assert.equal(world.records[0].status, "FAILED");
+    assert.equal(world.notifications.length, 1, "the failure is alerted");
   });
 
   it("with ARC: flips the routing controls once the new writer takes writes, before verifying", async () => {
