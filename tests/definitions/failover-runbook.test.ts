@@ -156,6 +156,9 @@ class World {
       now: () => new Date("2026-11-21T10:05:00.000Z"),
     };
     const global = { describe: async () => this.describe().GlobalClusters[0] };
+    const readCluster = async (input: Record<string, unknown>) => ({
+      Payload: await readGlobalCluster(lambda(input) as unknown as GlobalClusterRequest, global),
+    });
     return {
       RecordStart: async (input) => {
         this.started.push(input.Item as Record<string, unknown>);
@@ -167,12 +170,8 @@ class World {
       FenceOldRegion: async (input) => ({
         Payload: await fence(lambda(input) as unknown as FenceRequest, steps),
       }),
-      ReadGlobalCluster: async (input) => ({
-        Payload: await readGlobalCluster(lambda(input) as unknown as GlobalClusterRequest, global),
-      }),
-      ReadWriter: async (input) => ({
-        Payload: await readGlobalCluster(lambda(input) as unknown as GlobalClusterRequest, global),
-      }),
+      ReadGlobalCluster: readCluster,
+      ReadWriter: readCluster,
       SwitchoverLedger: async () => {
         this.status = "switching-over";
         this.pendingPromotion = this.promotionReads;
