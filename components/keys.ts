@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument } from "./building-blocks/iam";
-import type { Namer } from "../model/naming";
+import { type Namer, PAYMENT_EVENT_BUS } from "../model/naming";
 import type { AwsRegion } from "../model/regions";
 
 export type DataKeysArgs = {
@@ -59,6 +59,35 @@ export class DataKeys extends pulumi.ComponentResource {
               test: "ArnLike",
               variable: "kms:EncryptionContext:aws:logs:arn",
               values: [pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:*`],
+            },
+          ],
+        },
+        {
+          // EventBridge checks the key when a bus or archive is created or updated with it, and
+          // uses it for the payment bus and its archive. Amazon EventBridge User Guide, "Encrypting
+          // EventBridge archives with AWS KMS keys" (key policy) and "Authorizing EventBridge to
+          // use a customer managed key":
+          // https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html
+          // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html
+          sid: "EventBridgeDescribesTheKey",
+          principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+          actions: ["kms:DescribeKey"],
+          resources: ["*"],
+        },
+        {
+          // The archive re-encrypts what the bus encrypted; every use names the bus in its
+          // encryption context (kms:EncryptionContext:aws:events:event-bus:arn).
+          sid: "EventBridgeEncryptsThePaymentBusAndArchive",
+          principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+          actions: ["kms:GenerateDataKey", "kms:Decrypt", "kms:ReEncrypt*"],
+          resources: ["*"],
+          conditions: [
+            {
+              test: "StringEquals",
+              variable: "kms:EncryptionContext:aws:events:event-bus:arn",
+              values: [
+                pulumi.interpolate`arn:aws:events:${region}:${account}:event-bus/${args.namer.global("eventBus", PAYMENT_EVENT_BUS)}`,
+              ],
             },
           ],
         },

@@ -15,7 +15,7 @@ import type { DataTier } from "./data";
 import { policyDocument } from "./building-blocks/iam";
 import { handlerFunction } from "./building-blocks/lambda";
 import type { StackConfig } from "../model/config";
-import type { Namer } from "../model/naming";
+import { type Namer, PAYMENT_EVENT_BUS } from "../model/naming";
 import { paymentWorkflowDefinition } from "../definitions/payment-workflow";
 import { encryptedStateMachine } from "./building-blocks/state-machine";
 import type { AwsRegion } from "../model/regions";
@@ -53,7 +53,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
 
     const bus = new aws.cloudwatch.EventBus(
       `${name}-bus`,
-      { name: namer.global("eventBus", "payments"), kmsKeyIdentifier: data.keyArn },
+      { name: namer.global("eventBus", PAYMENT_EVENT_BUS), kmsKeyIdentifier: data.keyArn },
       parent,
     );
     new aws.cloudwatch.EventBusPolicy(

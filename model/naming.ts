@@ -186,3 +186,6 @@ export class Namer {
     return name;
   }
 }
+
+/** The payment event bus's base name: the bus takes it, and the key policy names the bus by it. */
+export const PAYMENT_EVENT_BUS = "payments";

@@ -68,14 +68,75 @@ describe("data tier", () => {
                 "CloudWatchLogsEncryptsThisAccountsLogGroups",
                 { Service: `logs.${region}.amazonaws.com` },
               ],
+              ["EventBridgeDescribesTheKey", { Service: "events.amazonaws.com" }],
+              ["EventBridgeEncryptsThePaymentBusAndArchive", { Service: "events.amazonaws.com" }],
               [
                 "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
                 { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
               ],
             ],
           );
-          assert.deepEqual(policy.Statement[2].Condition, {
+          assert.deepEqual(policy.Statement[4].Condition, {
             StringEquals: { "aws:SourceAccount": account },
+          });
+        }
+      });
+
+      // EventBridge asks the key for DescribeKey when the bus and the archive are created with it,
+      // then GenerateDataKey, Decrypt and ReEncrypt under the bus's ARN as encryption context
+      // (Amazon EventBridge User Guide, "Encrypting EventBridge archives with AWS KMS keys").
+      // An IAM evaluator judges DescribeKey; the evaluator ignores kms:EncryptionContext:* keys,
+      // so for those the test checks that the policy names the bus the plan really deploys.
+      it("lets EventBridge use the key for the payment bus and its archive", async () => {
+        for (const role of ["primary", "secondary"] as const) {
+          const keyResource = key(role);
+          const policy = JSON.parse(String(keyResource.rawInputs.policy)) as {
+            Statement: { Sid: string; Action: string | string[]; Condition?: unknown }[];
+          };
+          const response = await runSimulation(
+            {
+              identityPolicies: [],
+              serviceControlPolicies: [],
+              resourceControlPolicies: [],
+              resourcePolicy: policy,
+              request: {
+                principal: "events.amazonaws.com",
+                action: "kms:DescribeKey",
+                resource: {
+                  resource: String(keyResource.outputs.arn),
+                  accountId: String(keyResource.outputs.arn).split(":")[4],
+                },
+                contextVariables: {},
+              },
+            },
+            {},
+          );
+          assert.equal(
+            response.resultType === "error" ? JSON.stringify(response) : response.overallResult,
+            "Allowed",
+          );
+          const bus = find(
+            evaluation,
+            "aws:cloudwatch/eventBus:EventBus",
+            `${role}-orchestration-bus`,
+          );
+          const archive = find(
+            evaluation,
+            "aws:cloudwatch/eventArchive:EventArchive",
+            `${role}-orchestration-archive`,
+          );
+          assert.equal(bus.rawInputs.kmsKeyIdentifier, keyResource.outputs.arn);
+          assert.equal(archive.rawInputs.kmsKeyIdentifier, keyResource.outputs.arn);
+          const encrypts = policy.Statement.find(
+            (s) => s.Sid === "EventBridgeEncryptsThePaymentBusAndArchive",
+          );
+          assert.deepEqual([encrypts?.Action ?? []].flat().sort(), [
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+            "kms:ReEncrypt*",
+          ]);
+          assert.deepEqual(encrypts?.Condition, {
+            StringEquals: { "kms:EncryptionContext:aws:events:event-bus:arn": bus.outputs.arn },
           });
         }
       });
