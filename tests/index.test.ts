@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { stackPlan } from "./fixtures/plan";
 import { ConfigError } from "../model/config";
 import {
   evaluate,
@@ -28,7 +29,7 @@ describe("the program", () => {
 
   before(async () => {
     for (const stack of ["dev", "prod"]) {
-      evaluations.set(stack, await evaluate({ stack }));
+      evaluations.set(stack, await stackPlan(stack));
     }
   });
 

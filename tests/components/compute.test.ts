@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { VISIBILITY_TIMEOUT_FACTOR } from "../../components/compute/payment-queue";
 import { API_STAGE } from "../../definitions/payment-api";
-import { evaluate, type Evaluation } from "../../tools/engine/engine";
-import { find } from "../fixtures/plan";
+import type { Evaluation } from "../../tools/engine/engine";
+import { find, stackPlan } from "../fixtures/plan";
 
 type Role = "primary" | "secondary";
 
@@ -19,7 +19,7 @@ describe("compute tier", () => {
     describe(`stack ${stack}`, () => {
       let evaluation: Evaluation;
       before(async () => {
-        evaluation = await evaluate({ stack });
+        evaluation = await stackPlan(stack);
       });
       const get = (type: string, role: Role, name: string) =>
         find(evaluation, type, `${role}-compute-${name}`);

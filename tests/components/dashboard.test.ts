@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { evaluate, type Evaluation } from "../../tools/engine/engine";
-import { find } from "../fixtures/plan";
+import type { Evaluation } from "../../tools/engine/engine";
+import { find, stackPlan } from "../fixtures/plan";
 
 interface Widget {
   x: number;
@@ -14,7 +14,7 @@ describe("operations dashboard", () => {
       let evaluation: Evaluation;
       let widgets: Widget[];
       before(async () => {
-        evaluation = await evaluate({ stack });
+        evaluation = await stackPlan(stack);
         const dashboard = find(evaluation, "aws:cloudwatch/dashboard:Dashboard", "dashboard");
         assert.equal(dashboard.placement, evaluation.config.regions.primary);
         widgets = (JSON.parse(String(dashboard.rawInputs.dashboardBody)) as { widgets: Widget[] })

@@ -1,4 +1,5 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { stackPlan } from "../fixtures/plan";
 import { strict as assert } from "node:assert";
 import { LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
 import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
@@ -19,7 +20,7 @@ describe("data tier", () => {
       let evaluation: Evaluation;
       const protect = stack === "prod";
       before(async () => {
-        evaluation = await evaluate({ stack });
+        evaluation = await stackPlan(stack);
       });
       const key = (role: Role) =>
         find(

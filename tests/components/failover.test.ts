@@ -3,7 +3,7 @@ import { POLICIES } from "../../policy/policies";
 import { evaluate, type Evaluation, PROJECT_ROOT } from "../../tools/engine/engine";
 import { checkInvariants } from "../../tools/engine/invariants";
 import { loadPackConfig, runPolicyPack } from "../../tools/engine/policy-runner";
-import { find } from "../fixtures/plan";
+import { find, stackPlan } from "../fixtures/plan";
 
 const regionOfArn = (arn: unknown) => String(arn).split(":")[3];
 
@@ -12,7 +12,7 @@ describe("failover tier alarms", () => {
     describe(`stack ${stack}`, () => {
       let evaluation: Evaluation;
       before(async () => {
-        evaluation = await evaluate({ stack });
+        evaluation = await stackPlan(stack);
       });
 
       it("gives every alarm of the stack an ALARM and OK action on the alarms topic of its own region", () => {
@@ -229,7 +229,7 @@ describe("EventBridge global endpoint (eventBridgeGlobalEndpoint)", () => {
   });
 
   it("is off by default", async () => {
-    const plain = await evaluate({ stack: "prod" });
+    const plain = await stackPlan("prod");
     assert.equal(
       plain.resources.filter((r) => r.type === "aws:cloudwatch/eventEndpoint:EventEndpoint").length,
       0,
@@ -251,7 +251,7 @@ describe("failover tier write path", () => {
     describe(`stack ${stack}`, () => {
       let evaluation: Evaluation;
       before(async () => {
-        evaluation = await evaluate({ stack });
+        evaluation = await stackPlan(stack);
       });
       const statementsOf = (name: string) =>
         (

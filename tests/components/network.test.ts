@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
+import { stackPlan } from "../fixtures/plan";
 import { GATEWAY_ENDPOINT_SERVICES, INTERFACE_ENDPOINT_SERVICES } from "../../components/network";
-import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
+import type { Evaluation, RecordedResource } from "../../tools/engine/engine";
 
 function inRegion(
   evaluation: Evaluation,
@@ -35,7 +36,7 @@ describe("network tier", () => {
       let evaluation: Evaluation;
       const expected = expectations[stack];
       before(async () => {
-        evaluation = await evaluate({ stack });
+        evaluation = await stackPlan(stack);
       });
 
       for (const role of ["primary", "secondary"] as const) {

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { paymentWorkflowDefinition } from "../../definitions/payment-workflow";
-import { evaluate, type Evaluation } from "../../tools/engine/engine";
-import { find } from "../fixtures/plan";
+import type { Evaluation } from "../../tools/engine/engine";
+import { find, stackPlan } from "../fixtures/plan";
 
 type Role = "primary" | "secondary";
 
@@ -12,7 +12,7 @@ describe("orchestration tier", () => {
     describe(`stack ${stack}`, () => {
       let evaluation: Evaluation;
       before(async () => {
-        evaluation = await evaluate({ stack });
+        evaluation = await stackPlan(stack);
       });
       const get = (type: string, role: Role, name: string) =>
         find(evaluation, type, `${role}-${name}`);

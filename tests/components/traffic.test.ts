@@ -3,14 +3,14 @@ import { POLICIES } from "../../policy/policies";
 import { evaluate, type Evaluation, PROJECT_ROOT } from "../../tools/engine/engine";
 import { recoveryBudget } from "../../tools/engine/plan-document";
 import { loadPackConfig, runPolicyPack } from "../../tools/engine/policy-runner";
-import { find, STACK_RPO_BUDGET, STACK_TRAFFIC_BUDGET } from "../fixtures/plan";
+import { find, STACK_RPO_BUDGET, STACK_TRAFFIC_BUDGET, stackPlan } from "../fixtures/plan";
 
 describe("traffic failover", () => {
   for (const stack of ["dev", "prod"] as const) {
     describe(`stack ${stack}`, () => {
       let evaluation: Evaluation;
       before(async () => {
-        evaluation = await evaluate({ stack });
+        evaluation = await stackPlan(stack);
       });
 
       for (const role of ["primary", "secondary"] as const) {
@@ -195,7 +195,7 @@ describe("traffic failover", () => {
 describe("ARC routing controls (arcRoutingControls, prod)", () => {
   let evaluation: Evaluation;
   before(async () => {
-    evaluation = await evaluate({ stack: "prod" });
+    evaluation = await stackPlan("prod");
   });
 
   it("keeps at least one region's routing control on, in a control panel of one cluster, managed from us-west-2", () => {
@@ -272,7 +272,7 @@ describe("ARC routing controls (arcRoutingControls, prod)", () => {
   });
 
   it("is off in dev: the runbook records that DNS health checks carry the traffic", async () => {
-    const dev = await evaluate({ stack: "dev" });
+    const dev = await stackPlan("dev");
     assert.equal(
       dev.resources.filter((r) => r.type.startsWith("aws:route53recoverycontrol/")).length,
       0,

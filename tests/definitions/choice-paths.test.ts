@@ -11,13 +11,14 @@
  * every comparison of a path that is not guaranteed.
  */
 import { strict as assert } from "node:assert";
+import { stackPlan } from "../fixtures/plan";
 import {
   type GlobalClusterView,
   type LagReport,
   readGlobalCluster,
   replicationLag,
 } from "../../handlers/failover-steps";
-import { evaluate, type Evaluation } from "../../tools/engine/engine";
+import type { Evaluation } from "../../tools/engine/engine";
 
 type Json = Record<string, unknown>;
 interface Definition {
@@ -157,7 +158,7 @@ describe("state machine definitions: every Choice reads only paths that are ther
   const evaluations = new Map<string, Evaluation>();
   before(async () => {
     for (const stack of ["dev", "prod"]) {
-      evaluations.set(stack, await evaluate({ stack }));
+      evaluations.set(stack, await stackPlan(stack));
     }
   });
 

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
+import { stackPlan } from "../fixtures/plan";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { authorize, type AuthorizationRules } from "../../handlers/authorize";
 import type { Payment } from "../../handlers/payment";
-import { evaluate } from "../../tools/engine/engine";
 import {
   createPaymentsTable,
   type LocalDynamoDb,
@@ -101,7 +101,7 @@ describe("authorize handler (serialized) against dynalite", function () {
       status: "COMPLETED",
     });
     // The code the CallbackFunction deploys: its archive's __index.js, from the offline plan.
-    code = serializedCode(await evaluate({ stack: "dev" }), "primary-orchestration-authorize");
+    code = serializedCode(await stackPlan("dev"), "primary-orchestration-authorize");
   });
 
   after(async () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { evaluate } from "../../tools/engine/engine";
+import { stackPlan } from "../fixtures/plan";
 import {
   type AwsStub,
   startAwsStub,
@@ -22,7 +22,7 @@ describe("failover orchestrator handler (serialized)", function () {
   let environment: Record<string, string>;
 
   before(async () => {
-    code = serializedCode(await evaluate({ stack: "dev" }), "secondary-failover-orchestrator");
+    code = serializedCode(await stackPlan("dev"), "secondary-failover-orchestrator");
     aws = await startAwsStub({
       "AmazonSSM.GetParameter": ssmParameter("us-east-1"),
       "AWSStepFunctions.ListExecutions": () => ({ body: { executions: [] } }),

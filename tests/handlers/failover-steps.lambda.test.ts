@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
+import { stackPlan } from "../fixtures/plan";
 import * as http from "node:http";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import { evaluate } from "../../tools/engine/engine";
 import {
   type AwsStub,
   close,
@@ -29,7 +29,7 @@ describe("failover steps handler (serialized)", function () {
   let environment: Record<string, string>;
 
   before(async () => {
-    code = serializedCode(await evaluate({ stack: "dev" }), "secondary-failover-steps");
+    code = serializedCode(await stackPlan("dev"), "secondary-failover-steps");
     db = await startDynamoDb();
     await db.client.send(
       new CreateTableCommand({

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { evaluate } from "../../tools/engine/engine";
+import { stackPlan } from "../fixtures/plan";
 import type { CheckResult } from "../../handlers/health";
 import {
   type AwsStub,
@@ -21,7 +21,7 @@ describe("health handler (serialized) against dynalite", function () {
     db = await startDynamoDb();
     await createPaymentsTable(db, "acmepay-dev-payments");
     ssm = await startAwsStub({ "AmazonSSM.GetParameter": ssmParameter("us-east-1") });
-    code = serializedCode(await evaluate({ stack: "dev" }), "primary-compute-health");
+    code = serializedCode(await stackPlan("dev"), "primary-compute-health");
     environment = {
       PAYMENTS_TABLE: "acmepay-dev-payments",
       ACTIVE_REGION_PARAMETER: "acmepay-dev-active-region",

@@ -1,8 +1,9 @@
 import { strict as assert } from "node:assert";
+import { stackPlan } from "../fixtures/plan";
 import { type AddressInfo } from "node:net";
 import * as http from "node:http";
 import { LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
-import { evaluate, type Evaluation } from "../../tools/engine/engine";
+import type { Evaluation } from "../../tools/engine/engine";
 import { runSerialized, serializedCode } from "../../tools/harness/serialized";
 
 describe("ledger schema migration", () => {
@@ -13,7 +14,7 @@ describe("ledger schema migration", () => {
     let failOnRequest = 0;
 
     before(async () => {
-      evaluation = await evaluate({ stack: "dev" });
+      evaluation = await stackPlan("dev");
       server = http.createServer((request, response) => {
         let body = "";
         request.on("data", (chunk: Buffer) => (body += chunk.toString()));

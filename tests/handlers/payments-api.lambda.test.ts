@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
+import { stackPlan } from "../fixtures/plan";
 import { PAYMENT_REQUEST } from "../fixtures/payments";
-import { evaluate } from "../../tools/engine/engine";
 import { paymentIdFor } from "../../handlers/payments-api";
 import {
   type AwsStub,
@@ -56,7 +56,7 @@ describe("payments-api handler (serialized) against dynalite", function () {
       "AmazonSQS.SendMessage": sqsSendMessage,
       "AmazonSSM.GetParameter": ssmParameter("us-east-1"),
     });
-    const evaluation = await evaluate({ stack: "dev" });
+    const evaluation = await stackPlan("dev");
     code = serializedCode(evaluation, "primary-compute-payments-api");
     const fn = evaluation.resources.find(
       (r) => r.type === "aws:lambda/function:Function" && r.name === "primary-compute-payments-api",

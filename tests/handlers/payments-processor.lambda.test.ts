@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { evaluate } from "../../tools/engine/engine";
+import { stackPlan } from "../fixtures/plan";
 import { type AwsStub, type StubAnswer, startAwsStub } from "../../tools/harness/emulators";
 import { runSerialized, serializedCode } from "../../tools/harness/serialized";
 import { QUEUED_PAYMENT as PAYMENT } from "../fixtures/payments";
@@ -29,7 +29,7 @@ describe("payments-processor handler (serialized) with a Step Functions stub", f
   let environment: Record<string, string>;
 
   before(async () => {
-    code = serializedCode(await evaluate({ stack: "dev" }), "primary-compute-payments-processor");
+    code = serializedCode(await stackPlan("dev"), "primary-compute-payments-processor");
     sfn = await startAwsStub({
       "AWSStepFunctions.StartExecution": (body): StubAnswer => {
         const name = String(body.name);

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { evaluate } from "../../tools/engine/engine";
+import { stackPlan } from "../fixtures/plan";
 import {
   clientsConstructed,
   describeFloor,
@@ -110,7 +110,7 @@ describe("the bench's helpers", () => {
 
     it("are taken from the plan's handlers as deployed", async function () {
       this.timeout(120_000); // one evaluation of the dev stack, on a busy machine
-      const evaluation = await evaluate({ stack: "dev" });
+      const evaluation = await stackPlan("dev");
       const floors = Object.fromEntries(
         [
           "primary-compute-payments-api",
