@@ -46,7 +46,12 @@ export const ERRORS = {
     status: 422,
     meaning: "the Idempotency-Key was used for a different request",
   },
-  INTERNAL_ERROR: { status: 500, meaning: "an unexpected error; nothing was accepted" },
+  // A write whose acknowledgement was lost may have happened: the answer must not say it did not.
+  INTERNAL_ERROR: {
+    status: 500,
+    meaning:
+      "an unexpected error; the payment may have been recorded: retry with the same Idempotency-Key to learn its status",
+  },
   REGION_NOT_ACTIVE: {
     status: 503,
     meaning: "this region is the standby; payments are written in the active region",
