@@ -118,8 +118,6 @@ const CRITICAL = [
 
 export class RegionAlarms extends pulumi.ComponentResource {
   readonly topicArn: pulumi.Output<string>;
-  /** Alarm names by short name (`api-5xx`, …). */
-  readonly alarmNames: Readonly<Record<string, pulumi.Output<string>>>;
   /** The composite alarm the other region's orchestrator treats as critical. */
   readonly regionImpairedAlarmName: string;
   readonly regionImpairedAlarmArn: pulumi.Output<string>;
@@ -367,7 +365,6 @@ export class RegionAlarms extends pulumi.ComponentResource {
     );
 
     this.topicArn = topic.arn;
-    this.alarmNames = names;
     this.regionImpairedAlarmArn = impaired.arn;
     this.child = child;
     this.tierName = tierName;

@@ -74,7 +74,6 @@ export class WriteFailover extends pulumi.ComponentResource {
   constructor(name: string, args: WriteFailoverArgs, opts: PartOptions) {
     super("payments:failover:WriteFailover", name, {}, opts);
     const { namer, region, peerRegion, thresholds, tierName } = args;
-    const w = args;
     const child = movedChild(this, { parent: opts.parent });
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const runbookName = namer.regional("sfnStateMachine", "failover-runbook", region);
@@ -82,7 +81,7 @@ export class WriteFailover extends pulumi.ComponentResource {
     // The other region's runbook is built by its own tier, after or before this one: its ARN is
     // known from its name.
     const peerRunbookArn = pulumi.interpolate`arn:aws:states:${peerRegion}:${account}:stateMachine:${peerRunbookName}`;
-    const globalClusterArn = pulumi.interpolate`arn:aws:rds::${account}:global-cluster:${w.globalClusterIdentifier}`;
+    const globalClusterArn = pulumi.interpolate`arn:aws:rds::${account}:global-cluster:${args.globalClusterIdentifier}`;
 
     const runs = new aws.dynamodb.Table(
       `${tierName}-runs`,
@@ -91,11 +90,11 @@ export class WriteFailover extends pulumi.ComponentResource {
         billingMode: "PAY_PER_REQUEST",
         hashKey: "runId",
         attributes: [{ name: "runId", type: "S" }],
-        serverSideEncryption: { enabled: true, kmsKeyArn: w.keyArn },
+        serverSideEncryption: { enabled: true, kmsKeyArn: args.keyArn },
         pointInTimeRecovery: { enabled: true },
-        deletionProtectionEnabled: w.protectData,
+        deletionProtectionEnabled: args.protectData,
       },
-      { ...child, protect: w.protectData },
+      { ...child, protect: args.protectData },
     );
 
     const steps = handlerFunction(
@@ -107,8 +106,8 @@ export class WriteFailover extends pulumi.ComponentResource {
         callback: failoverStepsHandler,
         region,
         namer,
-        keyArn: w.keyArn,
-        logRetentionDays: w.logRetentionDays,
+        keyArn: args.keyArn,
+        logRetentionDays: args.logRetentionDays,
         statements: [
           {
             // GetMetricData takes no resource-level permissions.
@@ -126,7 +125,7 @@ export class WriteFailover extends pulumi.ComponentResource {
           {
             sid: "FenceTheOldRegion",
             actions: ["ssm:PutParameter"],
-            resources: [w.peerActiveRegionParameterArn],
+            resources: [args.peerActiveRegionParameterArn],
           },
           {
             sid: "MeasureTheRun",
@@ -136,13 +135,13 @@ export class WriteFailover extends pulumi.ComponentResource {
             ],
           },
           { sid: "RecordTheRun", actions: ["dynamodb:PutItem"], resources: [runs.arn] },
-          ...(w.routingControls === undefined
+          ...(args.routingControls === undefined
             ? []
             : [
                 {
                   sid: "RouteTraffic",
                   actions: ["route53-recovery-cluster:UpdateRoutingControlStates"],
-                  resources: [w.routingControls.controlArn, w.routingControls.peerControlArn],
+                  resources: [args.routingControls.controlArn, args.routingControls.peerControlArn],
                 },
               ]),
         ],
@@ -158,14 +157,14 @@ export class WriteFailover extends pulumi.ComponentResource {
       .output({
         stepsFunctionArn: steps.arn,
         runsTable: runs.name,
-        globalClusterIdentifier: w.globalClusterIdentifier,
-        clusterArn: w.clusterArn,
-        clusterIdentifier: w.clusterIdentifier,
-        paymentsTable: w.paymentsTableName,
-        activeRegionParameter: w.activeRegionParameter,
+        globalClusterIdentifier: args.globalClusterIdentifier,
+        clusterArn: args.clusterArn,
+        clusterIdentifier: args.clusterIdentifier,
+        paymentsTable: args.paymentsTableName,
+        activeRegionParameter: args.activeRegionParameter,
         alarmsTopicArn: args.alarmsTopicArn,
-        healthUrl: w.healthUrl,
-        routingControls: w.routingControls,
+        healthUrl: args.healthUrl,
+        routingControls: args.routingControls,
       })
       .apply((resolved) =>
         JSON.stringify(
@@ -187,8 +186,8 @@ export class WriteFailover extends pulumi.ComponentResource {
         roleLogicalName: `${tierName}-runbook`,
         name: runbookName,
         roleName: namer.regional("iamRole", "failover-runbook", region),
-        keyArn: w.keyArn,
-        logRetentionDays: w.logRetentionDays,
+        keyArn: args.keyArn,
+        logRetentionDays: args.logRetentionDays,
         // Runs are rare and every step matters in a review: log them whole.
         logLevel: "ALL",
         statements: [
@@ -200,12 +199,12 @@ export class WriteFailover extends pulumi.ComponentResource {
             // lists all three: https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_aurora.html
             sid: "SwitchTheGlobalDatabase",
             actions: ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
-            resources: [globalClusterArn, w.clusterArn, w.peerClusterArn],
+            resources: [globalClusterArn, args.clusterArn, args.peerClusterArn],
           },
           {
             sid: "TakeTheWrites",
             actions: ["ssm:PutParameter"],
-            resources: [w.activeRegionParameterArn],
+            resources: [args.activeRegionParameterArn],
           },
           { sid: "Notify", actions: ["sns:Publish"], resources: [args.alarmsTopicArn] },
         ],
@@ -223,13 +222,13 @@ export class WriteFailover extends pulumi.ComponentResource {
         callback: failoverOrchestratorHandler,
         region,
         namer,
-        keyArn: w.keyArn,
-        logRetentionDays: w.logRetentionDays,
+        keyArn: args.keyArn,
+        logRetentionDays: args.logRetentionDays,
         statements: [
           {
             sid: "ReadTheActiveRegion",
             actions: ["ssm:GetParameter"],
-            resources: [w.activeRegionParameterArn],
+            resources: [args.activeRegionParameterArn],
           },
           {
             sid: "SeeRunningRunbooks",
@@ -242,10 +241,10 @@ export class WriteFailover extends pulumi.ComponentResource {
           PEER_REGION: peerRegion,
           RUNBOOK_ARN: runbook.arn,
           PEER_RUNBOOK_ARN: peerRunbookArn,
-          ACTIVE_REGION_PARAMETER: w.activeRegionParameter,
+          ACTIVE_REGION_PARAMETER: args.activeRegionParameter,
           CRITICAL_ALARMS: peerImpaired,
-          AUTOMATIC_WRITE_FAILOVER: String(w.rules.automatic),
-          INCIDENT_WINDOW_SECONDS: String(w.rules.incidentWindowSeconds),
+          AUTOMATIC_WRITE_FAILOVER: String(args.rules.automatic),
+          INCIDENT_WINDOW_SECONDS: String(args.rules.incidentWindowSeconds),
         },
         timeoutSeconds: 30,
         memoryMb: 256,

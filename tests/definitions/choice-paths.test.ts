@@ -40,11 +40,10 @@ function written(at: string, value: unknown): string[] {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return [at];
   }
-  const base = at === "$" ? "$" : at;
   return [
     ...(at === "$" ? [] : [at]),
     ...Object.entries(value).flatMap(([key, inner]) =>
-      written(`${base}.${key.replace(/\.\$$/, "")}`, key.endsWith(".$") ? undefined : inner),
+      written(`${at}.${key.replace(/\.\$$/, "")}`, key.endsWith(".$") ? undefined : inner),
     ),
   ];
 }
