@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { healthHandler } from "../handlers/health.lambda";
 import { paymentsApiHandler } from "../handlers/payments-api.lambda";
 import { paymentsProcessorHandler } from "../handlers/payments-processor.lambda";
+import { LEDGER_DATABASE } from "./data/ledger";
 import { API_STAGE } from "../definitions/payment-api";
 import { HEALTH_RESERVED_CONCURRENCY, type StackConfig } from "../model/config";
 import type { Namer } from "../model/naming";
@@ -34,6 +35,9 @@ interface ComputeTierCommon {
 }
 
 /** The stack settings the compute tier reads (production puts a WAF web ACL before the API). */
+/** Batches of the repair queue at once: its minimum; parked payments are few. */
+const REPAIR_CONCURRENCY = 2;
+
 export type ComputeConfig = Pick<
   StackConfig,
   "production" | "logRetentionDays" | "authorization" | "api" | "processor" | "queue"
@@ -104,8 +108,9 @@ export class ComputeTier extends pulumi.ComponentResource {
         callback: paymentsApiHandler,
         statements: [
           {
+            // PutItem accepts; UpdateItem marks (and unmarks) a replay's re-queue.
             sid: "WriteAndReadPayments",
-            actions: ["dynamodb:PutItem", "dynamodb:GetItem"],
+            actions: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
             resources: [data.tableArn],
           },
           { sid: "QueuePayments", actions: ["sqs:SendMessage"], resources: [queue.queueArn] },
@@ -142,17 +147,20 @@ export class ComputeTier extends pulumi.ComponentResource {
         packages: ["@aws-lambda-powertools/batch"],
         statements: [
           {
-            sid: "ConsumeThePaymentsQueue",
+            // What Lambda's SQS event source polls with, on the function's role
+            // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+            sid: "ConsumeThePaymentAndRepairQueues",
             actions: [
               "sqs:ReceiveMessage",
               "sqs:DeleteMessage",
               "sqs:ChangeMessageVisibility",
               "sqs:GetQueueAttributes",
             ],
-            resources: [queue.queueArn],
+            resources: [queue.queueArn, orchestration.repairQueueArn],
           },
           {
-            sid: "DecryptQueuedPayments",
+            // Queued payments, and the ledger's credentials (the secret is under the same key).
+            sid: "DecryptQueuedPaymentsAndLedgerCredentials",
             actions: ["kms:Decrypt"],
             resources: [data.keyArn],
           },
@@ -161,28 +169,61 @@ export class ComputeTier extends pulumi.ComponentResource {
             actions: ["states:StartExecution"],
             resources: [orchestration.stateMachineArn],
           },
+          {
+            sid: "ReadTheActiveRegion",
+            actions: ["ssm:GetParameter"],
+            resources: [data.activeRegionParameterArn],
+          },
+          {
+            // The gate's `SELECT 1`: the Data API answers only where the ledger has a writer.
+            // The caller needs the secret as well as the statement
+            // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.access.html).
+            sid: "AskTheLedgerWhetherItWrites",
+            actions: ["rds-data:ExecuteStatement"],
+            resources: [data.clusterArn],
+          },
+          {
+            sid: "ReadLedgerCredentials",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [data.credentialsSecretArn],
+          },
         ],
-        environment: { PAYMENT_WORKFLOW_ARN: orchestration.stateMachineArn },
+        environment: {
+          PAYMENT_WORKFLOW_ARN: orchestration.stateMachineArn,
+          ACTIVE_REGION_PARAMETER: data.activeRegionParameter,
+          LEDGER_CLUSTER_ARN: data.clusterArn,
+          LEDGER_SECRET_ARN: data.credentialsSecretArn,
+          LEDGER_DATABASE,
+        },
         timeoutSeconds: config.processor.timeoutSeconds,
         memoryMb: 256,
         reservedConcurrency: config.processor.reservedConcurrency,
       },
       parent,
     );
-    new aws.lambda.EventSourceMapping(
+    const consume = (logicalName: string, queueArn: pulumi.Input<string>, concurrency: number) =>
+      new aws.lambda.EventSourceMapping(
+        logicalName,
+        {
+          eventSourceArn: queueArn,
+          functionName: processorFunction.name,
+          batchSize: config.processor.batchSize,
+          maximumBatchingWindowInSeconds: config.processor.batchWindowSeconds,
+          functionResponseTypes: ["ReportBatchItemFailures"],
+          // The two sources together never run more batches than the function may: a throttled
+          // batch would count as a receive and push healthy payments toward the dead-letter
+          // queue. Each takes at least 2
+          // (https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html).
+          scalingConfig: { maximumConcurrency: concurrency },
+        },
+        parent,
+      );
+    consume(
       `${name}-payments-processor`,
-      {
-        eventSourceArn: queue.queueArn,
-        functionName: processorFunction.name,
-        batchSize: config.processor.batchSize,
-        maximumBatchingWindowInSeconds: config.processor.batchWindowSeconds,
-        functionResponseTypes: ["ReportBatchItemFailures"],
-        // Never more concurrent batches than the function may run: a throttled batch would count
-        // as a receive and push healthy payments toward the dead-letter queue.
-        scalingConfig: { maximumConcurrency: config.processor.reservedConcurrency },
-      },
-      parent,
+      queue.queueArn,
+      config.processor.reservedConcurrency - REPAIR_CONCURRENCY,
     );
+    consume(`${name}-payments-repair`, orchestration.repairQueueArn, REPAIR_CONCURRENCY);
     const healthFunction = handlerFunction(
       `${name}-health`,
       {

@@ -92,16 +92,35 @@ export class DataKeys extends pulumi.ComponentResource {
           ],
         },
         {
-          sid: "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
-          principals: [
-            {
-              type: "Service",
-              identifiers: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
-            },
-          ],
+          // Alarms publish to the encrypted alarms topics. Amazon SNS Developer Guide, "Enable
+          // compatibility between event sources from AWS services and encrypted topics":
+          // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+          sid: "AlarmsPublishToEncryptedTopics",
+          principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
           actions: SERVICE_KEY_ACTIONS,
           resources: ["*"],
           conditions: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [account] }],
+        },
+        {
+          // The outcomes rule delivers to the encrypted payment-events topic. The same page:
+          // "Adding the aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS
+          // policy is not supported for EventBridge-to-encrypted topics" — a condition here would
+          // never match, and no event would be delivered.
+          sid: "EventBridgeDeliversToEncryptedTopics",
+          principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+          actions: SERVICE_KEY_ACTIONS,
+          resources: ["*"],
+        },
+        {
+          // Step Functions logs executions of state machines encrypted with this key. AWS Step
+          // Functions Developer Guide, "Data at rest encryption", step 3: "you must allow
+          // delivery.logs.amazonaws.com to do kms:Decrypt action from your AWS KMS key policy"
+          // (the page's statement has no condition):
+          // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
+          sid: "LogDeliveryReadsStateMachineLogs",
+          principals: [{ type: "Service", identifiers: ["delivery.logs.amazonaws.com"] }],
+          actions: ["kms:Decrypt"],
+          resources: ["*"],
         },
       ],
       parent,

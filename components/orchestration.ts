@@ -19,13 +19,15 @@ import { type Namer, PAYMENT_EVENT_BUS } from "../model/naming";
 import { paymentWorkflowDefinition } from "../definitions/payment-workflow";
 import { encryptedStateMachine } from "./building-blocks/state-machine";
 import type { AwsRegion } from "../model/regions";
+import { LEDGER_DATABASE } from "./data/ledger";
+import { MAX_RETENTION_DAYS, PaymentQueue } from "./compute/payment-queue";
 
 export const PAYMENT_EVENT_SOURCE = "payments.workflow";
 
 /** The stack settings the orchestration tier reads (production logs only execution errors). */
 export type OrchestrationConfig = Pick<
   StackConfig,
-  "production" | "logRetentionDays" | "authorization" | "authorizeFunction"
+  "production" | "logRetentionDays" | "authorization" | "authorizeFunction" | "processor" | "queue"
 >;
 
 export interface OrchestrationTierArgs {
@@ -40,6 +42,10 @@ export class OrchestrationTier extends pulumi.ComponentResource {
   readonly authorizeFunctionName: pulumi.Output<string>;
   readonly eventBusArn: pulumi.Output<string>;
   readonly eventsTopicArn: pulumi.Output<string>;
+  /** Payments parked after their ledger step; the processor consumes it (the compute tier). */
+  readonly repairQueueArn: pulumi.Output<string>;
+  readonly repairQueueName: pulumi.Output<string>;
+  readonly repairDeadLetterQueueName: pulumi.Output<string>;
 
   constructor(
     name: string,
@@ -113,11 +119,14 @@ export class OrchestrationTier extends pulumi.ComponentResource {
         policy: policyDocument(
           [
             {
-              sid: "TheOutcomesRulePublishes",
+              // EventBridge User Guide, "Amazon SNS permissions": "You can't use Condition blocks
+              // in Amazon SNS topic policies for EventBridge"; a condition naming the rule would
+              // stop every delivery. The topic's key is as strict as AWS allows (./keys.ts).
+              // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
+              sid: "EventBridgePublishes",
               principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
               actions: ["sns:Publish"],
               resources: [topic.arn],
-              conditions: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [rule.arn] }],
             },
           ],
           parent,
@@ -128,6 +137,24 @@ export class OrchestrationTier extends pulumi.ComponentResource {
     new aws.cloudwatch.EventTarget(
       `${name}-outcomes`,
       { rule: rule.name, eventBusName: bus.name, arn: topic.arn },
+      parent,
+    );
+
+    // The repair path of a payment whose ledger step was attempted and a later step kept failing
+    // (definitions/payment-workflow.ts): the processor's messages, delayed 15 minutes, kept for
+    // SQS's maximum. A message the processor keeps refusing reaches its dead-letter queue.
+    const repair = new PaymentQueue(
+      `${name}-repair`,
+      {
+        base: "payments-repair",
+        region,
+        namer,
+        keyArn: data.keyArn,
+        processorTimeoutSeconds: args.config.processor.timeoutSeconds,
+        batchWindowSeconds: args.config.processor.batchWindowSeconds,
+        maxReceiveCount: args.config.queue.maxReceiveCount,
+        retentionDays: MAX_RETENTION_DAYS,
+      },
       parent,
     );
 
@@ -147,10 +174,16 @@ export class OrchestrationTier extends pulumi.ComponentResource {
             actions: ["dynamodb:Query"],
             resources: [pulumi.interpolate`${data.tableArn}/index/${MERCHANT_INDEX}`],
           },
+          {
+            sid: "ReadTheActiveRegionFlag",
+            actions: ["ssm:GetParameter"],
+            resources: [data.activeRegionParameterArn],
+          },
         ],
         environment: {
           AUTHORIZATION_RULES: JSON.stringify(args.config.authorization),
           PAYMENTS_TABLE: data.tableName,
+          ACTIVE_REGION_PARAMETER: data.activeRegionParameter,
         },
         timeoutSeconds: args.config.authorizeFunction.timeoutSeconds,
         memoryMb: 256,
@@ -167,15 +200,18 @@ export class OrchestrationTier extends pulumi.ComponentResource {
         data.credentialsSecretArn,
         data.receiptsBucket,
         bus.name,
+        repair.queueUrl,
       ])
-      .apply(([authorizeArn, tableName, clusterArn, secretArn, bucket, busName]) =>
+      .apply(([authorizeArn, tableName, clusterArn, secretArn, bucket, busName, repairUrl]) =>
         JSON.stringify(
           paymentWorkflowDefinition({
             authorizeFunctionArn: authorizeArn,
+            authorizeTimeoutSeconds: args.config.authorizeFunction.timeoutSeconds,
+            repairQueueUrl: repairUrl,
             tableName,
             clusterArn,
             credentialsSecretArn: secretArn,
-            database: "ledger",
+            database: LEDGER_DATABASE,
             receiptsBucket: bucket,
             eventBusName: busName,
             region,
@@ -205,9 +241,17 @@ export class OrchestrationTier extends pulumi.ComponentResource {
             resources: [data.credentialsSecretArn],
           },
           {
-            sid: "SetPaymentStatus",
-            actions: ["dynamodb:UpdateItem"],
+            sid: "ReadAndSetPaymentStatus",
+            actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
             resources: [data.tableArn],
+          },
+          {
+            // The queue is encrypted with the region's key: the state machine's statement
+            // UseTheRegionsKey grants the kms:GenerateDataKey and kms:Decrypt a producer needs
+            // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+            sid: "ParkPaymentsForRepair",
+            actions: ["sqs:SendMessage"],
+            resources: [repair.queueArn],
           },
           {
             sid: "WriteReceipts",
@@ -225,6 +269,9 @@ export class OrchestrationTier extends pulumi.ComponentResource {
     this.authorizeFunctionName = authorize.name;
     this.eventBusArn = bus.arn;
     this.eventsTopicArn = topic.arn;
+    this.repairQueueArn = repair.queueArn;
+    this.repairQueueName = repair.queueName;
+    this.repairDeadLetterQueueName = repair.deadLetterQueueName;
     this.registerOutputs({
       stateMachineArn: this.stateMachineArn,
       eventBusArn: this.eventBusArn,

@@ -133,6 +133,19 @@ export function retryAny(maxAttempts: number, intervalSeconds = 2): Retrier {
   return backoff(["States.ALL"], intervalSeconds, maxAttempts, 10);
 }
 
+/**
+ * After money moved: any error, 6 retries, backoff from 5 s doubling to at most 120 s, full jitter
+ * (at most 275 s of waiting). A step after the ledger entry must not give up on a blip.
+ */
+export function retryLong(): Retrier {
+  return backoff(["States.ALL"], 5, 6, 120);
+}
+
+/** Errors that are answers, not failures: never retried (a Retrier with MaxAttempts 0). */
+export function noRetry(errors: readonly string[]): Retrier {
+  return backoff(errors, 1, 0, 1);
+}
+
 /** Errors worth retrying, per integration (Step Functions names them Service.ErrorException). */
 export const TRANSIENT_ERRORS = {
   lambda: [
@@ -158,6 +171,17 @@ export const TRANSIENT_ERRORS = {
   s3: ["S3.SlowDownException", "S3.InternalErrorException", "S3.ServiceUnavailableException"],
   eventBridge: ["EventBridge.ThrottlingException", "EventBridge.InternalException"],
 } as const;
+
+/** Catch `errors` (those left after the retries), keep the error at `resultPath`, go to `next`. */
+export const catchOn = (
+  errors: readonly string[],
+  next: string,
+  resultPath = "$.error",
+): Catcher => ({
+  ErrorEquals: errors,
+  ResultPath: resultPath,
+  Next: next,
+});
 
 /** Catch every error (what is left after the retries), keep it at `resultPath` and go to `next`. */
 export const catchAll = (next: string, resultPath = "$.error"): Catcher => ({

@@ -1,22 +1,37 @@
 /**
- * The authorize step's Lambda (thin AWS shell around ./authorize): reads the merchant's payments
- * of the velocity window from the payments table's byMerchant index, then decides. The rules come
- * from the AUTHORIZATION_RULES environment variable (JSON), the table from PAYMENTS_TABLE.
+ * The authorize step's Lambda (thin AWS shell around ./authorize): first the active-region flag
+ * (cached briefly, runtime.ts): outside the active region it decides nothing. Then it reads the
+ * merchant's payments of the velocity window from the payments table's byMerchant index, and
+ * decides. The rules come from the AUTHORIZATION_RULES environment variable (JSON), the table from
+ * PAYMENTS_TABLE, the flag's name from ACTIVE_REGION_PARAMETER.
  */
-import { authorize, type AuthorizationRules, type Decision, type RecentPayment } from "./authorize";
+import {
+  type Admission,
+  authorize,
+  type AuthorizationRules,
+  NOT_ACTIVE_HERE,
+  type RecentPayment,
+} from "./authorize";
 import { validatePayment } from "./payment";
-import { requiredEnv } from "./runtime";
+import { activeRegionFlag, requiredEnv } from "./runtime";
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 
 export const MERCHANT_INDEX = "byMerchant";
 
-export async function authorizeHandler(event: { readonly payment?: unknown }): Promise<Decision> {
+/** Set up on the first call of an execution environment, then reused (the flag's cache). */
+const environment: { activeRegion?: () => Promise<string> } = {};
+
+export async function authorizeHandler(event: { readonly payment?: unknown }): Promise<Admission> {
   const rules = JSON.parse(requiredEnv("AUTHORIZATION_RULES")) as AuthorizationRules;
   const table = requiredEnv("PAYMENTS_TABLE");
+  environment.activeRegion ??= activeRegionFlag(requiredEnv("ACTIVE_REGION_PARAMETER"));
+  if ((await environment.activeRegion()) !== requiredEnv("AWS_REGION")) {
+    return NOT_ACTIVE_HERE;
+  }
   const validated = validatePayment(event.payment);
   if ("problems" in validated) {
-    return authorize(event.payment, rules, []);
+    return { activeHere: true, ...authorize(event.payment, rules, []) };
   }
   const { payment } = validated;
   // Required here, not imported: the Lambda runtime provides the SDK, and a client must not be
@@ -58,5 +73,5 @@ export async function authorizeHandler(event: { readonly payment?: unknown }): P
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
-  return authorize(payment, rules, recent);
+  return { activeHere: true, ...authorize(payment, rules, recent) };
 }

@@ -40,6 +40,22 @@ export interface Decision {
   readonly payment: Payment | null;
 }
 
+/**
+ * What the workflow's Authorize step answers: the decision, and whether this region is the
+ * active one (its flag names it). Outside the active region no rule is applied: the workflow
+ * leaves the payment RECEIVED for the active region.
+ */
+export interface Admission extends Decision {
+  readonly activeHere: boolean;
+}
+
+export const NOT_ACTIVE_HERE: Admission = {
+  activeHere: false,
+  approved: false,
+  reasons: [],
+  payment: null,
+};
+
 /** Recent payments that count against the velocity limits of `payment`. */
 function withinWindow(payment: Payment, recent: readonly RecentPayment[], windowSeconds: number) {
   const now = Date.parse(payment.createdAt);

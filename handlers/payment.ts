@@ -33,6 +33,8 @@ export interface PaymentRecord extends Payment {
   readonly requestHash: string;
   /** The region that accepted the payment. */
   readonly acceptedRegion: string;
+  /** When the API last queued it (a replay queues it again at most once per re-queue window). */
+  readonly queuedAt?: string;
 }
 
 /** A merchant, customer or payment id. */

@@ -79,6 +79,49 @@ function connect(): { ports: ApiPorts; settings: ApiSettings } {
       const item = await getItem(paymentId);
       return item === undefined ? undefined : fromItem(item);
     },
+    async claimRequeue(paymentId, at, cutoff) {
+      try {
+        await db.send(
+          new dynamodb.UpdateItemCommand({
+            TableName: table,
+            Key: { paymentId: { S: paymentId } },
+            UpdateExpression: "SET queuedAt = :at",
+            ConditionExpression:
+              "#status = :received AND (attribute_not_exists(queuedAt) OR queuedAt <= :cutoff)",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":at": { S: at },
+              ":cutoff": { S: cutoff },
+              ":received": { S: "RECEIVED" },
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof dynamodb.ConditionalCheckFailedException) {
+          return false;
+        }
+        throw error;
+      }
+    },
+    async releaseRequeue(paymentId, at) {
+      try {
+        await db.send(
+          new dynamodb.UpdateItemCommand({
+            TableName: table,
+            Key: { paymentId: { S: paymentId } },
+            UpdateExpression: "REMOVE queuedAt",
+            ConditionExpression: "queuedAt = :at",
+            ExpressionAttributeValues: { ":at": { S: at } },
+          }),
+        );
+      } catch (error) {
+        // Another request queued it since: its mark stands.
+        if (!(error instanceof dynamodb.ConditionalCheckFailedException)) {
+          throw error;
+        }
+      }
+    },
     async enqueue(payment) {
       await queue.send(
         new sqs.SendMessageCommand({

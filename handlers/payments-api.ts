@@ -22,6 +22,13 @@ import {
   TOKEN_PATTERN,
 } from "./payment";
 
+/**
+ * A replay of a payment still RECEIVED queues it again at most once per this window: long enough
+ * for a queued payment's workflow to finish its long retries, short enough that a payment whose
+ * message was lost moves on the client's next retry.
+ */
+export const REQUEUE_WINDOW_MS = 300_000;
+
 /** Larger bodies are refused before parsing; a payment request is a few hundred bytes. */
 export const MAX_BODY_BYTES = 8 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -91,6 +98,13 @@ export interface ApiPorts {
   ): Promise<{ readonly created: true } | { readonly created: false; existing: PaymentRecord }>;
   getPayment(paymentId: string): Promise<PaymentRecord | undefined>;
   enqueue(payment: Payment): Promise<void>;
+  /**
+   * Marks a RECEIVED payment queued at `at` unless it was queued after `cutoff` (one conditional
+   * update): true when this request won the right to queue it again.
+   */
+  claimRequeue(paymentId: string, at: string, cutoff: string): Promise<boolean>;
+  /** Undoes this request's mark after its send failed, so the client's retry queues it. */
+  releaseRequeue(paymentId: string, at: string): Promise<void>;
 }
 
 export interface ApiSettings {
@@ -248,13 +262,16 @@ function header(request: ApiRequest, name: string): string | undefined {
   return key === undefined ? undefined : headers[key];
 }
 
-/** The 202 answer to the request that created `record`; replays get the same one. */
+/**
+ * The answer to a request that created `record` (202, RECEIVED), or to its replay: the stored
+ * status, 202 while it is RECEIVED and 200 once it is COMPLETED or FAILED.
+ */
 function accepted(record: PaymentRecord, replayed: boolean): ApiResponse {
   return json(
-    202,
+    record.status === "RECEIVED" ? 202 : 200,
     {
       paymentId: record.paymentId,
-      status: "RECEIVED",
+      status: record.status,
       region: record.acceptedRegion,
       createdAt: record.createdAt,
     },
@@ -320,14 +337,17 @@ async function createPayment(
     );
   }
   const body = validated.request;
+  const now = settings.now();
+  const at = now.toISOString();
   const record: PaymentRecord = {
     ...body,
     paymentId: paymentIdFor(body.merchantId, key),
-    createdAt: settings.now().toISOString(),
+    createdAt: at,
     status: "RECEIVED",
     idempotencyKey: key,
     requestHash: requestHash(body),
     acceptedRegion: settings.region,
+    queuedAt: at,
   };
   const written = await ports.putPaymentIfAbsent(record);
   if (!written.created && written.existing.requestHash !== record.requestHash) {
@@ -337,13 +357,24 @@ async function createPayment(
     );
   }
   const stored = written.created ? record : written.existing;
-  // A replay of a payment the workflow has not finished sends it again: if the first send failed,
-  // this is the retry that queues it; if not, the processor's start is idempotent.
-  if (written.created || stored.status === "RECEIVED") {
+  // A replay of a payment still RECEIVED queues it again once its last queuing is a window old:
+  // if the first send failed (and its mark was undone) or its message was lost, this is the
+  // retry that moves it; a workflow already running settles it once anyway.
+  const cutoff = new Date(now.getTime() - REQUEUE_WINDOW_MS).toISOString();
+  const requeue =
+    !written.created &&
+    stored.status === "RECEIVED" &&
+    (stored.queuedAt === undefined || stored.queuedAt <= cutoff) &&
+    (await ports.claimRequeue(stored.paymentId, at, cutoff));
+  if (written.created || requeue) {
     try {
       await ports.enqueue(paymentFields(stored));
     } catch (error) {
       console.error(`payment ${stored.paymentId} recorded but not queued`, error);
+      await ports.releaseRequeue(stored.paymentId, at).catch((release: unknown) => {
+        // The sweeper re-queues a payment left RECEIVED; the client's retries wait a window.
+        console.error(`payment ${stored.paymentId}: queue mark not undone`, release);
+      });
       return errorResponse("QUEUE_UNAVAILABLE", undefined, { headers: { "Retry-After": "1" } });
     }
   }

@@ -98,6 +98,7 @@ export function toItem(record: PaymentRecord): Record<string, AttributeValue> {
     idempotencyKey: { S: record.idempotencyKey },
     requestHash: { S: record.requestHash },
     acceptedRegion: { S: record.acceptedRegion },
+    ...(record.queuedAt === undefined ? {} : { queuedAt: { S: record.queuedAt } }),
   };
 }
 
@@ -119,5 +120,6 @@ export function fromItem(item: Record<string, AttributeValue>): PaymentRecord {
     idempotencyKey: s("idempotencyKey"),
     requestHash: s("requestHash"),
     acceptedRegion: s("acceptedRegion"),
+    ...(item.queuedAt?.S === undefined ? {} : { queuedAt: item.queuedAt.S }),
   };
 }

@@ -414,11 +414,12 @@ const keys = z.object({
     description:
       "Timeout of the payments-processor Lambda in seconds (1-900); the queue's visibility timeout is six times this plus the batch window.",
   }),
-  // SQS event sources scale to at least 2 concurrent batches.
-  processorReservedConcurrency: configKey(integer(2, 900, "concurrent executions"), {
+  // Two SQS event sources share the function (payments and repair queues), each scaling to at
+  // least 2 concurrent batches (https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html).
+  processorReservedConcurrency: configKey(integer(4, 900, "concurrent executions"), {
     default: 10,
     description:
-      "Reserved concurrency of the payments-processor Lambda (2-900), also the event source's maximum concurrency, so SQS never hands batches to a throttled function.",
+      "Reserved concurrency of the payments-processor Lambda (4-900), shared by its event sources' maximum concurrency (repair queue 2, payments queue the rest), so SQS never hands batches to a throttled function.",
   }),
   processorBatchSize: configKey(integer(1, 10_000, "messages"), {
     default: 10,

@@ -240,7 +240,7 @@ export interface RunbookBudget {
   readonly steps: readonly RunbookStepBound[];
 }
 
-interface AslState {
+export interface AslState {
   readonly Type?: unknown;
   readonly Next?: unknown;
   readonly Default?: unknown;
@@ -260,7 +260,8 @@ interface AslDefinition {
 /** Step Functions gives a Task no timeout of its own; a definition without one has no bound. */
 const UNBOUNDED_TASK_SECONDS = Number.POSITIVE_INFINITY;
 
-function taskWorstCase(state: AslState): number {
+/** A Task's longest run: every attempt to its timeout, and every backoff at its cap. */
+export function taskWorstCase(state: AslState): number {
   const timeout =
     typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : UNBOUNDED_TASK_SECONDS;
   const retriers = Array.isArray(state.Retry) ? (state.Retry as Record<string, unknown>[]) : [];

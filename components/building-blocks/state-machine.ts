@@ -46,6 +46,10 @@ export function encryptedStateMachine(
     [
       ...args.statements,
       {
+        // Executions of a state machine encrypted with a customer managed key need both, and
+        // logging to CloudWatch Logs needs GenerateDataKey (AWS Step Functions Developer Guide,
+        // "Data at rest encryption": https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html).
+        // The same key encrypts the queues and secrets the workflow's tasks use.
         sid: "UseTheRegionsKey",
         actions: ["kms:Decrypt", "kms:GenerateDataKey"],
         resources: [args.keyArn],

@@ -1,7 +1,8 @@
 /**
- * The queue between accepting a payment and processing it: the payments queue and its
- * dead-letter queue, both encrypted with the region's key. The DLQ keeps messages for SQS's
- * maximum, longer than the source queue: a dead letter keeps its original enqueue time.
+ * A queue the payments processor consumes, and its dead-letter queue, both encrypted with the
+ * region's key: the payments queue (between accepting a payment and processing it) and the repair
+ * queue (payments parked after their ledger step, ../orchestration.ts). The DLQ keeps messages
+ * for SQS's maximum, longer than the source queue: a dead letter keeps its original enqueue time.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,9 +13,12 @@ import { movedChild, type PartOptions } from "../building-blocks/parts";
 /** Lambda's advice for SQS event sources: visibility at least six times the function's timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** The longest SQS keeps a message. */
-const MAX_RETENTION_SECONDS = 14 * 86_400;
+export const MAX_RETENTION_DAYS = 14;
+const MAX_RETENTION_SECONDS = MAX_RETENTION_DAYS * 86_400;
 
 export interface PaymentQueueArgs {
+  /** The queue's name base: `payments` (the default) or `payments-repair`. */
+  readonly base?: string;
   readonly region: AwsRegion;
   readonly namer: Namer;
   readonly keyArn: pulumi.Input<string>;
@@ -27,16 +31,18 @@ export interface PaymentQueueArgs {
 export class PaymentQueue extends pulumi.ComponentResource {
   readonly queueArn: pulumi.Output<string>;
   readonly queueUrl: pulumi.Output<string>;
+  readonly queueName: pulumi.Output<string>;
   readonly deadLetterQueueName: pulumi.Output<string>;
 
   constructor(name: string, args: PaymentQueueArgs, opts: PartOptions) {
     super("payments:compute:PaymentQueue", name, {}, opts);
     const { namer, region } = args;
+    const base = args.base ?? "payments";
     const child = movedChild(this, { parent: opts.parent });
     const deadLetters = new aws.sqs.Queue(
       `${name}-dlq`,
       {
-        name: namer.regional("sqsQueue", "payments-dlq", region),
+        name: namer.regional("sqsQueue", `${base}-dlq`, region),
         kmsMasterKeyId: args.keyArn,
         kmsDataKeyReusePeriodSeconds: 300,
         messageRetentionSeconds: MAX_RETENTION_SECONDS,
@@ -46,7 +52,7 @@ export class PaymentQueue extends pulumi.ComponentResource {
     const queue = new aws.sqs.Queue(
       `${name}-queue`,
       {
-        name: namer.regional("sqsQueue", "payments", region),
+        name: namer.regional("sqsQueue", base, region),
         kmsMasterKeyId: args.keyArn,
         kmsDataKeyReusePeriodSeconds: 300,
         visibilityTimeoutSeconds:
@@ -72,6 +78,7 @@ export class PaymentQueue extends pulumi.ComponentResource {
     );
     this.queueArn = queue.arn;
     this.queueUrl = queue.url;
+    this.queueName = queue.name;
     this.deadLetterQueueName = deadLetters.name;
     this.registerOutputs({
       queueUrl: this.queueUrl,

@@ -43,6 +43,9 @@ export interface RegionSignals {
   readonly bucket: pulumi.Input<string>;
   readonly peerBucket: pulumi.Input<string>;
   readonly deadLetterQueue: pulumi.Input<string>;
+  /** Payments parked after their ledger step (definitions/payment-workflow.ts). */
+  readonly repairQueue: pulumi.Input<string>;
+  readonly repairDeadLetterQueue: pulumi.Input<string>;
   /** The Route 53 health check of the region's API endpoint. */
   readonly healthCheckId: pulumi.Input<string>;
 }
@@ -77,6 +80,8 @@ export function regionSignals(role: RegionRole, tiers: StackTiers): RegionSignal
     bucket: data[role].receiptsBucket,
     peerBucket: data[peerOf(role)].receiptsBucket,
     deadLetterQueue: compute[role].deadLetterQueueName,
+    repairQueue: orchestration[role].repairQueueName,
+    repairDeadLetterQueue: orchestration[role].repairDeadLetterQueueName,
     healthCheckId: tiers.traffic.endpointHealthCheckIds[role],
   };
 }
@@ -207,7 +212,7 @@ export class RegionAlarms extends pulumi.ComponentResource {
       ]),
       {
         base: "workflow-failed",
-        description: `More than ${thresholds.workflowFailuresPerMinute} payment workflows a minute end FAILED (declines included)`,
+        description: `More than ${thresholds.workflowFailuresPerMinute} payment workflows a minute end failed (declines, and payments left RECEIVED for another delivery, included)`,
         namespace: "AWS/States",
         metricName: "ExecutionsFailed",
         dimensions: { StateMachineArn: signals.stateMachineArn },
@@ -221,6 +226,30 @@ export class RegionAlarms extends pulumi.ComponentResource {
         metricName: "ExecutionsTimedOut",
         dimensions: { StateMachineArn: signals.stateMachineArn },
         statistic: "Sum",
+        threshold: 0,
+      },
+      {
+        // A parked payment took money and has no receipt or event yet; the repair queue delivers
+        // it again every 15 minutes until someone fixes what fails. NumberOfMessagesSent counts
+        // delayed messages when they are sent
+        // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html).
+        base: "payments-parked",
+        description:
+          "Payments were parked for repair: their ledger entry was attempted and a later step kept failing. They stay RECEIVED and are retried every 15 minutes; find the failing step in the workflow's failed executions (Payment.Parked).",
+        namespace: "AWS/SQS",
+        metricName: "NumberOfMessagesSent",
+        dimensions: { QueueName: signals.repairQueue },
+        statistic: "Sum",
+        threshold: 0,
+      },
+      {
+        base: "payments-repair-dlq-not-empty",
+        description:
+          "Parked payments reached the repair queue's dead-letter queue: the processor kept refusing them (a region that is not the active writer keeps its messages). Redrive them to the active region's repair queue.",
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: signals.repairDeadLetterQueue },
+        statistic: "Maximum",
         threshold: 0,
       },
       {

@@ -219,9 +219,32 @@ describe("compute tier", () => {
             assert.equal(mapping.rawInputs.functionName, processor.outputs.name);
             assert.deepEqual(mapping.rawInputs.functionResponseTypes, ["ReportBatchItemFailures"]);
             assert.equal(mapping.rawInputs.batchSize, evaluation.config.processor.batchSize);
-            assert.deepEqual(mapping.rawInputs.scalingConfig, {
-              maximumConcurrency: evaluation.config.processor.reservedConcurrency,
-            });
+            const repairMapping = get(
+              "aws:lambda/eventSourceMapping:EventSourceMapping",
+              role,
+              "payments-repair",
+            );
+            const repairQueue = find(
+              evaluation,
+              "aws:sqs/queue:Queue",
+              `${role}-orchestration-repair-queue`,
+            );
+            assert.equal(repairMapping.rawInputs.eventSourceArn, repairQueue.outputs.arn);
+            assert.equal(repairMapping.rawInputs.functionName, processor.outputs.name);
+            // The two sources never run more batches together than the function may.
+            const concurrency = [mapping, repairMapping].map(
+              (m) =>
+                (m.rawInputs.scalingConfig as { maximumConcurrency: number }).maximumConcurrency,
+            );
+            assert.ok(concurrency.every((c) => c >= 2));
+            assert.equal(
+              concurrency[0] + concurrency[1],
+              evaluation.config.processor.reservedConcurrency,
+            );
+            assert.ok(
+              Number(repairQueue.rawInputs.visibilityTimeoutSeconds) >=
+                evaluation.config.processor.timeoutSeconds,
+            );
             assert.equal(
               queue.rawInputs.visibilityTimeoutSeconds,
               VISIBILITY_TIMEOUT_FACTOR * evaluation.config.processor.timeoutSeconds +
@@ -289,15 +312,18 @@ describe("compute tier", () => {
                 "ec2:DescribeSubnets",
                 "ec2:UnassignPrivateIpAddresses",
               ],
-              WriteAndReadPayments: ["dynamodb:GetItem", "dynamodb:PutItem"],
+              WriteAndReadPayments: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
               QueuePayments: ["sqs:SendMessage"],
               EncryptQueuedPayments: ["kms:Decrypt", "kms:GenerateDataKey"],
               ReadTheActiveRegion: ["ssm:GetParameter"],
             });
             assert.deepEqual(Object.keys(policy("payments-processor")).slice(3), [
-              "ConsumeThePaymentsQueue",
-              "DecryptQueuedPayments",
+              "ConsumeThePaymentAndRepairQueues",
+              "DecryptQueuedPaymentsAndLedgerCredentials",
               "StartPaymentWorkflows",
+              "ReadTheActiveRegion",
+              "AskTheLedgerWhetherItWrites",
+              "ReadLedgerCredentials",
             ]);
             assert.deepEqual(Object.keys(policy("health")).slice(3), [
               "ProbeThePaymentsTable",

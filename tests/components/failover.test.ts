@@ -22,9 +22,10 @@ describe("failover tier alarms", () => {
             "aws:cloudwatch/compositeAlarm:CompositeAlarm",
           ].includes(r.type),
         );
-        // Per region: 19 on the golden signals and replication, the composite, and the DLQ alarm;
-        // in us-east-1 also the two health-check alarms.
-        assert.equal(alarms.length, 2 * 21 + 2);
+        // Per region: 19 on the golden signals and replication, 2 on the repair path (parked
+        // payments, its dead letters), the composite, and the DLQ alarm; in us-east-1 also the
+        // two health-check alarms.
+        assert.equal(alarms.length, 2 * 23 + 2);
         for (const alarm of alarms) {
           const role =
             alarm.placement === evaluation.config.regions.primary ? "primary" : "secondary";
@@ -111,8 +112,9 @@ describe("failover tier alarms", () => {
           (r) =>
             r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes("-failover-"),
         );
-        // Per region 19 and the dead-letter queue's; in us-east-1 the two health checks'.
-        assert.equal(tierAlarms.length, 2 * 20 + 2);
+        // Per region 19, the repair path's 2 and the dead-letter queue's; in us-east-1 the two
+        // health checks'.
+        assert.equal(tierAlarms.length, 2 * 22 + 2);
         for (const alarm of tierAlarms) {
           const route53 = alarm.rawInputs.namespace === "AWS/Route53";
           assert.equal(

@@ -59,6 +59,10 @@ describe("orchestration tier", () => {
                 database: "ledger",
                 receiptsBucket: String(data("aws:s3/bucket:Bucket", "data-receipts").bucket),
                 eventBusName: String(bus.rawInputs.name),
+                repairQueueUrl: String(
+                  get("aws:sqs/queue:Queue", role, "orchestration-repair-queue").outputs.url,
+                ),
+                authorizeTimeoutSeconds: Number(authorize.rawInputs.timeout),
                 region: region(),
               }),
             );
@@ -186,11 +190,13 @@ describe("orchestration tier", () => {
                   .policy,
               ),
             ) as {
-              Statement: { Condition: unknown }[];
+              Statement: { Condition?: unknown; Principal: unknown; Action: unknown }[];
             };
-            assert.deepEqual(topicPolicy.Statement[0].Condition, {
-              ArnEquals: { "aws:SourceArn": rule.outputs.arn },
-            });
+            // EventBridge's SNS targets take no Condition block (eb-use-resource-based.html).
+            assert.deepEqual(
+              topicPolicy.Statement.map((st) => [st.Principal, st.Action, st.Condition]),
+              [[{ Service: "events.amazonaws.com" }, "sns:Publish", undefined]],
+            );
           });
         });
       }

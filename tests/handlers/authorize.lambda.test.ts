@@ -1,11 +1,14 @@
 import { strict as assert } from "node:assert";
 import { stackPlan } from "../fixtures/plan";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { authorize, type AuthorizationRules } from "../../handlers/authorize";
+import { authorize, type AuthorizationRules, NOT_ACTIVE_HERE } from "../../handlers/authorize";
 import type { Payment } from "../../handlers/payment";
 import {
+  type AwsStub,
   createPaymentsTable,
   type LocalDynamoDb,
+  ssmParameter,
+  startAwsStub,
   startDynamoDb,
 } from "../../tools/harness/emulators";
 import { runSerialized, serializedCode } from "../../tools/harness/serialized";
@@ -31,6 +34,7 @@ const minutesBefore = (minutes: number) =>
 describe("authorize handler (serialized) against dynalite", function () {
   this.timeout(60_000);
   let db: LocalDynamoDb;
+  let ssm: AwsStub;
   let code: string;
 
   async function put(item: {
@@ -56,6 +60,9 @@ describe("authorize handler (serialized) against dynalite", function () {
   }
 
   before(async () => {
+    // SSM GetParameter answers the parameter with its Value
+    // (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html).
+    ssm = await startAwsStub({ "AmazonSSM.GetParameter": ssmParameter("us-east-1") });
     db = await startDynamoDb();
     await createPaymentsTable(db, TABLE);
     await put({
@@ -106,13 +113,18 @@ describe("authorize handler (serialized) against dynalite", function () {
 
   after(async () => {
     await db.close();
+    await ssm.close();
   });
 
   const environment = (rules: AuthorizationRules = RULES) => ({
     AUTHORIZATION_RULES: JSON.stringify(rules),
     PAYMENTS_TABLE: TABLE,
+    ACTIVE_REGION_PARAMETER: "/acmepay/dev/active-region",
+    AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    AWS_ENDPOINT_URL_SSM: ssm.endpoint,
   });
+  const admitted = (decision: ReturnType<typeof authorize>) => ({ activeHere: true, ...decision });
   const window = [
     { amountMinor: 500_000, currency: "EUR", createdAt: minutesBefore(10) },
     { amountMinor: 700_000, currency: "EUR", createdAt: minutesBefore(50) },
@@ -120,14 +132,14 @@ describe("authorize handler (serialized) against dynalite", function () {
 
   it("counts the merchant's window (not itself, not failed, not older, not others) and decides as the core", async () => {
     const run = await runSerialized(code, { payment: PAYMENT }, environment());
-    assert.deepEqual(run, { ok: true, result: authorize(PAYMENT, RULES, window) });
+    assert.deepEqual(run, { ok: true, result: admitted(authorize(PAYMENT, RULES, window)) });
     assert.equal((run.result as { approved: boolean }).approved, true);
   });
 
   it("declines when the window is full, with the core's reasons", async () => {
     const strict = { ...RULES, velocity: { ...RULES.velocity, maxPayments: 2 } };
     const run = await runSerialized(code, { payment: PAYMENT }, environment(strict));
-    assert.deepEqual(run, { ok: true, result: authorize(PAYMENT, strict, window) });
+    assert.deepEqual(run, { ok: true, result: admitted(authorize(PAYMENT, strict, window)) });
     assert.deepEqual(
       (run.result as { reasons: readonly { code: string }[] }).reasons.map((r) => r.code),
       ["VELOCITY_COUNT_EXCEEDED"],
@@ -141,6 +153,22 @@ describe("authorize handler (serialized) against dynalite", function () {
       { payment: invalid },
       { ...environment(), AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9" },
     );
-    assert.deepEqual(run, { ok: true, result: authorize(invalid, RULES, []) });
+    assert.deepEqual(run, { ok: true, result: admitted(authorize(invalid, RULES, [])) });
+  });
+
+  it("outside the active region decides nothing and reads no payment", async () => {
+    const standby = await startAwsStub({ "AmazonSSM.GetParameter": ssmParameter("us-west-2") });
+    try {
+      const before = db.operations.length;
+      const run = await runSerialized(
+        code,
+        { payment: PAYMENT },
+        { ...environment(), AWS_ENDPOINT_URL_SSM: standby.endpoint },
+      );
+      assert.deepEqual(run, { ok: true, result: NOT_ACTIVE_HERE });
+      assert.equal(db.operations.length, before);
+    } finally {
+      await standby.close();
+    }
   });
 });

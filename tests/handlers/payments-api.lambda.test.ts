@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { stackPlan } from "../fixtures/plan";
 import { PAYMENT_REQUEST } from "../fixtures/payments";
 import { paymentIdFor } from "../../handlers/payments-api";
@@ -178,5 +179,45 @@ describe("payments-api handler (serialized) against dynalite", function () {
     } finally {
       await standby.close();
     }
+  });
+
+  it("a replay queues a RECEIVED payment again only once its last queuing is a window old, with one conditional update", async () => {
+    const paymentId = paymentIdFor("merchant-7", "order-4004");
+    await runSerializedEvents(code, [post(BODY, "order-4004")], environment);
+    const sends = () => aws.calls.filter((c) => c.target === "AmazonSQS.SendMessage").length;
+    assert.equal(sends(), 1);
+    // A replay right away: answered from the stored record, nothing written, nothing queued.
+    db.operations.length = 0;
+    await runSerializedEvents(code, [post(BODY, "order-4004")], environment);
+    // (dynalite answers a failed condition without the old item, so the shell reads it: GetItem.)
+    assert.deepEqual(
+      db.operations.filter((op) => op !== "GetItem"),
+      ["PutItem"],
+    );
+    assert.equal(sends(), 1);
+    // Its last queuing was longer ago than the window: of two replays, one queues it.
+    await db.client.send(
+      new UpdateItemCommand({
+        TableName: TABLE,
+        Key: { paymentId: { S: paymentId } },
+        UpdateExpression: "SET queuedAt = :old",
+        ExpressionAttributeValues: { ":old": { S: "2026-01-01T00:00:00.000Z" } },
+      }),
+    );
+    db.operations.length = 0;
+    const replays = await runSerializedEvents(
+      code,
+      [post(BODY, "order-4004"), post(BODY, "order-4004")],
+      environment,
+    );
+    assert.deepEqual(
+      replays.map((r) => answer(r).statusCode),
+      [202, 202],
+    );
+    assert.equal(sends(), 2);
+    // The second replay either sees the new mark and skips, or loses the conditional update.
+    assert.ok(db.operations.filter((op) => op === "UpdateItem").length >= 1);
+    const [item] = (await db.items(TABLE)).filter((i) => i.paymentId.S === paymentId);
+    assert.ok(String(item.queuedAt?.S) > "2026-01-01T00:00:00.000Z");
   });
 });

@@ -14,6 +14,7 @@ import {
   handleApiRequest,
   MAX_BODY_BYTES,
   paymentIdFor,
+  REQUEUE_WINDOW_MS,
 } from "../../handlers/payments-api";
 
 const REGION = "us-east-1";
@@ -51,6 +52,26 @@ function memoryPorts(options: { active?: string; failSends?: number } = {}) {
       return Promise.resolve({ created: true as const });
     },
     getPayment: (id) => Promise.resolve(table.get(id)),
+    // The shell's conditional updates, evaluated here as DynamoDB would evaluate their conditions
+    // (the serialized shell runs them on dynalite in payments-api.lambda.test.ts).
+    claimRequeue(id, at, cutoff) {
+      const record = table.get(id);
+      const claimable =
+        record?.status === "RECEIVED" &&
+        (record.queuedAt === undefined || record.queuedAt <= cutoff);
+      if (claimable) {
+        table.set(id, { ...record, queuedAt: at });
+      }
+      return Promise.resolve(claimable);
+    },
+    releaseRequeue(id, at) {
+      const record = table.get(id);
+      if (record?.queuedAt === at) {
+        const { queuedAt: _released, ...rest } = record;
+        table.set(id, rest);
+      }
+      return Promise.resolve();
+    },
     enqueue(payment) {
       if (failSends > 0) {
         failSends -= 1;
@@ -238,6 +259,41 @@ describe("payments API core", () => {
     assert.equal(world.created.length, 1);
   });
 
+  it("queues a replay of a RECEIVED payment again at most once per re-queue window", async () => {
+    const world = memoryPorts();
+    const at = (offsetMs: number) => ({
+      ...SETTINGS,
+      now: () => new Date(NOW.getTime() + offsetMs),
+    });
+    await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    const replays: [number, number][] = [
+      [1_000, 1], // within the window: not queued again
+      [REQUEUE_WINDOW_MS - 1, 1],
+      [REQUEUE_WINDOW_MS, 2], // a window after the first queuing: queued again
+      [REQUEUE_WINDOW_MS + 1_000, 2], // within the new window
+      [2 * REQUEUE_WINDOW_MS, 3],
+    ];
+    for (const [offset, sends] of replays) {
+      const replay = await handleApiRequest(post(BODY), world.ports, at(offset));
+      assert.equal(replay.statusCode, 202, `at +${offset} ms`);
+      assert.equal(world.sent.length, sends, `at +${offset} ms`);
+    }
+  });
+
+  it("answers a replay of a settled payment with its stored status (200) and queues nothing", async () => {
+    const world = memoryPorts();
+    await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    const [id, record] = [...world.table.entries()][0];
+    for (const status of ["COMPLETED", "FAILED"] as const) {
+      world.table.set(id, { ...record, status });
+      const later = { ...SETTINGS, now: () => new Date(NOW.getTime() + 2 * REQUEUE_WINDOW_MS) };
+      const replay = await handleApiRequest(post(BODY), world.ports, later);
+      assert.equal(replay.statusCode, 200);
+      assert.equal((JSON.parse(replay.body) as { status: string }).status, status);
+      assert.equal(world.sent.length, 1);
+    }
+  });
+
   it("rejects the same key with a different request (422) and writes nothing", async () => {
     const world = memoryPorts();
     await handleApiRequest(post(BODY), world.ports, SETTINGS);
@@ -280,15 +336,6 @@ describe("payments API core", () => {
     assert.equal(retry.statusCode, 202);
     assert.equal(world.sent.length, 1);
     assert.equal(world.created.length, 1);
-  });
-
-  it("does not queue a replay of a payment the workflow has finished", async () => {
-    const world = memoryPorts();
-    await handleApiRequest(post(BODY), world.ports, SETTINGS);
-    const [id, record] = [...world.table.entries()][0];
-    world.table.set(id, { ...record, status: "COMPLETED" });
-    await handleApiRequest(post(BODY), world.ports, SETTINGS);
-    assert.equal(world.sent.length, 1);
   });
 
   it("reads a payment back without its payment token", async () => {

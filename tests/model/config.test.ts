@@ -379,9 +379,9 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "payments-dr:wafRateLimit = 5: must be between 10 and 2000000000 requests per 5 minutes",
   ],
   [
-    "a processor that could not take two batches at once",
+    "a processor that could not take two batches from each of its two queues at once",
     { ...DEV, processorReservedConcurrency: "1" },
-    "payments-dr:processorReservedConcurrency = 1: must be between 2 and 900 concurrent executions",
+    "payments-dr:processorReservedConcurrency = 1: must be between 4 and 900 concurrent executions",
   ],
   [
     "batches over 10 messages without a batch window",

@@ -122,8 +122,10 @@ describe("the bench's helpers", () => {
       assert.deepEqual(floors, {
         "primary-compute-payments-api":
           "client-ssm (SSMClient), client-dynamodb (DynamoDBClient), client-sqs (SQSClient)",
-        "primary-compute-payments-processor": "client-sfn (SFNClient), batch",
-        "primary-orchestration-authorize": "client-dynamodb (DynamoDBClient)",
+        "primary-compute-payments-processor":
+          "client-ssm (SSMClient), client-sfn (SFNClient), client-rds-data (RDSDataClient), batch",
+        "primary-orchestration-authorize":
+          "client-ssm (SSMClient), client-dynamodb (DynamoDBClient)",
         "primary-failover-orchestrator": "client-sfn (SFNClient), client-ssm (SSMClient)",
       });
     });

@@ -96,7 +96,8 @@ export async function createPaymentsTable(db: LocalDynamoDb, table: string): Pro
 }
 
 export interface StubCall {
-  /** `AmazonSQS.SendMessage`, `AmazonSSM.GetParameter`, `AWSStepFunctions.StartExecution`… */
+  /** `AmazonSQS.SendMessage`, `AmazonSSM.GetParameter`, `AWSStepFunctions.StartExecution`,
+   * `POST /Execute` (RDS Data API ExecuteStatement)… */
   readonly target: string;
   readonly body: Record<string, unknown>;
 }
@@ -134,7 +135,11 @@ export async function startAwsStub(handlers: Record<string, StubHandler>): Promi
     let text = "";
     request.on("data", (chunk: Buffer) => (text += chunk.toString()));
     request.on("end", () => {
-      const target = String(request.headers["x-amz-target"] ?? "");
+      // JSON protocols name the operation in X-Amz-Target; REST-JSON ones (the RDS Data API) in
+      // the method and path: `POST /Execute`.
+      const target = String(
+        request.headers["x-amz-target"] ?? `${request.method ?? ""} ${request.url ?? ""}`,
+      );
       const body = (text === "" ? {} : JSON.parse(text)) as Record<string, unknown>;
       calls.push({ target, body });
       const handler = handlers[target] as StubHandler | undefined;
