@@ -156,6 +156,7 @@ const failover = perRegion(
         peerData: data[peerOf(role)],
         orchestration: orchestration[role],
         compute: compute[role],
+        peerCompute: compute[peerOf(role)],
         traffic,
         config,
       },

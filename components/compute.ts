@@ -35,6 +35,19 @@ interface ComputeTierCommon {
 }
 
 /** The stack settings the compute tier reads (production puts a WAF web ACL before the API). */
+/** A region's processing, as the failover runbook pauses, drains and resumes it. */
+export interface RegionProcessing {
+  /** The processor's event source mappings (payments queue, repair queue). */
+  readonly mappingUuids: readonly pulumi.Output<string>[];
+  readonly mappingArns: readonly pulumi.Output<string>[];
+  /** The queues the processor consumes (payments, repair). */
+  readonly queueUrls: readonly pulumi.Output<string>[];
+  readonly queueArns: readonly pulumi.Output<string>[];
+  readonly paymentsQueueUrl: pulumi.Output<string>;
+  readonly paymentsQueueArn: pulumi.Output<string>;
+  readonly stateMachineArn: pulumi.Output<string>;
+}
+
 /** Batches of the repair queue at once: its minimum; parked payments are few. */
 const REPAIR_CONCURRENCY = 2;
 
@@ -66,6 +79,8 @@ export class ComputeTier extends pulumi.ComponentResource {
   readonly regionalUrl: string;
   readonly regionalDomainName: string;
   readonly queueUrl: pulumi.Output<string>;
+  /** What the failover runbook pauses and drains here, or resumes (../definitions/failover-runbook.ts). */
+  readonly processing: RegionProcessing;
   readonly deadLetterQueueName: pulumi.Output<string>;
   readonly functionNames: {
     readonly api: pulumi.Output<string>;
@@ -205,6 +220,10 @@ export class ComputeTier extends pulumi.ComponentResource {
       new aws.lambda.EventSourceMapping(
         logicalName,
         {
+          // Only the active region processes: the standby's mappings start paused, and from then
+          // on the failover runbook owns `enabled` (it pauses the old region's and resumes the
+          // new one's), so a later `pulumi up` leaves it as the last failover set it.
+          enabled: args.role === "primary",
           eventSourceArn: queueArn,
           functionName: processorFunction.name,
           batchSize: config.processor.batchSize,
@@ -216,14 +235,25 @@ export class ComputeTier extends pulumi.ComponentResource {
           // (https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html).
           scalingConfig: { maximumConcurrency: concurrency },
         },
-        parent,
+        { ...parent, ignoreChanges: ["enabled"] },
       );
-    consume(
-      `${name}-payments-processor`,
-      queue.queueArn,
-      config.processor.reservedConcurrency - REPAIR_CONCURRENCY,
-    );
-    consume(`${name}-payments-repair`, orchestration.repairQueueArn, REPAIR_CONCURRENCY);
+    const mappings = [
+      consume(
+        `${name}-payments-processor`,
+        queue.queueArn,
+        config.processor.reservedConcurrency - REPAIR_CONCURRENCY,
+      ),
+      consume(`${name}-payments-repair`, orchestration.repairQueueArn, REPAIR_CONCURRENCY),
+    ];
+    this.processing = {
+      mappingUuids: mappings.map((m) => m.uuid),
+      mappingArns: mappings.map((m) => m.arn),
+      queueUrls: [queue.queueUrl, orchestration.repairQueueUrl],
+      queueArns: [queue.queueArn, orchestration.repairQueueArn],
+      paymentsQueueUrl: queue.queueUrl,
+      paymentsQueueArn: queue.queueArn,
+      stateMachineArn: orchestration.stateMachineArn,
+    };
     const healthFunction = handlerFunction(
       `${name}-health`,
       {

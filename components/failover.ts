@@ -30,6 +30,8 @@ export interface FailoverTierArgs {
   readonly orchestration: OrchestrationTier;
   /** The API the runbook checks; the dead-letter alarm used to live here. */
   readonly compute: ComputeTier;
+  /** The other region's compute tier: the runbook pauses and drains its processing. */
+  readonly peerCompute: ComputeTier;
   readonly traffic: TrafficFailover;
   readonly config: FailoverConfig;
 }
@@ -37,7 +39,13 @@ export interface FailoverTierArgs {
 /** The stack settings the failover tier reads. */
 export type FailoverConfig = Pick<
   StackConfig,
-  "regions" | "alarms" | "alertEmail" | "writeFailover" | "logRetentionDays" | "protectData"
+  | "regions"
+  | "alarms"
+  | "alertEmail"
+  | "writeFailover"
+  | "logRetentionDays"
+  | "protectData"
+  | "processor"
 >;
 
 export class FailoverTier extends pulumi.ComponentResource {
@@ -99,6 +107,13 @@ export class FailoverTier extends pulumi.ComponentResource {
         activeRegionParameter: data.activeRegionParameter,
         activeRegionParameterArn: data.activeRegionParameterArn,
         peerActiveRegionParameterArn: args.peerData.activeRegionParameterArn,
+        processing: args.compute.processing,
+        peerProcessing: args.peerCompute.processing,
+        peerKeyArn: args.peerData.keyArn,
+        // A paused processor's batches under way end within its timeout (after its batching
+        // window); its workflows' first steps take seconds. A minute of margin.
+        drainWaitSeconds:
+          config.processor.timeoutSeconds + config.processor.batchWindowSeconds + 60,
         alarmsTopicArn: this.alarms.topicArn,
         healthUrl: `${args.compute.regionalUrl}/health?role=active`,
         rules: config.writeFailover,

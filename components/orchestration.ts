@@ -45,6 +45,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
   /** Payments parked after their ledger step; the processor consumes it (the compute tier). */
   readonly repairQueueArn: pulumi.Output<string>;
   readonly repairQueueName: pulumi.Output<string>;
+  readonly repairQueueUrl: pulumi.Output<string>;
   readonly repairDeadLetterQueueName: pulumi.Output<string>;
 
   constructor(
@@ -271,6 +272,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
     this.eventsTopicArn = topic.arn;
     this.repairQueueArn = repair.queueArn;
     this.repairQueueName = repair.queueName;
+    this.repairQueueUrl = repair.queueUrl;
     this.repairDeadLetterQueueName = repair.deadLetterQueueName;
     this.registerOutputs({
       stateMachineArn: this.stateMachineArn,

@@ -4,13 +4,16 @@
  *
  * Input `{ mode: "planned" | "unplanned", targetRegion, reason }`; the target must be this region.
  *
- *   record the start → (planned) wait, bounded, for replication lag to drain → fence writes in the
- *   old region (its active-region flag names this region; unplanned mode carries on when the old
- *   region cannot be reached) → let writes the old region took before the fence replicate → read
+ *   record the start → (planned) wait, bounded, for replication lag to drain → pause the old
+ *   region's processing (its processor's event source mappings) → fence writes in the old region
+ *   (its active-region flag names this region; unplanned mode carries on when the old region
+ *   cannot be reached) → let writes the old region took before the fence replicate → drain the old
+ *   region: move its queued payments to this region's queue and wait, bounded, until nothing is
+ *   in flight and no payment workflow runs there (unplanned: one look, recorded) → read
  *   the global cluster: if this region's cluster already writes, skip ahead (a re-run is safe) →
  *   Aurora SwitchoverGlobalCluster (planned) or FailoverGlobalCluster with AllowDataLoss
  *   (unplanned) → wait, bounded, until this region's cluster writes → set this region's flag →
- *   traffic (DNS health checks carry it: the primary's check asks for the active writer) → verify
+ *   resume processing here → traffic (DNS health checks carry it: the primary's check asks for the active writer) → verify
  *   this region's health endpoint as the active writer → record the run with each step's measured
  *   duration → notify.
  *
@@ -66,12 +69,28 @@ export interface RunbookTargets {
   readonly lagThresholdMs: number;
   /** How long writes the old region took before its fence need to reach this region. */
   readonly fenceSettleSeconds: number;
+  /** What the runbook pauses and drains in the old region, and resumes here. */
+  readonly processing: {
+    /** This region's processor event source mappings (UUIDs): resumed once it writes. */
+    readonly mappings: readonly string[];
+    readonly peerMappings: readonly string[];
+    /** This region's payments queue: the old region's backlog moves here. */
+    readonly queueUrl: string;
+    /** The old region's payments and repair queues, and its payment workflow. */
+    readonly peerQueueUrls: readonly string[];
+    readonly peerStateMachineArn: string;
+  };
+  /** The planned drain's bound: a paused processor's last batches and workflows finish within it. */
+  readonly drainWaitSeconds: number;
 }
 
 /** Polling bounds: the runbook's longest waits, and the write path's RTO budget with them. */
 export const LAG_POLL = { intervalSeconds: 15, maxPolls: 20 } as const;
 export const WRITER_POLL = { intervalSeconds: 10, maxPolls: 30 } as const;
 export const HEALTH_VERIFY = { intervalSeconds: 5, attempts: 6 } as const;
+export const DRAIN_POLL_SECONDS = 10;
+/** Messages moved per drain call: the steps function's time limit holds about this many. */
+export const DRAIN_MOVES_PER_CALL = 200;
 /** The steps function's timeout, and the state's a little above it (Lambda's own limit ends first). */
 export const STEP_FUNCTION_TIMEOUT_SECONDS = 12;
 const STEP_TIMEOUT_SECONDS = 15;
@@ -200,7 +219,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     },
     Begin: passState(
       "Start the poll counters.",
-      { Result: { lag: 0, writer: 0 }, ResultPath: "$.polls" },
+      { Result: { lag: 0, writer: 0, drain: 0 }, ResultPath: "$.polls" },
       "RecordStart",
     ),
     RecordStart: task(
@@ -224,7 +243,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Type: "Choice",
       Comment: "A planned switchover first waits for the replicas to catch up; an outage cannot.",
       Choices: [{ Variable: "$.mode", StringEquals: "planned", Next: "ReadReplicationLag" }],
-      Default: "FenceOldRegion",
+      Default: "PauseOldRegion",
     },
     ReadReplicationLag: step(
       targets,
@@ -244,7 +263,7 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Type: "Choice",
       Comment: `Lag at most ${targets.lagThresholdMs} ms: go on; after ${LAG_POLL.maxPolls} more reads, give up before touching anything.`,
       Choices: [
-        { Variable: "$.lag.result.drained", BooleanEquals: true, Next: "FenceOldRegion" },
+        { Variable: "$.lag.result.drained", BooleanEquals: true, Next: "PauseOldRegion" },
         {
           Variable: "$.polls.lag",
           NumericGreaterThanEquals: LAG_POLL.maxPolls,
@@ -262,7 +281,11 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     CountLagPoll: passState(
       "One more lag read.",
       {
-        Parameters: { "lag.$": "States.MathAdd($.polls.lag, 1)", "writer.$": "$.polls.writer" },
+        Parameters: {
+          "lag.$": "States.MathAdd($.polls.lag, 1)",
+          "writer.$": "$.polls.writer",
+          "drain.$": "$.polls.drain",
+        },
         ResultPath: "$.polls",
       },
       "ReadReplicationLag",
@@ -277,6 +300,61 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
         ResultPath: "$.error",
       },
       FAILURE,
+    ),
+    PauseOldRegion: step(
+      targets,
+      `Pause ${peerRegion}'s processing: its processor stops taking batches from its queues; batches under way finish.`,
+      {
+        action: "set-processing",
+        region: peerRegion,
+        mappings: targets.processing.peerMappings,
+        enabled: false,
+      },
+      "FenceOldRegion",
+      {
+        resultPath: "$.paused",
+        retry: retryAny(1),
+        catchTo: catchAll("PauseRequired?", "$.pauseError"),
+      },
+    ),
+    "PauseRequired?": {
+      Type: "Choice",
+      Comment: `A planned run needs ${peerRegion} paused and stops otherwise, resuming whatever it paused; an unplanned one carries on (the region is down) and the record says so.`,
+      Choices: [{ Variable: "$.mode", StringEquals: "planned", Next: "UndoPause" }],
+      Default: "NoteNotPaused",
+    },
+    UndoPause: step(
+      targets,
+      `${peerRegion} still takes the writes: its processing resumes.`,
+      {
+        action: "set-processing",
+        region: peerRegion,
+        mappings: targets.processing.peerMappings,
+        enabled: true,
+      },
+      "PauseFailed",
+      { resultPath: null, catchTo: catchAll("PauseFailed", "$.undoError") },
+    ),
+    PauseFailed: passState(
+      "A planned run stops here: nothing was fenced or switched.",
+      {
+        Parameters: {
+          "Error.$": "$.pauseError.Error",
+          "Cause.$": "States.JsonToString($.pauseError)",
+        },
+        ResultPath: "$.error",
+      },
+      FAILURE,
+    ),
+    NoteNotPaused: passState(
+      "Record that the old region's processing was not paused: its processor's gate (flag and ledger writer) still refuses to settle there.",
+      {
+        Parameters: {
+          result: { paused: false, region: peerRegion, "error.$": "$.pauseError.Error" },
+        },
+        ResultPath: "$.paused",
+      },
+      "FenceOldRegion",
     ),
     FenceOldRegion: step(
       targets,
@@ -327,8 +405,68 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
       Comment:
         "The old region's API trusts its flag for a few seconds, and what it took before the fence replicates here within the alarm's bound.",
       Seconds: targets.fenceSettleSeconds,
-      Next: "ReadGlobalCluster",
+      Next: "DrainOldRegion",
     },
+    DrainOldRegion: step(
+      targets,
+      `Move ${peerRegion}'s queued payments to ${region}'s queue; report what is still in flight or running there.`,
+      {
+        action: "drain",
+        fromRegion: peerRegion,
+        queueUrls: targets.processing.peerQueueUrls,
+        stateMachineArn: targets.processing.peerStateMachineArn,
+        toQueueUrl: targets.processing.queueUrl,
+        maxMoves: DRAIN_MOVES_PER_CALL,
+      },
+      "Drained?",
+      {
+        resultPath: "$.drain",
+        retry: retryAny(1),
+        catchTo: catchAll("NoteNotDrained", "$.drainError"),
+      },
+    ),
+    "Drained?": {
+      Type: "Choice",
+      Comment: `Planned: wait until nothing is queued or in flight in ${peerRegion} and no payment workflow runs there, at most ${drainPolls(targets) * DRAIN_POLL_SECONDS} s; then switch (what is left settles once wherever it is delivered, and the record says what it was). Unplanned: one look.`,
+      Choices: [
+        { Variable: "$.drain.result.drained", BooleanEquals: true, Next: "ReadGlobalCluster" },
+        { Variable: "$.mode", StringEquals: "unplanned", Next: "ReadGlobalCluster" },
+        {
+          Variable: "$.polls.drain",
+          NumericGreaterThanEquals: drainPolls(targets),
+          Next: "ReadGlobalCluster",
+        },
+      ],
+      Default: "WaitForDrain",
+    },
+    WaitForDrain: {
+      Type: "Wait",
+      Comment: "Batches and workflows under way finish; new ones do not start there.",
+      Seconds: DRAIN_POLL_SECONDS,
+      Next: "CountDrainPoll",
+    },
+    CountDrainPoll: passState(
+      "One more drain.",
+      {
+        Parameters: {
+          "lag.$": "$.polls.lag",
+          "writer.$": "$.polls.writer",
+          "drain.$": "States.MathAdd($.polls.drain, 1)",
+        },
+        ResultPath: "$.polls",
+      },
+      "DrainOldRegion",
+    ),
+    NoteNotDrained: passState(
+      "The old region could not be drained (unreachable): its queued payments stay RECEIVED in the payments table, where this region's sweeper finds them.",
+      {
+        Parameters: {
+          result: { drained: false, reachable: false, "error.$": "$.drainError.Error" },
+        },
+        ResultPath: "$.drain",
+      },
+      "ReadGlobalCluster",
+    ),
     ReadGlobalCluster: READ_GLOBAL_CLUSTER(targets, "AlreadyWriter?", 2),
     "AlreadyWriter?": {
       Type: "Choice",
@@ -377,7 +515,11 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     CountWriterPoll: passState(
       "One more read of the global cluster.",
       {
-        Parameters: { "lag.$": "$.polls.lag", "writer.$": "States.MathAdd($.polls.writer, 1)" },
+        Parameters: {
+          "lag.$": "$.polls.lag",
+          "writer.$": "States.MathAdd($.polls.writer, 1)",
+          "drain.$": "$.polls.drain",
+        },
         ResultPath: "$.polls",
       },
       "ReadWriter",
@@ -421,7 +563,14 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
         Value: region,
         Overwrite: true,
       }),
+      "ResumeProcessing",
+    ),
+    ResumeProcessing: step(
+      targets,
+      `${region}'s processor takes batches from its queues again (the old region's backlog is among them).`,
+      { action: "set-processing", region, mappings: targets.processing.mappings, enabled: true },
       "RouteTraffic",
+      { resultPath: "$.resumed" },
     ),
     RouteTraffic:
       targets.routingControls === undefined
@@ -461,7 +610,14 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     RecordSuccess: step(
       targets,
       "Record the run with the measured duration of each step.",
-      { action: "record", ...recordFields, outcome: "SUCCEEDED", "fence.$": "$.fence.result" },
+      {
+        action: "record",
+        ...recordFields,
+        outcome: "SUCCEEDED",
+        "fence.$": "$.fence.result",
+        "paused.$": "$.paused.result",
+        "drain.$": "$.drain.result",
+      },
       "NotifySuccess",
       { resultPath: "$.record" },
     ),
@@ -540,6 +696,11 @@ export function failoverRunbookDefinition(targets: RunbookTargets): RunbookDefin
     States: states,
   };
   return { ...definition, TimeoutSeconds: runbookTimeoutSeconds(definition) };
+}
+
+/** Drain reads before a planned run switches anyway. */
+function drainPolls(targets: RunbookTargets): number {
+  return Math.ceil(targets.drainWaitSeconds / DRAIN_POLL_SECONDS);
 }
 
 /** The execution's own timeout: the slowest run's bound, plus a minute. */

@@ -7,6 +7,12 @@
  * Environment: RUNS_TABLE and the runtime's AWS_REGION.
  */
 import {
+  drain,
+  type DrainPorts,
+  type DrainRequest,
+  type ProcessingPorts,
+  type ProcessingRequest,
+  setProcessing,
   type GlobalClusterPorts,
   type GlobalClusterRequest,
   readGlobalCluster,
@@ -35,11 +41,15 @@ type Sfn = typeof import("@aws-sdk/client-sfn");
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type RecoveryCluster = typeof import("@aws-sdk/client-route53-recovery-cluster");
 type Rds = typeof import("@aws-sdk/client-rds");
+type Lambda = typeof import("@aws-sdk/client-lambda");
+type Sqs = typeof import("@aws-sdk/client-sqs");
 
 export type StepRequest =
   | LagRequest
   | GlobalClusterRequest
   | FenceRequest
+  | ProcessingRequest
+  | DrainRequest
   | RouteTrafficRequest
   | HealthRequest
   | RecordRequest;
@@ -51,6 +61,8 @@ interface Environment {
   readonly lag: LagPorts;
   readonly globalCluster: GlobalClusterPorts;
   readonly fence: FencePorts;
+  readonly processing: ProcessingPorts;
+  readonly drain: DrainPorts;
   readonly traffic: RouteTrafficPorts;
   readonly health: HealthPorts;
   readonly record: RecordPorts;
@@ -64,18 +76,31 @@ function createEnvironment(): Environment {
   const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
   const arc = require("@aws-sdk/client-route53-recovery-cluster") as RecoveryCluster;
   const rds = require("@aws-sdk/client-rds") as Rds;
+  const lambda = require("@aws-sdk/client-lambda") as Lambda;
+  const sqs = require("@aws-sdk/client-sqs") as Sqs;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const runsTable = requiredEnv("RUNS_TABLE");
-  const metrics = new Map<string, InstanceType<CloudWatch["CloudWatchClient"]>>();
-  const metricsIn = (region: string) => {
-    const existing = metrics.get(region);
-    if (existing !== undefined) {
-      return existing;
-    }
-    const client = new cloudwatch.CloudWatchClient(clientOptions(region));
-    metrics.set(region, client);
-    return client;
+  /** One fail-fast client per service and region, kept for the environment's life. */
+  const perRegion = <C>(create: (region: string) => C) => {
+    const clients = new Map<string, C>();
+    return (region: string): C => {
+      const existing = clients.get(region);
+      if (existing !== undefined) {
+        return existing;
+      }
+      const client = create(region);
+      clients.set(region, client);
+      return client;
+    };
   };
+  const metricsIn = perRegion((r) => new cloudwatch.CloudWatchClient(clientOptions(r)));
+  const lambdaIn = perRegion((r) => new lambda.LambdaClient(clientOptions(r)));
+  // The regional endpoint, not the queue URL's host, so AWS_ENDPOINT_URL_SQS applies in tests.
+  const queuesIn = perRegion(
+    (r) => new sqs.SQSClient({ ...clientOptions(r), useQueueUrlAsEndpoint: false }),
+  );
+  const statesIn = perRegion((r) => new sfn.SFNClient(clientOptions(r)));
+  const here = requiredEnv("AWS_REGION");
   const states = new sfn.SFNClient({});
   const table = new dynamodb.DynamoDBClient({});
   const database = new rds.RDSClient({});
@@ -129,6 +154,74 @@ function createEnvironment(): Environment {
         } finally {
           client.destroy();
         }
+      },
+    },
+    processing: {
+      setEnabled: async (region, uuid, enabled) => {
+        await lambdaIn(region).send(
+          new lambda.UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: enabled }),
+        );
+      },
+    },
+    drain: {
+      receive: async (region, url, max) => {
+        const result = await queuesIn(region).send(
+          new sqs.ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: max,
+            WaitTimeSeconds: 0,
+            // Long enough to send and delete them; a message not deleted comes back.
+            VisibilityTimeout: 30,
+          }),
+        );
+        return (result.Messages ?? []).map((m) => ({
+          body: m.Body ?? "",
+          receiptHandle: m.ReceiptHandle ?? "",
+        }));
+      },
+      send: async (url, bodies) => {
+        const result = await queuesIn(here).send(
+          new sqs.SendMessageBatchCommand({
+            QueueUrl: url,
+            Entries: bodies.map((body, i) => ({ Id: String(i), MessageBody: body })),
+          }),
+        );
+        return (result.Successful ?? []).map((entry) => Number(entry.Id));
+      },
+      remove: async (region, url, receiptHandles) => {
+        await queuesIn(region).send(
+          new sqs.DeleteMessageBatchCommand({
+            QueueUrl: url,
+            Entries: receiptHandles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
+          }),
+        );
+      },
+      depth: async (region, url) => {
+        const { Attributes = {} } = await queuesIn(region).send(
+          new sqs.GetQueueAttributesCommand({
+            QueueUrl: url,
+            AttributeNames: [
+              "ApproximateNumberOfMessages",
+              "ApproximateNumberOfMessagesNotVisible",
+              "ApproximateNumberOfMessagesDelayed",
+            ],
+          }),
+        );
+        return {
+          visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+          inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+          delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+        };
+      },
+      running: async (region, stateMachineArn) => {
+        const result = await statesIn(region).send(
+          new sfn.ListExecutionsCommand({
+            stateMachineArn,
+            statusFilter: "RUNNING",
+            maxResults: 100,
+          }),
+        );
+        return (result.executions ?? []).length;
       },
     },
     traffic: {
@@ -202,6 +295,12 @@ function createEnvironment(): Environment {
               durationSeconds: { N: String(record.durationSeconds) },
               oldRegionFenced:
                 record.oldRegionFenced === null ? { NULL: true } : { BOOL: record.oldRegionFenced },
+              oldRegionPaused:
+                record.oldRegionPaused === null ? { NULL: true } : { BOOL: record.oldRegionPaused },
+              leftInOldRegion:
+                record.leftInOldRegion === null
+                  ? { NULL: true }
+                  : { S: JSON.stringify(record.leftInOldRegion) },
               failedStep: optional(record.failedStep),
               error: optional(record.error),
               steps: { S: JSON.stringify(record.steps) },
@@ -227,6 +326,10 @@ export async function failoverStepsHandler(request: StepRequest): Promise<unknow
       return readGlobalCluster(request, ports.globalCluster);
     case "fence":
       return fence(request, ports.fence);
+    case "set-processing":
+      return setProcessing(request, ports.processing);
+    case "drain":
+      return drain(request, ports.drain);
     case "route-traffic":
       return routeTraffic(request, ports.traffic);
     case "verify-health":

@@ -6,6 +6,9 @@
  *   payments-table lag (ReplicationLatency into this region, published in the source region).
  * - `fence`: sets the old region's active-region flag to this region (a cross-region SSM call
  *   with short timeouts, so an unreachable region fails fast).
+ * - `set-processing`: pauses or resumes a region's processor (its event source mappings).
+ * - `drain`: moves a fenced region's queued payments to this region's queue, and reports what is
+ *   still queued, in flight or running there.
  * - `route-traffic` (with ARC): this region's routing control on and the other's off, in one call
  *   to the first of the cluster's five regional endpoints that answers.
  * - `verify-health`: this region's API health endpoint must answer 200 as the active writer.
@@ -156,6 +159,150 @@ export async function fence(
   return { fenced: true, region: request.region };
 }
 
+// ---- set-processing --------------------------------------------------------------------------
+
+export interface ProcessingRequest {
+  readonly action: "set-processing";
+  readonly region: string;
+  /** The UUIDs of the region's event source mappings (payments queue, repair queue). */
+  readonly mappings: readonly string[];
+  readonly enabled: boolean;
+}
+
+export interface ProcessingPorts {
+  readonly setEnabled: (region: string, uuid: string, enabled: boolean) => Promise<void>;
+}
+
+/**
+ * Pauses or resumes a region's processing: its processor's event source mappings stop or start
+ * polling the queues (Lambda UpdateEventSourceMapping `Enabled`). Every mapping is tried; the
+ * step fails naming those that did not change.
+ */
+export async function setProcessing(
+  request: ProcessingRequest,
+  ports: ProcessingPorts,
+): Promise<{ readonly region: string; readonly enabled: boolean; readonly mappings: number }> {
+  const failures: string[] = [];
+  for (const uuid of request.mappings) {
+    try {
+      await ports.setEnabled(request.region, uuid, request.enabled);
+    } catch (error) {
+      failures.push(`${uuid}: ${error instanceof Error ? error.name : "Error"}`);
+    }
+  }
+  if (failures.length > 0) {
+    throw namedError(
+      "ProcessingNotSet",
+      `could not ${request.enabled ? "resume" : "pause"} processing in ${request.region} (${failures.join(", ")})`,
+    );
+  }
+  return { region: request.region, enabled: request.enabled, mappings: request.mappings.length };
+}
+
+// ---- drain -----------------------------------------------------------------------------------
+
+export interface DrainRequest {
+  readonly action: "drain";
+  /** The fenced region, its queues (payments, repair) and its payment workflow. */
+  readonly fromRegion: string;
+  readonly queueUrls: readonly string[];
+  readonly stateMachineArn: string;
+  /** This region's payments queue: the fenced region's backlog moves here. */
+  readonly toQueueUrl: string;
+  /** Most messages moved per call (the step's time limit bounds it too). */
+  readonly maxMoves: number;
+}
+
+export interface QueueDepth {
+  /** Waiting to be received. */
+  readonly visible: number;
+  /** Received, neither deleted nor returned yet. */
+  readonly inFlight: number;
+  /** Sent with a delay (parked payments) and not yet deliverable. */
+  readonly delayed: number;
+}
+
+export interface QueueMessage {
+  readonly body: string;
+  readonly receiptHandle: string;
+}
+
+export interface DrainPorts {
+  readonly receive: (region: string, url: string, max: number) => Promise<readonly QueueMessage[]>;
+  /** Sends the bodies to this region's queue; answers the indexes of those sent. */
+  readonly send: (url: string, bodies: readonly string[]) => Promise<readonly number[]>;
+  readonly remove: (
+    region: string,
+    url: string,
+    receiptHandles: readonly string[],
+  ) => Promise<void>;
+  readonly depth: (region: string, url: string) => Promise<QueueDepth>;
+  /** How many executions of the state machine are RUNNING (counted up to a bound). */
+  readonly running: (region: string, stateMachineArn: string) => Promise<number>;
+}
+
+export interface DrainReport {
+  readonly moved: number;
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+  readonly running: number;
+  /** Nothing waiting or in flight on the fenced region's queues, and no workflow running there. */
+  readonly drained: boolean;
+}
+
+/** SQS receives at most 10 messages per call, and sends at most 10 per batch. */
+const SQS_BATCH = 10;
+
+/**
+ * Moves the fenced region's waiting messages to this region's payments queue (sent first, then
+ * deleted there: a message is never only in flight between regions, at worst in both, and a
+ * payment settles once however often it is delivered), then reports what is left there. Delayed
+ * messages (parked payments) are not yet receivable: they stay RECEIVED in the payments table,
+ * where the active region's sweeper finds them.
+ */
+export async function drain(request: DrainRequest, ports: DrainPorts): Promise<DrainReport> {
+  let moved = 0;
+  for (const url of request.queueUrls) {
+    while (moved < request.maxMoves) {
+      const messages = await ports.receive(
+        request.fromRegion,
+        url,
+        Math.min(SQS_BATCH, request.maxMoves - moved),
+      );
+      if (messages.length === 0) {
+        break;
+      }
+      const sent = await ports.send(
+        request.toQueueUrl,
+        messages.map((m) => m.body),
+      );
+      const handles = sent.map((i) => messages[i].receiptHandle);
+      if (handles.length > 0) {
+        await ports.remove(request.fromRegion, url, handles);
+      }
+      moved += handles.length;
+      if (handles.length < messages.length) {
+        break;
+      }
+    }
+  }
+  const depths = await Promise.all(
+    request.queueUrls.map((url) => ports.depth(request.fromRegion, url)),
+  );
+  const running = await ports.running(request.fromRegion, request.stateMachineArn);
+  const total = (key: keyof QueueDepth) => depths.reduce((sum, d) => sum + d[key], 0);
+  const [visible, inFlight, delayed] = [total("visible"), total("inFlight"), total("delayed")];
+  return {
+    moved,
+    visible,
+    inFlight,
+    delayed,
+    running,
+    drained: visible === 0 && inFlight === 0 && running === 0,
+  };
+}
+
 // ---- route-traffic ---------------------------------------------------------------------------
 
 export interface ClusterEndpoint {
@@ -258,6 +405,10 @@ export interface RecordRequest {
   readonly toRegion: string;
   readonly outcome: "SUCCEEDED" | "FAILED";
   readonly fence?: { readonly fenced: boolean } | null;
+  /** Set-processing's answer, or `{ paused: false }` when the old region could not be paused. */
+  readonly paused?: { readonly enabled?: boolean; readonly paused?: boolean } | null;
+  /** The drain's last report, or `{ drained: false, reachable: false }`. */
+  readonly drain?: Partial<DrainReport> & { readonly reachable?: boolean };
   readonly error?: { readonly Error?: string; readonly Cause?: string } | null;
 }
 
@@ -345,6 +496,14 @@ export interface RunRecord {
   readonly durationSeconds: number;
   /** False when an unplanned run could not reach the old region: fence it when it returns. */
   readonly oldRegionFenced: boolean | null;
+  /** False when the old region's processing could not be paused (it was unreachable). */
+  readonly oldRegionPaused: boolean | null;
+  /**
+   * What the old region still held when the ledger switched: queued, in flight, delayed (parked)
+   * and running workflows, or null when it could not be reached. Each of those payments is still
+   * RECEIVED in the payments table: the active region's sweeper re-drives it.
+   */
+  readonly leftInOldRegion: Omit<DrainReport, "drained"> | null;
   readonly failedStep: string | null;
   readonly error: string | null;
   readonly steps: readonly StepDuration[];
@@ -354,6 +513,19 @@ export interface RecordPorts {
   readonly history: (executionArn: string) => Promise<readonly HistoryEvent[]>;
   readonly put: (record: RunRecord) => Promise<void>;
   readonly now: () => Date;
+}
+
+function leftBehind(report: RecordRequest["drain"]): RunRecord["leftInOldRegion"] {
+  if (report === undefined || report.reachable === false) {
+    return null;
+  }
+  return {
+    moved: report.moved ?? 0,
+    visible: report.visible ?? 0,
+    inFlight: report.inFlight ?? 0,
+    delayed: report.delayed ?? 0,
+    running: report.running ?? 0,
+  };
 }
 
 export async function recordRun(request: RecordRequest, ports: RecordPorts): Promise<RunRecord> {
@@ -374,6 +546,11 @@ export async function recordRun(request: RecordRequest, ports: RecordPorts): Pro
     durationSeconds: Math.round(now.getTime() - startedAt.getTime()) / 1000,
     oldRegionFenced:
       request.fence === undefined || request.fence === null ? null : request.fence.fenced,
+    oldRegionPaused:
+      request.paused === undefined || request.paused === null
+        ? null
+        : request.paused.paused !== false && request.paused.enabled === false,
+    leftInOldRegion: leftBehind(request.drain),
     failedStep: failed ? failedStep(events) : null,
     error: failed
       ? `${request.error?.Error ?? "Error"}: ${request.error?.Cause ?? "no cause given"}`

@@ -395,7 +395,8 @@ export function runbookBudget(
           ...others.filter((r) => r.Variable !== "$.mode").map((r) => String(r.Next)),
           ...(matching !== undefined ? [String(matching.Next)] : []),
         ];
-        if (guard === undefined) {
+        // A rule on this run's mode always matches: the Choice never goes round its loop.
+        if (guard === undefined || matching !== undefined) {
           if (matching === undefined) {
             candidates.push(String(state.Default));
           }

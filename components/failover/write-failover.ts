@@ -22,6 +22,7 @@ import type { Namer } from "../../model/naming";
 import { runbookBudget } from "../../model/recovery";
 import type { AwsRegion } from "../../model/regions";
 import { handlerFunction } from "../building-blocks/lambda";
+import type { RegionProcessing } from "../compute";
 import { type ChildOptions, movedChild, type PartOptions } from "../building-blocks/parts";
 import { encryptedStateMachine } from "../building-blocks/state-machine";
 
@@ -43,6 +44,13 @@ export interface WriteFailoverArgs {
   readonly activeRegionParameter: pulumi.Input<string>;
   readonly activeRegionParameterArn: pulumi.Input<string>;
   readonly peerActiveRegionParameterArn: pulumi.Input<string>;
+  /** This region's processing (resumed when it takes the writes) and the old region's. */
+  readonly processing: RegionProcessing;
+  readonly peerProcessing: RegionProcessing;
+  /** The old region's key: its queued payments are decrypted to move them here. */
+  readonly peerKeyArn: pulumi.Input<string>;
+  /** The planned drain's bound (the paused processor's last batches finish within it). */
+  readonly drainWaitSeconds: number;
   /** This region's alarms topic: the runbook notifies through it. */
   readonly alarmsTopicArn: pulumi.Input<string>;
   /** This region's API health endpoint (`https://<region>.api.<zone>/health?role=active`). */
@@ -102,7 +110,7 @@ export class WriteFailover extends pulumi.ComponentResource {
       {
         base: "failover-steps",
         description:
-          "Failover runbook steps: replication lag, the global database, fencing, health, run records",
+          "Failover runbook steps: replication lag, the global database, fencing, pausing and draining, health, run records",
         callback: failoverStepsHandler,
         region,
         namer,
@@ -135,6 +143,42 @@ export class WriteFailover extends pulumi.ComponentResource {
             ],
           },
           { sid: "RecordTheRun", actions: ["dynamodb:PutItem"], resources: [runs.arn] },
+          {
+            // UpdateEventSourceMapping takes the eventSourceMapping resource type
+            // (arn:…:lambda:<region>:<account>:event-source-mapping:<UUID>; Service Authorization
+            // Reference, AWS Lambda: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html).
+            sid: "PauseAndResumeProcessing",
+            actions: ["lambda:UpdateEventSourceMapping"],
+            resources: [...args.processing.mappingArns, ...args.peerProcessing.mappingArns],
+          },
+          {
+            // A consumer of an SSE-KMS queue needs kms:Decrypt; a producer kms:GenerateDataKey
+            // and kms:Decrypt (Amazon SQS Developer Guide, "Key management":
+            // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+            sid: "TakeTheOldRegionsBacklog",
+            actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            resources: [...args.peerProcessing.queueArns],
+          },
+          {
+            sid: "DecryptTheOldRegionsBacklog",
+            actions: ["kms:Decrypt"],
+            resources: [args.peerKeyArn],
+          },
+          {
+            sid: "QueueTheBacklogHere",
+            actions: ["sqs:SendMessage"],
+            resources: [args.processing.paymentsQueueArn],
+          },
+          {
+            sid: "EncryptTheBacklogHere",
+            actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+            resources: [args.keyArn],
+          },
+          {
+            sid: "SeeTheOldRegionsWorkflows",
+            actions: ["states:ListExecutions"],
+            resources: [args.peerProcessing.stateMachineArn],
+          },
           ...(args.routingControls === undefined
             ? []
             : [
@@ -165,6 +209,13 @@ export class WriteFailover extends pulumi.ComponentResource {
         alarmsTopicArn: args.alarmsTopicArn,
         healthUrl: args.healthUrl,
         routingControls: args.routingControls,
+        processing: {
+          mappings: args.processing.mappingUuids,
+          peerMappings: args.peerProcessing.mappingUuids,
+          queueUrl: args.processing.paymentsQueueUrl,
+          peerQueueUrls: args.peerProcessing.queueUrls,
+          peerStateMachineArn: args.peerProcessing.stateMachineArn,
+        },
       })
       .apply((resolved) =>
         JSON.stringify(
@@ -172,6 +223,7 @@ export class WriteFailover extends pulumi.ComponentResource {
             ...resolved,
             region,
             peerRegion,
+            drainWaitSeconds: args.drainWaitSeconds,
             // Planned switchovers wait for the lag the RPO alarm allows.
             lagThresholdMs: thresholds.auroraRpoLagMs,
             fenceSettleSeconds: Math.ceil(

@@ -13,6 +13,7 @@
 import { strict as assert } from "node:assert";
 import { stackPlan } from "../fixtures/plan";
 import {
+  drain,
   type GlobalClusterView,
   type LagReport,
   readGlobalCluster,
@@ -33,6 +34,7 @@ interface Definition {
 const STEP_RESULT_FIELDS: Readonly<Record<string, readonly string[]>> = {
   "replication-lag": ["auroraLagMs", "dynamodbLagMs", "drained"],
   "read-global-cluster": ["writer", "status", "switching"],
+  drain: ["moved", "visible", "inFlight", "delayed", "running", "drained"],
 };
 
 /** The paths a value guarantees when written at `at`: itself and, for objects, its keys. */
@@ -241,5 +243,23 @@ describe("state machine definitions: every Choice reads only paths that are ther
       Object.keys(view).sort(),
       [...STEP_RESULT_FIELDS["read-global-cluster"]].sort(),
     );
+    const drained = await drain(
+      {
+        action: "drain",
+        fromRegion: "us-east-1",
+        queueUrls: ["q"],
+        stateMachineArn: "s",
+        toQueueUrl: "t",
+        maxMoves: 10,
+      },
+      {
+        receive: async () => [],
+        send: async () => [],
+        remove: async () => undefined,
+        depth: async () => ({ visible: 0, inFlight: 0, delayed: 0 }),
+        running: async () => 0,
+      },
+    );
+    assert.deepEqual(Object.keys(drained).sort(), [...STEP_RESULT_FIELDS.drain].sort());
   });
 });

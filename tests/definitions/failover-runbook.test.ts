@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { StateMachine } from "aws-local-stepfunctions";
 import {
+  DRAIN_POLL_SECONDS,
   failoverRunbookDefinition,
   LAG_POLL,
   RUNBOOK_ERRORS,
@@ -9,6 +10,10 @@ import {
 } from "../../definitions/failover-runbook";
 import { runbookBudget } from "../../model/recovery";
 import {
+  drain,
+  type DrainRequest,
+  type ProcessingRequest,
+  setProcessing,
   type GlobalClusterRequest,
   readGlobalCluster,
   fence,
@@ -49,7 +54,19 @@ const TARGETS: RunbookTargets = {
   healthUrl: `https://${REGION}.api.payments.acmepay.io/health?role=active`,
   lagThresholdMs: 1000,
   fenceSettleSeconds: 10,
+  processing: {
+    mappings: ["usw2-payments-mapping", "usw2-repair-mapping"],
+    peerMappings: ["use1-payments-mapping", "use1-repair-mapping"],
+    queueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/acmepay-prod-payments-usw2`,
+    peerQueueUrls: [
+      `https://sqs.${PEER}.amazonaws.com/${ACCOUNT}/acmepay-prod-payments-use1`,
+      `https://sqs.${PEER}.amazonaws.com/${ACCOUNT}/acmepay-prod-payments-repair-use1`,
+    ],
+    peerStateMachineArn: `arn:aws:states:${PEER}:${ACCOUNT}:stateMachine:acmepay-prod-payments-use1`,
+  },
+  drainWaitSeconds: 90,
 };
+const DRAIN_POLLS = Math.ceil(TARGETS.drainWaitSeconds / DRAIN_POLL_SECONDS);
 const DEFINITION = failoverRunbookDefinition(TARGETS);
 const STATES = DEFINITION.States;
 const byType = (type: string) =>
@@ -76,6 +93,20 @@ class World {
   broken = new Set<string>();
   violations: string[] = [];
   routing: Record<string, string> = {};
+  /** Whether each region's processor polls its queues (its event source mappings' Enabled). */
+  processing: Record<string, boolean> = { [PEER]: true, [REGION]: false };
+  /**
+   * The old region's payments queue, and this region's. A received message is in flight until
+   * deleted (SQS ReceiveMessage / DeleteMessageBatch:
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html).
+   */
+  peerQueue: string[] = ["m1", "m2", "m3"];
+  peerInFlight = new Map<string, string>();
+  /** Batches a paused processor still holds (each drain read sees one finish). */
+  processorInFlight = 2;
+  /** Payment workflows still RUNNING in the old region (each drain read sees one end). */
+  peerRunning = 1;
+  queue: string[] = [];
 
   private setFlag(region: string, value: string): void {
     this.flags[region] = value;
@@ -156,6 +187,59 @@ class World {
       now: () => new Date("2026-11-21T10:05:00.000Z"),
     };
     const global = { describe: async () => this.describe().GlobalClusters[0] };
+    const unreachable = (region: string) => {
+      if (region === PEER && !this.peerReachable) {
+        throw Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" });
+      }
+    };
+    const processing = {
+      setEnabled: async (region: string, _uuid: string, enabled: boolean) => {
+        unreachable(region);
+        if (enabled && (this.flags[region] !== region || this.writer !== CLUSTER)) {
+          this.violations.push(`${region} processes before it is the active writer`);
+        }
+        this.processing[region] = enabled;
+      },
+    };
+    let handles = 0;
+    const queues = {
+      receive: async (region: string, url: string, max: number) => {
+        unreachable(region);
+        if (!url.includes("-payments-use1")) {
+          return [];
+        }
+        return this.peerQueue.splice(0, max).map((body) => {
+          handles += 1;
+          this.peerInFlight.set(`h${handles}`, body);
+          return { body, receiptHandle: `h${handles}` };
+        });
+      },
+      send: async (_url: string, bodies: readonly string[]) => {
+        this.queue.push(...bodies);
+        return bodies.map((_, i) => i);
+      },
+      remove: async (_region: string, _url: string, receiptHandles: readonly string[]) => {
+        for (const handle of receiptHandles) {
+          this.peerInFlight.delete(handle);
+        }
+      },
+      // GetQueueAttributes: ApproximateNumberOfMessages, …NotVisible, …Delayed.
+      depth: async (region: string, url: string) => {
+        unreachable(region);
+        if (!url.includes("-payments-use1")) {
+          return { visible: 0, inFlight: 0, delayed: 0 };
+        }
+        const inFlight = this.peerInFlight.size + this.processorInFlight;
+        this.processorInFlight = Math.max(0, this.processorInFlight - 1);
+        return { visible: this.peerQueue.length, inFlight, delayed: 0 };
+      },
+      running: async (region: string) => {
+        unreachable(region);
+        const running = this.peerRunning;
+        this.peerRunning = Math.max(0, this.peerRunning - 1);
+        return running;
+      },
+    };
     const readCluster = async (input: Record<string, unknown>) => ({
       Payload: await readGlobalCluster(lambda(input) as unknown as GlobalClusterRequest, global),
     });
@@ -167,12 +251,26 @@ class World {
       ReadReplicationLag: async (input) => ({
         Payload: await replicationLag(lambda(input) as unknown as LagRequest, steps),
       }),
+      PauseOldRegion: async (input) => ({
+        Payload: await setProcessing(lambda(input) as unknown as ProcessingRequest, processing),
+      }),
       FenceOldRegion: async (input) => ({
         Payload: await fence(lambda(input) as unknown as FenceRequest, steps),
+      }),
+      DrainOldRegion: async (input) => ({
+        Payload: await drain(lambda(input) as unknown as DrainRequest, queues),
+      }),
+      ResumeProcessing: async (input) => ({
+        Payload: await setProcessing(lambda(input) as unknown as ProcessingRequest, processing),
       }),
       ReadGlobalCluster: readCluster,
       ReadWriter: readCluster,
       SwitchoverLedger: async () => {
+        if (this.processing[PEER] || this.peerQueue.length > 0) {
+          this.violations.push(
+            "a planned switch while the old region still processes or holds payments",
+          );
+        }
         this.status = "switching-over";
         this.pendingPromotion = this.promotionReads;
         return {};
@@ -282,6 +380,7 @@ const UNPLANNED = { mode: "unplanned", targetRegion: REGION, reason: "us-east-1 
 function assertTookOver(world: World): void {
   assert.deepEqual(world.flags, { [PEER]: REGION, [REGION]: REGION });
   assert.equal(world.writer, CLUSTER);
+  assert.deepEqual(world.processing, { [PEER]: false, [REGION]: true });
   assert.deepEqual(world.violations, []);
 }
 
@@ -317,15 +416,21 @@ describe("failover runbook", () => {
     assert.deepEqual(world.order(), [
       "RecordStart",
       "ReadReplicationLag",
+      "PauseOldRegion",
       "FenceOldRegion",
+      "DrainOldRegion",
       "ReadGlobalCluster",
       "SwitchoverLedger",
       "ReadWriter",
       "SetActiveRegion",
+      "ResumeProcessing",
       "VerifyHealth",
       "RecordSuccess",
       "NotifySuccess",
     ]);
+    // The backlog moved here; the drain waited for the paused batches and the running workflow.
+    assert.deepEqual(world.queue, ["m1", "m2", "m3"]);
+    assert.equal(world.count("DrainOldRegion"), 3);
     assert.equal(world.count("ReadReplicationLag"), 3);
     assert.equal(world.count("FailoverLedger"), 0);
     assert.deepEqual(world.calls.find((c) => c.state === "SwitchoverLedger")?.input, {
@@ -337,6 +442,14 @@ describe("failover runbook", () => {
     const [record] = world.records;
     assert.equal(record.status, "SUCCEEDED");
     assert.equal(record.oldRegionFenced, true);
+    assert.equal(record.oldRegionPaused, true);
+    assert.deepEqual(record.leftInOldRegion, {
+      moved: 0,
+      visible: 0,
+      inFlight: 0,
+      delayed: 0,
+      running: 0,
+    });
     assert.equal(record.fromRegion, PEER);
     assert.equal(record.toRegion, REGION);
     assert.match(String(world.notifications[0].Subject), /moved to us-west-2/);
@@ -364,6 +477,35 @@ describe("failover runbook", () => {
     const [record] = world.records;
     assert.equal(record.status, "SUCCEEDED");
     assert.equal(record.oldRegionFenced, false, "the record says the old region needs fencing");
+    assert.equal(record.oldRegionPaused, false);
+    assert.equal(record.leftInOldRegion, null, "what it held is unknown: the sweeper re-drives it");
+    assert.deepEqual(world.processing, { [PEER]: true, [REGION]: true });
+  });
+
+  it("unplanned with the old region reachable: one drain, what was left recorded, no waiting", async () => {
+    const world = new World();
+    const { error } = await run(world, UNPLANNED);
+    assert.equal(error, undefined);
+    assert.equal(world.count("DrainOldRegion"), 1);
+    assert.deepEqual(world.queue, ["m1", "m2", "m3"]);
+    assert.deepEqual(world.records[0].leftInOldRegion, {
+      moved: 3,
+      visible: 0,
+      inFlight: 2,
+      delayed: 0,
+      running: 1,
+    });
+    assertTookOver(world);
+  });
+
+  it("planned: a drain that never ends is bounded; the run switches and records what was left", async () => {
+    const world = new World();
+    world.peerRunning = Number.POSITIVE_INFINITY;
+    const { error } = await run(world, PLANNED);
+    assert.equal(error, undefined);
+    assert.equal(world.count("DrainOldRegion"), DRAIN_POLLS + 1);
+    assert.equal(world.records[0].leftInOldRegion?.running, Number.POSITIVE_INFINITY);
+    assertTookOver(world);
   });
 
   it("unplanned: a step function that times out on the old region is carried past too", async () => {
@@ -391,7 +533,9 @@ describe("failover runbook", () => {
     assert.equal(world.count("SwitchoverLedger") + world.count("FailoverLedger"), 0);
     assert.deepEqual(world.flags, { [PEER]: PEER, [REGION]: PEER });
     assert.equal(world.records[0].status, "FAILED");
-    assert.match(String(world.records[0].error), /^FenceFailed: .*could not set/);
+    // It stops at the first call to the old region: pausing its processing.
+    assert.match(String(world.records[0].error), /^ProcessingNotSet: .*could not pause processing/);
+    assert.equal(world.count("FenceOldRegion"), 0);
   });
 
   it("lag that never drains ends in a bounded wait, a clear failure and an alert, not a switchover", async () => {
@@ -492,12 +636,15 @@ describe("failover runbook", () => {
     const steps: [string, typeof PLANNED][] = [
       ["RecordStart", PLANNED],
       ["ReadReplicationLag", PLANNED],
+      ["PauseOldRegion", PLANNED],
       ["FenceOldRegion", PLANNED],
+      ["DrainOldRegion", PLANNED],
       ["ReadGlobalCluster", PLANNED],
       ["SwitchoverLedger", PLANNED],
       ["FailoverLedger", UNPLANNED],
       ["ReadWriter", PLANNED],
       ["SetActiveRegion", UNPLANNED],
+      ["ResumeProcessing", PLANNED],
       ["VerifyHealth", PLANNED],
       ["RecordSuccess", PLANNED],
       ["NotifySuccess", UNPLANNED],
@@ -507,11 +654,18 @@ describe("failover runbook", () => {
         const world = new World();
         world.broken.add(state);
         const first = await run(world, input);
-        if (state === "NotifySuccess") {
-          // The switch is done; only the success notice failed.
-          assert.equal(first.error, RUNBOOK_ERRORS.stepFailed);
-        } else {
-          assert.equal(first.error, RUNBOOK_ERRORS.stepFailed);
+        if (state === "DrainOldRegion") {
+          // The old region is fenced and paused: the run switches, recording that it could not
+          // drain; what it held is still RECEIVED, for the sweeper.
+          assert.equal(first.error, undefined);
+          assert.equal(world.records[0].leftInOldRegion, null);
+          return;
+        }
+        // (NotifySuccess: the switch is done; only the success notice failed.)
+        assert.equal(first.error, RUNBOOK_ERRORS.stepFailed);
+        if (state === "PauseOldRegion") {
+          assert.deepEqual(world.processing, { [PEER]: true, [REGION]: false }, "undone");
+          assert.deepEqual(world.flags, { [PEER]: PEER, [REGION]: PEER }, "nothing fenced");
         }
         assert.deepEqual(world.violations, []);
         assert.equal(world.notifications.at(-1)?.Subject?.includes("FAILED"), true, "it alerted");
@@ -540,7 +694,9 @@ describe("failover runbook", () => {
     const planned = runbookBudget(DEFINITION, "planned");
     assert.equal(
       planned.nominalSeconds,
-      unplanned.nominalSeconds + LAG_POLL.maxPolls * LAG_POLL.intervalSeconds,
+      unplanned.nominalSeconds +
+        LAG_POLL.maxPolls * LAG_POLL.intervalSeconds +
+        DRAIN_POLLS * DRAIN_POLL_SECONDS,
     );
     assert.ok(unplanned.steps.some((s) => s.state === "FailoverLedger"));
     assert.ok(!unplanned.steps.some((s) => s.state === "SwitchoverLedger"));

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
 import { stackPlan } from "../fixtures/plan";
 import * as http from "node:http";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
@@ -218,6 +219,150 @@ describe("failover steps handler (serialized)", function () {
         },
       },
     ]);
+  });
+
+  // Lambda UpdateEventSourceMapping is PUT /2015-03-31/event-source-mappings/{UUID} with
+  // `Enabled` in the body; the answer is the mapping, "Disabling" or "Enabling" meanwhile
+  // (https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html).
+  it("pauses a region's processing: every mapping of the region, Enabled false", async () => {
+    const mappings = [
+      "0f4d9c1e-3a57-4a8b-9d1c-7e2f5b6a8c90",
+      "1a2b3c4d-5e6f-4a8b-9d1c-7e2f5b6a8c91",
+    ];
+    const lambda = await startAwsStub(
+      Object.fromEntries(
+        mappings.map((uuid) => [
+          `PUT /2015-03-31/event-source-mappings/${uuid}`,
+          () => ({ body: { UUID: uuid, State: "Disabling" } }),
+        ]),
+      ),
+    );
+    try {
+      const run = await runSerialized(
+        code,
+        { action: "set-processing", region: "us-east-1", mappings, enabled: false },
+        { ...environment, AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint },
+      );
+      assert.deepEqual(run, {
+        ok: true,
+        result: { region: "us-east-1", enabled: false, mappings: 2 },
+      });
+      assert.deepEqual(
+        lambda.calls.map((c) => [c.target, c.body]),
+        mappings.map((uuid) => [
+          `PUT /2015-03-31/event-source-mappings/${uuid}`,
+          { Enabled: false },
+        ]),
+      );
+    } finally {
+      await lambda.close();
+    }
+  });
+
+  // SQS (JSON protocol): ReceiveMessage answers Messages with their MD5OfBody, which the SDK
+  // checks; SendMessageBatch answers Successful/Failed by entry Id; GetQueueAttributes the
+  // Approximate* counts as strings
+  // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html,
+  // …/API_SendMessageBatch.html, …/API_GetQueueAttributes.html). ListExecutions answers the
+  // executions with the status asked for
+  // (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html).
+  it("drains the old region: moves its queued payments here, then counts what is left there", async () => {
+    const md5 = (text: string) => createHash("md5").update(text).digest("hex");
+    const waiting = ['{"payment":{"paymentId":"pay_1"}}', '{"payment":{"paymentId":"pay_2"}}'];
+    const sqs = await startAwsStub({
+      "AmazonSQS.ReceiveMessage": (body) => {
+        const messages = String(body.QueueUrl).includes("-payments-use1")
+          ? waiting.splice(0, Number(body.MaxNumberOfMessages))
+          : [];
+        return {
+          body: {
+            Messages: messages.map((text, i) => ({
+              MessageId: `m-${i}`,
+              ReceiptHandle: `rh-${text.length}-${i}`,
+              Body: text,
+              MD5OfBody: md5(text),
+            })),
+          },
+        };
+      },
+      "AmazonSQS.SendMessageBatch": (body) => ({
+        body: {
+          Successful: (body.Entries as { Id: string; MessageBody: string }[]).map((e) => ({
+            Id: e.Id,
+            MessageId: `sent-${e.Id}`,
+            MD5OfMessageBody: md5(e.MessageBody),
+          })),
+          Failed: [],
+        },
+      }),
+      "AmazonSQS.DeleteMessageBatch": (body) => ({
+        body: {
+          Successful: (body.Entries as { Id: string }[]).map((e) => ({ Id: e.Id })),
+          Failed: [],
+        },
+      }),
+      "AmazonSQS.GetQueueAttributes": () => ({
+        body: {
+          Attributes: {
+            ApproximateNumberOfMessages: "0",
+            ApproximateNumberOfMessagesNotVisible: "1",
+            ApproximateNumberOfMessagesDelayed: "2",
+          },
+        },
+      }),
+      "AWSStepFunctions.ListExecutions": () => ({
+        body: {
+          executions: [
+            {
+              executionArn: "arn:aws:states:us-east-1:111122223333:execution:p:e1",
+              stateMachineArn: "arn:aws:states:us-east-1:111122223333:stateMachine:p",
+              name: "e1",
+              status: "RUNNING",
+              startDate: 1_790_000_000,
+            },
+          ],
+        },
+      }),
+    });
+    try {
+      const peerQueues = [
+        "https://sqs.us-east-1.amazonaws.com/111122223333/acmepay-dev-payments-use1",
+        "https://sqs.us-east-1.amazonaws.com/111122223333/acmepay-dev-payments-repair-use1",
+      ];
+      const here = "https://sqs.us-west-2.amazonaws.com/111122223333/acmepay-dev-payments-usw2";
+      const run = await runSerialized(
+        code,
+        {
+          action: "drain",
+          fromRegion: "us-east-1",
+          queueUrls: peerQueues,
+          stateMachineArn: "arn:aws:states:us-east-1:111122223333:stateMachine:p",
+          toQueueUrl: here,
+          maxMoves: 200,
+        },
+        { ...environment, AWS_ENDPOINT_URL_SQS: sqs.endpoint, AWS_ENDPOINT_URL_SFN: sqs.endpoint },
+      );
+      assert.deepEqual(run, {
+        ok: true,
+        result: { moved: 2, visible: 0, inFlight: 2, delayed: 4, running: 1, drained: false },
+      });
+      const sent = sqs.calls.find((c) => c.target === "AmazonSQS.SendMessageBatch");
+      assert.equal(sent?.body.QueueUrl, here);
+      assert.deepEqual(
+        (sent?.body.Entries as { MessageBody: string }[]).map((e) => e.MessageBody),
+        ['{"payment":{"paymentId":"pay_1"}}', '{"payment":{"paymentId":"pay_2"}}'],
+      );
+      const deleted = sqs.calls.find((c) => c.target === "AmazonSQS.DeleteMessageBatch");
+      assert.equal(deleted?.body.QueueUrl, peerQueues[0]);
+      assert.equal((deleted?.body.Entries as unknown[]).length, 2);
+      // Sent here before deleted there: never only in flight between the regions.
+      const order = sqs.calls.map((c) => c.target);
+      assert.ok(
+        order.indexOf("AmazonSQS.SendMessageBatch") < order.indexOf("AmazonSQS.DeleteMessageBatch"),
+      );
+    } finally {
+      await sqs.close();
+    }
   });
 
   it("refuses an unknown action by name", async () => {

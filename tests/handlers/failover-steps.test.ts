@@ -1,7 +1,10 @@
 import { strict as assert } from "node:assert";
 import {
+  drain,
+  type DrainPorts,
   failedStep,
   fence,
+  setProcessing,
   type MetricQuery,
   recordRun,
   type RecordRequest,
@@ -217,6 +220,95 @@ describe("failover steps", () => {
       assert.equal(record.durationSeconds, 7);
       assert.equal(record.oldRegionFenced, null);
       assert.ok(!record.steps.some((s) => s.state === "RecordFailure"));
+    });
+  });
+
+  describe("set-processing", () => {
+    it("tries every mapping and names those that did not change", async () => {
+      const changed: string[] = [];
+      const ports = {
+        setEnabled: async (_region: string, uuid: string) => {
+          if (uuid === "b") {
+            throw Object.assign(new Error("x"), { name: "ResourceConflictException" });
+          }
+          changed.push(uuid);
+        },
+      };
+      await assert.rejects(
+        setProcessing(
+          {
+            action: "set-processing",
+            region: "us-east-1",
+            mappings: ["a", "b", "c"],
+            enabled: false,
+          },
+          ports,
+        ),
+        {
+          name: "ProcessingNotSet",
+          message: "could not pause processing in us-east-1 (b: ResourceConflictException)",
+        },
+      );
+      assert.deepEqual(changed, ["a", "c"]);
+    });
+  });
+
+  describe("drain", () => {
+    /** Queues over memory: `sendFails` names bodies the destination refuses. */
+    function queues(waiting: string[], sendFails: string[] = []) {
+      const deleted: string[] = [];
+      const sent: string[] = [];
+      const ports: DrainPorts = {
+        receive: async (_region, _url, max) =>
+          waiting.splice(0, max).map((body) => ({ body, receiptHandle: `rh-${body}` })),
+        send: async (_url, bodies) => {
+          const ok = bodies.map((b, i) => [b, i] as const).filter(([b]) => !sendFails.includes(b));
+          sent.push(...ok.map(([b]) => b));
+          return ok.map(([, i]) => i);
+        },
+        remove: async (_region, _url, handles) => {
+          deleted.push(...handles);
+        },
+        depth: async () => ({ visible: waiting.length, inFlight: 0, delayed: 0 }),
+        running: async () => 0,
+      };
+      return { ports, sent, deleted };
+    }
+    const request = (maxMoves: number) => ({
+      action: "drain" as const,
+      fromRegion: "us-east-1",
+      queueUrls: ["old-payments"],
+      stateMachineArn: "arn",
+      toQueueUrl: "new-payments",
+      maxMoves,
+    });
+
+    const cases: [string, number, number, number, boolean][] = [
+      // waiting, maxMoves, moved, left visible, drained
+      ["an empty queue", 0, 200, 0, true],
+      ["a backlog within the call's bound", 25, 200, 0, true],
+      ["a backlog over the call's bound (the next poll moves the rest)", 250, 200, 50, false],
+    ];
+    for (const [what, count, maxMoves, left, drained] of cases) {
+      it(`moves ${what}`, async () => {
+        const waiting = Array.from({ length: count }, (_, i) => `m${i}`);
+        const world = queues(waiting);
+        const report = await drain(request(maxMoves), world.ports);
+        assert.equal(report.moved, count - left);
+        assert.equal(report.visible, left);
+        assert.equal(report.drained, drained);
+        assert.deepEqual(
+          world.deleted,
+          world.sent.map((b) => `rh-${b}`),
+        );
+      });
+    }
+
+    it("deletes only what the destination took, and stops there", async () => {
+      const world = queues(["a", "b", "c"], ["b"]);
+      const report = await drain(request(200), world.ports);
+      assert.equal(report.moved, 2);
+      assert.deepEqual(world.deleted, ["rh-a", "rh-c"]);
     });
   });
 });

@@ -88,14 +88,15 @@ describe("plan command", () => {
       rpo: STACK_RPO_BUDGET,
       targets: { rtoTrafficSeconds: 90, rpoSeconds: 5 },
     });
-    // 10 s fence settling + 30 polls of 10 s for the new writer; planned adds 20 lag polls of 15 s.
+    // 10 s fence settling + 30 polls of 10 s for the new writer; planned adds 20 lag polls of 15 s
+    // and 10 drain polls of 10 s (processor timeout 30 s + 1 s batching window + 60 s, in 10 s polls).
     assert.deepEqual(
       [
         writePath.unplanned.mode,
         writePath.unplanned.nominalSeconds,
         writePath.planned.nominalSeconds,
       ],
-      ["unplanned", 310, 610],
+      ["unplanned", 310, 710],
     );
   });
 

@@ -137,6 +137,12 @@ export function mockResourceState(
         },
       };
     }
+    case "aws:lambda/eventSourceMapping:EventSourceMapping": {
+      // Lambda names a mapping by a UUID; its ARN ends in event-source-mapping:<UUID>
+      // (https://docs.aws.amazon.com/lambda/latest/api/API_EventSourceMappingConfiguration.html).
+      const id = uuid(seed);
+      return { id, state: { ...common, uuid: id, arn: arn(`event-source-mapping:${id}`) } };
+    }
     case "aws:sqs/queue:Queue": {
       const url = `https://sqs.${region}.amazonaws.com/${account}/${physical}`;
       return { id: url, state: { ...common, name: physical, url, arn: arn(physical) } };

@@ -1,0 +1,178 @@
+/**
+ * Every AWS call of the money path and the failover path, judged by an IAM policy evaluator
+ * (@cloud-copilot/iam-simulate) against the role policies the plan deploys: an AccessDenied here
+ * is an AccessDenied on AWS. The resources are the ARNs AWS evaluates for each call — built from
+ * the plan's resources and the services' ARN formats, not read back from the policies under test.
+ *
+ * The calls are those the code makes (handlers/*.lambda.ts, the Tasks of definitions/*.ts);
+ * handlers and definitions cite the page of each. This covers the calls issue 13 added or relies
+ * on; the inventory of every call of the program is issue 16's access judge.
+ */
+import { strict as assert } from "node:assert";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import type { Evaluation } from "../../tools/engine/engine";
+import { find, stackPlan } from "../fixtures/plan";
+import { peerOf } from "../../model/regions";
+
+type Role = "primary" | "secondary";
+
+describe("access: every call of the money and failover paths is allowed by its role", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`stack ${stack}`, () => {
+      let evaluation: Evaluation;
+      before(async () => {
+        evaluation = await stackPlan(stack);
+      });
+      const out = (type: string, name: string, key = "arn") =>
+        String(find(evaluation, type, name).outputs[key]);
+
+      /** The calls each role makes in `role`'s region: [action, resource ARN]. */
+      function calls(role: Role): Record<string, [string, string][]> {
+        const peer = peerOf(role);
+        const region = evaluation.config.regions[role];
+        const account = out("aws:iam/role:Role", `${role}-failover-steps`).split(":")[4];
+        const tableName = String(
+          find(evaluation, "aws:dynamodb/table:Table", "primary-data-payments").outputs.name,
+        );
+        // A global table's replica in a region is that region's table of the same name.
+        const table = `arn:aws:dynamodb:${region}:${account}:table/${tableName}`;
+        // A replica secret has the primary's ARN with the replica's region.
+        const secret = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-admin").replace(
+          `:${evaluation.config.regions.primary}:`,
+          `:${region}:`,
+        );
+        const globalCluster = `arn:aws:rds::${account}:global-cluster:${out(
+          "aws:rds/globalCluster:GlobalCluster",
+          "primary-data-ledger",
+          "globalClusterIdentifier",
+        )}`;
+        const parameter = (r: Role) =>
+          `arn:aws:ssm:${evaluation.config.regions[r]}:${account}:parameter/${out(
+            "aws:ssm/parameter:Parameter",
+            `${r}-data-active-region`,
+            "name",
+          ).replace(/^\//, "")}`;
+        const cluster = (r: Role) => out("aws:rds/cluster:Cluster", `${r}-data-ledger`);
+        const queue = (r: Role, name: string) => out("aws:sqs/queue:Queue", `${r}-${name}`);
+        const mapping = (r: Role, name: string) =>
+          out("aws:lambda/eventSourceMapping:EventSourceMapping", `${r}-compute-${name}`);
+        const machine = (r: Role, name: string) =>
+          out("aws:sfn/stateMachine:StateMachine", `${r}-${name}`);
+        const key = (r: Role) =>
+          out(
+            r === "primary" ? "aws:kms/key:Key" : "aws:kms/replicaKey:ReplicaKey",
+            `${r}-keys-key`,
+          );
+        return {
+          "compute-payments-api": [
+            ["dynamodb:PutItem", table],
+            ["dynamodb:GetItem", table],
+            ["dynamodb:UpdateItem", table],
+            ["sqs:SendMessage", queue(role, "compute-payments-queue")],
+            ["ssm:GetParameter", parameter(role)],
+          ],
+          "compute-payments-processor": [
+            ["ssm:GetParameter", parameter(role)],
+            ["rds-data:ExecuteStatement", cluster(role)],
+            ["secretsmanager:GetSecretValue", secret],
+            ["kms:Decrypt", key(role)],
+            ["states:StartExecution", machine(role, "orchestration-payments")],
+            ["sqs:ReceiveMessage", queue(role, "compute-payments-queue")],
+            ["sqs:ReceiveMessage", queue(role, "orchestration-repair-queue")],
+            ["sqs:DeleteMessage", queue(role, "orchestration-repair-queue")],
+          ],
+          "orchestration-authorize": [["ssm:GetParameter", parameter(role)]],
+          "orchestration-workflow": [
+            ["dynamodb:GetItem", table],
+            ["dynamodb:UpdateItem", table],
+            ["rds-data:ExecuteStatement", cluster(role)],
+            ["secretsmanager:GetSecretValue", secret],
+            ["sqs:SendMessage", queue(role, "orchestration-repair-queue")],
+            ["kms:GenerateDataKey", key(role)],
+            ["kms:Decrypt", key(role)],
+          ],
+          "failover-runbook": [
+            // Both calls act on the global cluster and on both members.
+            ...["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"].flatMap((action) =>
+              [globalCluster, cluster(role), cluster(peer)].map(
+                (resource) => [action, resource] as [string, string],
+              ),
+            ),
+            ["ssm:PutParameter", parameter(role)],
+          ],
+          "failover-steps": [
+            ["rds:DescribeGlobalClusters", globalCluster],
+            ["ssm:PutParameter", parameter(peer)],
+            ...(["payments-processor", "payments-repair"] as const).flatMap((m) => [
+              ["lambda:UpdateEventSourceMapping", mapping(role, m)] as [string, string],
+              ["lambda:UpdateEventSourceMapping", mapping(peer, m)] as [string, string],
+            ]),
+            ...["compute-payments-queue", "orchestration-repair-queue"].flatMap((q) =>
+              ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"].map(
+                (action) => [action, queue(peer, q)] as [string, string],
+              ),
+            ),
+            ["kms:Decrypt", key(peer)],
+            ["sqs:SendMessage", queue(role, "compute-payments-queue")],
+            ["kms:GenerateDataKey", key(role)],
+            ["states:ListExecutions", machine(peer, "orchestration-payments")],
+          ],
+        };
+      }
+
+      /**
+       * The resource policy AWS also evaluates: a KMS key's own policy always takes part (AWS KMS
+       * Developer Guide, "Key policies": IAM policies alone give no access to a key unless its
+       * policy allows the account: https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+       */
+      function resourcePolicyOf(resource: string): object | undefined {
+        const keyResource = evaluation.resources.find(
+          (r) =>
+            (r.type === "aws:kms/key:Key" || r.type === "aws:kms/replicaKey:ReplicaKey") &&
+            r.outputs.arn === resource,
+        );
+        return keyResource === undefined
+          ? undefined
+          : (JSON.parse(String(keyResource.rawInputs.policy)) as object);
+      }
+
+      for (const role of ["primary", "secondary"] as const) {
+        it(`${role} region: each role's calls are Allowed`, async () => {
+          const denied: string[] = [];
+          for (const [name, list] of Object.entries(calls(role))) {
+            const principal = out("aws:iam/role:Role", `${role}-${name}`);
+            const policy = JSON.parse(
+              String(
+                find(evaluation, "aws:iam/rolePolicy:RolePolicy", `${role}-${name}`).rawInputs
+                  .policy,
+              ),
+            ) as object;
+            for (const [action, resource] of list) {
+              const response = await runSimulation(
+                {
+                  identityPolicies: [{ name, policy }],
+                  serviceControlPolicies: [],
+                  resourceControlPolicies: [],
+                  resourcePolicy: resourcePolicyOf(resource),
+                  request: {
+                    principal,
+                    action,
+                    resource: { resource, accountId: principal.split(":")[4] },
+                    contextVariables: {},
+                  },
+                },
+                {},
+              );
+              const result =
+                response.resultType === "error" ? JSON.stringify(response) : response.overallResult;
+              if (result !== "Allowed") {
+                denied.push(`${name}: ${action} on ${resource}: ${result}`);
+              }
+            }
+          }
+          assert.deepEqual(denied, []);
+        });
+      }
+    });
+  }
+});
