@@ -19,6 +19,7 @@ import { handlerFunction } from "./building-blocks/lambda";
 import { ApiDomains } from "./compute/api-domains";
 import { PaymentApi } from "./compute/payment-api";
 import { PaymentQueue } from "./compute/payment-queue";
+import { Sweeper } from "./compute/sweeper";
 import type { DataTier } from "./data";
 import type { HostedZone } from "./hosted-zone";
 import type { Network } from "./network";
@@ -86,6 +87,7 @@ export class ComputeTier extends pulumi.ComponentResource {
     readonly api: pulumi.Output<string>;
     readonly processor: pulumi.Output<string>;
     readonly health: pulumi.Output<string>;
+    readonly sweeper: pulumi.Output<string>;
   };
   readonly certificateValidationRecordFqdn: pulumi.Output<string>;
 
@@ -254,6 +256,25 @@ export class ComputeTier extends pulumi.ComponentResource {
       paymentsQueueArn: queue.queueArn,
       stateMachineArn: orchestration.stateMachineArn,
     };
+    const sweeper = new Sweeper(
+      `${name}-sweeper`,
+      {
+        region,
+        namer,
+        keyArn: data.keyArn,
+        logRetentionDays: config.logRetentionDays,
+        vpc: common.vpc,
+        tableName: data.tableName,
+        tableArn: data.tableArn,
+        activeRegionParameter: data.activeRegionParameter,
+        activeRegionParameterArn: data.activeRegionParameterArn,
+        clusterArn: data.clusterArn,
+        credentialsSecretArn: data.credentialsSecretArn,
+        queueUrl: queue.queueUrl,
+        queueArn: queue.queueArn,
+      },
+      parent,
+    );
     const healthFunction = handlerFunction(
       `${name}-health`,
       {
@@ -344,6 +365,7 @@ export class ComputeTier extends pulumi.ComponentResource {
       api: apiFunction.name,
       processor: processorFunction.name,
       health: healthFunction.name,
+      sweeper: sweeper.functionName,
     };
     this.certificateValidationRecordFqdn = domains.certificateValidationRecordFqdn;
     this.registerOutputs({

@@ -283,9 +283,17 @@ export function paymentWorkflowDefinition(targets: WorkflowTargets): WorkflowDef
       "Mark the payment COMPLETED; a payment another execution completed is left as it is.",
       updatePayment(
         targets,
-        "SET #status = :completed, statusDetail = :detail, updatedAt = :at",
+        // Out of the sweeper's `pending` index, into the reconciler's `bySettledHour` (the hour
+        // is the entered time up to its first ':': `2026-11-29T21`).
+        "SET #status = :completed, statusDetail = :detail, updatedAt = :at, settledHour = :hour REMOVE pendingShard",
         "#status = :received",
-        { ":completed": { S: "COMPLETED" }, ":detail": { M: { region: { S: targets.region } } } },
+        {
+          ":completed": { S: "COMPLETED" },
+          ":detail": { M: { region: { S: targets.region } } },
+          ":hour": {
+            "S.$": "States.ArrayGetItem(States.StringSplit($$.State.EnteredTime, ':'), 0)",
+          },
+        },
       ),
       {
         next: "WriteReceipt",
@@ -355,7 +363,7 @@ export function paymentWorkflowDefinition(targets: WorkflowTargets): WorkflowDef
       "Mark a declined payment FAILED with the reasons, only while no ledger step was attempted.",
       updatePayment(
         targets,
-        "SET #status = :failed, statusDetail = :detail, updatedAt = :at",
+        "SET #status = :failed, statusDetail = :detail, updatedAt = :at REMOVE pendingShard",
         "#status = :received AND attribute_not_exists(ledgerAttemptedAt)",
         {
           ":failed": { S: "FAILED" },

@@ -37,6 +37,31 @@ export interface PaymentRecord extends Payment {
   readonly queuedAt?: string;
 }
 
+/**
+ * The payments table's sparse indexes, which the sweeper and the reconciler read
+ * (./sweeper.ts): `pending` holds exactly the RECEIVED payments (the API sets `pendingShard`, the
+ * workflow removes it when the payment settles), spread over shards so that no index partition
+ * takes every accept; `bySettledHour` holds COMPLETED payments by the hour they settled.
+ */
+export const PENDING_INDEX = "pending";
+export const PENDING_SHARDS = 16;
+export const SETTLED_INDEX = "bySettledHour";
+
+/** The shard of the `pending` index a payment is in: stable for its id. */
+export function pendingShard(paymentId: string): string {
+  let hash = 0;
+  for (const char of paymentId) {
+    hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  }
+  return `p${String(hash % PENDING_SHARDS).padStart(2, "0")}`;
+}
+
+/** Every shard of the `pending` index. */
+export const PENDING_SHARD_KEYS: readonly string[] = Array.from(
+  { length: PENDING_SHARDS },
+  (_, i) => `p${String(i).padStart(2, "0")}`,
+);
+
 /** A merchant, customer or payment id. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** An ISO 4217 currency code. */

@@ -2,7 +2,7 @@
  * Small helpers the handler shells share: required environment variables, a briefly cached value
  * (the active-region flag), and the payments table's item mapping.
  */
-import type { PaymentRecord } from "./payment";
+import { pendingShard, type PaymentRecord } from "./payment";
 
 type AttributeValue = import("@aws-sdk/client-dynamodb").AttributeValue;
 type Ssm = typeof import("@aws-sdk/client-ssm");
@@ -99,6 +99,10 @@ export function toItem(record: PaymentRecord): Record<string, AttributeValue> {
     requestHash: { S: record.requestHash },
     acceptedRegion: { S: record.acceptedRegion },
     ...(record.queuedAt === undefined ? {} : { queuedAt: { S: record.queuedAt } }),
+    // In the sparse `pending` index while RECEIVED (the workflow removes it when it settles).
+    ...(record.status === "RECEIVED"
+      ? { pendingShard: { S: pendingShard(record.paymentId) } }
+      : {}),
   };
 }
 

@@ -80,6 +80,8 @@ const RULES = {
   eventArchive: { min: 1, max: 48, pattern: /^[\w.-]+$/, allowed: "letters, digits and ._-" },
   ssmParameter: { min: 1, max: 2048, pattern: /^[\w./-]+$/, allowed: "letters, digits and ._-/" },
   eventEndpoint: { min: 1, max: 64, pattern: /^[\w.-]+$/, allowed: "letters, digits and ._-" },
+  // EventBridge Scheduler CreateSchedule: Name 1-64 of [0-9a-zA-Z-_.].
+  schedulerSchedule: { min: 1, max: 64, pattern: /^[\w.-]+$/, allowed: "letters, digits and ._-" },
   restApi: { min: 1, max: 128, pattern: /^[\w-]+$/, allowed: ALNUM_HYPHEN_UNDERSCORE },
   wafWebAcl: { min: 1, max: 128, pattern: /^[\w-]+$/, allowed: ALNUM_HYPHEN_UNDERSCORE },
   securityGroup: { min: 1, max: 255, pattern: /^[ -~]+$/, allowed: "printable ASCII" },
@@ -93,6 +95,7 @@ export const NAME_RULES: Readonly<Record<NameKind, NameRule>> = RULES;
 export const PHYSICAL_NAME_INPUTS: Readonly<Record<string, { input: string; kind: NameKind }>> = {
   "aws:s3/bucket:Bucket": { input: "bucket", kind: "s3Bucket" },
   "aws:iam/role:Role": { input: "name", kind: "iamRole" },
+  "aws:scheduler/schedule:Schedule": { input: "name", kind: "schedulerSchedule" },
   "aws:iam/policy:Policy": { input: "name", kind: "iamPolicy" },
   "aws:lambda/function:Function": { input: "name", kind: "lambdaFunction" },
   "aws:sqs/queue:Queue": { input: "name", kind: "sqsQueue" },

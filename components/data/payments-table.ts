@@ -12,6 +12,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DynamodbConsistency } from "../../model/config";
+import { PENDING_INDEX, SETTLED_INDEX } from "../../handlers/payment";
 import type { AwsRegion } from "../../model/regions";
 import { movedChild, type PartOptions } from "../building-blocks/parts";
 import type { DataKeys } from "../keys";
@@ -63,6 +64,8 @@ export class PaymentsTable extends pulumi.ComponentResource {
             { name: "paymentId", type: "S" },
             { name: "merchantId", type: "S" },
             { name: "createdAt", type: "S" },
+            { name: "pendingShard", type: "S" },
+            { name: "settledHour", type: "S" },
           ],
           globalSecondaryIndexes: [
             {
@@ -72,6 +75,28 @@ export class PaymentsTable extends pulumi.ComponentResource {
                 { attributeName: "createdAt", keyType: "RANGE" },
               ],
               projectionType: "ALL",
+            },
+            {
+              // Sparse: only RECEIVED payments carry pendingShard (handlers/payment.ts). An item
+              // without an index's key attributes is not in the index (DynamoDB Developer Guide,
+              // "Take advantage of sparse indexes":
+              // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-indexes-general-sparse-indexes.html).
+              name: PENDING_INDEX,
+              keySchemas: [
+                { attributeName: "pendingShard", keyType: "HASH" },
+                { attributeName: "createdAt", keyType: "RANGE" },
+              ],
+              projectionType: "ALL",
+            },
+            {
+              // Sparse: only COMPLETED payments carry settledHour; what a ledger entry needs.
+              name: SETTLED_INDEX,
+              keySchemas: [
+                { attributeName: "settledHour", keyType: "HASH" },
+                { attributeName: "paymentId", keyType: "RANGE" },
+              ],
+              projectionType: "INCLUDE",
+              nonKeyAttributes: ["merchantId", "amountMinor", "currency", "statusDetail"],
             },
           ],
           streamEnabled: true,

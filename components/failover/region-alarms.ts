@@ -28,6 +28,8 @@ import type { ComputeTier } from "../compute";
 import type { DataTier } from "../data";
 import type { OrchestrationTier } from "../orchestration";
 import type { TrafficFailover } from "../traffic";
+import { METRICS_NAMESPACE, METRICS_SERVICE } from "../../handlers/sweeper.lambda";
+import { SWEEP_MIN_AGE_SECONDS } from "../compute/sweeper";
 
 /** The names one region's metrics are published under: what its alarms and the dashboard watch. */
 export interface RegionSignals {
@@ -72,6 +74,7 @@ export function regionSignals(role: RegionRole, tiers: StackTiers): RegionSignal
       "payments-api": functions.api,
       "payments-processor": functions.processor,
       health: functions.health,
+      sweeper: functions.sweeper,
       authorize: orchestration[role].authorizeFunctionName,
     },
     stateMachineArn: orchestration[role].stateMachineArn,
@@ -242,6 +245,29 @@ export class RegionAlarms extends pulumi.ComponentResource {
         statistic: "Sum",
         threshold: 0,
       },
+      ...(
+        [
+          [
+            "payments-swept",
+            "PaymentsRequeued",
+            `The sweeper re-queued payments left RECEIVED for over ${SWEEP_MIN_AGE_SECONDS / 60} minutes: a message was lost or a region could not be drained. They settle now; find why they stalled.`,
+          ],
+          [
+            "ledger-entries-restored",
+            "LedgerEntriesRestored",
+            "The reconciler re-recorded ledger entries of COMPLETED payments the ledger lacked: an unplanned failover lost them within Aurora's RPO. Review the restored entries.",
+          ],
+        ] as const
+      ).map(([base, metricName, description]) => ({
+        // Published by the sweeper in Embedded Metric Format (handlers/sweeper.lambda.ts).
+        base,
+        description,
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensions: { service: METRICS_SERVICE },
+        statistic: "Sum",
+        threshold: 0,
+      })),
       {
         base: "payments-repair-dlq-not-empty",
         description:

@@ -82,6 +82,22 @@ describe("access: every call of the money and failover paths is allowed by its r
             ["sqs:DeleteMessage", queue(role, "orchestration-repair-queue")],
           ],
           "orchestration-authorize": [["ssm:GetParameter", parameter(role)]],
+          "compute-sweeper": [
+            ["ssm:GetParameter", parameter(role)],
+            ["dynamodb:Query", `${table}/index/pending`],
+            ["dynamodb:Query", `${table}/index/bySettledHour`],
+            ["dynamodb:UpdateItem", table],
+            ["sqs:SendMessage", queue(role, "compute-payments-queue")],
+            ["kms:GenerateDataKey", key(role)],
+            ["rds-data:ExecuteStatement", cluster(role)],
+            ["secretsmanager:GetSecretValue", secret],
+          ],
+          "compute-sweeper-schedule": [
+            [
+              "lambda:InvokeFunction",
+              out("aws:lambda/function:Function", `${role}-compute-sweeper`),
+            ],
+          ],
           "orchestration-workflow": [
             ["dynamodb:GetItem", table],
             ["dynamodb:UpdateItem", table],

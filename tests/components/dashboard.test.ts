@@ -45,7 +45,7 @@ describe("operations dashboard", () => {
                 .filter((m) => m[0] === namespace)
                 .map((m) => m[m.indexOf(name) + 1]),
             );
-          const functions = ["payments-api", "payments-processor", "health"].map((n) =>
+          const functions = ["payments-api", "payments-processor", "health", "sweeper"].map((n) =>
             String(
               find(evaluation, "aws:lambda/function:Function", `${role}-compute-${n}`).outputs.name,
             ),

@@ -199,6 +199,23 @@ describe("data tier", () => {
             ],
             projectionType: "ALL",
           },
+          {
+            name: "pending",
+            keySchemas: [
+              { attributeName: "pendingShard", keyType: "HASH" },
+              { attributeName: "createdAt", keyType: "RANGE" },
+            ],
+            projectionType: "ALL",
+          },
+          {
+            name: "bySettledHour",
+            keySchemas: [
+              { attributeName: "settledHour", keyType: "HASH" },
+              { attributeName: "paymentId", keyType: "RANGE" },
+            ],
+            projectionType: "INCLUDE",
+            nonKeyAttributes: ["merchantId", "amountMinor", "currency", "statusDetail"],
+          },
         ]);
         assert.equal(inputs.streamEnabled, true);
         assert.equal(inputs.streamViewType, "NEW_AND_OLD_IMAGES");
@@ -826,6 +843,9 @@ describe("data tier", () => {
           // its role.
           "secondary-compute-payments-processor",
           "secondary-compute-payments-processor",
+          // So does the sweeper's.
+          "secondary-compute-sweeper",
+          "secondary-compute-sweeper",
           "secondary-data-backups",
           "secondary-data-ledger",
           "secondary-data-payments",

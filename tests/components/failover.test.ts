@@ -23,9 +23,10 @@ describe("failover tier alarms", () => {
           ].includes(r.type),
         );
         // Per region: 19 on the golden signals and replication, 2 on the repair path (parked
-        // payments, its dead letters), the composite, and the DLQ alarm; in us-east-1 also the
-        // two health-check alarms.
-        assert.equal(alarms.length, 2 * 23 + 2);
+        // payments, its dead letters), 4 on the sweeper (its errors, throttles, re-queues and
+        // restored ledger entries), the composite, and the DLQ alarm; in us-east-1 also the two
+        // health-check alarms.
+        assert.equal(alarms.length, 2 * 27 + 2);
         for (const alarm of alarms) {
           const role =
             alarm.placement === evaluation.config.regions.primary ? "primary" : "secondary";
@@ -112,9 +113,9 @@ describe("failover tier alarms", () => {
           (r) =>
             r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes("-failover-"),
         );
-        // Per region 19, the repair path's 2 and the dead-letter queue's; in us-east-1 the two
-        // health checks'.
-        assert.equal(tierAlarms.length, 2 * 22 + 2);
+        // Per region 19, the repair path's 2, the sweeper's 4 and the dead-letter queue's; in
+        // us-east-1 the two health checks'.
+        assert.equal(tierAlarms.length, 2 * 26 + 2);
         for (const alarm of tierAlarms) {
           const route53 = alarm.rawInputs.namespace === "AWS/Route53";
           assert.equal(

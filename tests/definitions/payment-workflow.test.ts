@@ -36,6 +36,7 @@ import {
   startDynamoDb,
 } from "../../tools/harness/emulators";
 import { type Postgres, startPostgres } from "../handlers/postgres";
+import { executeStatement } from "../handlers/data-api";
 import { stackPlan } from "../fixtures/plan";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -155,25 +156,6 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
       `SELECT direction, amount_minor, currency, region FROM ledger_entries WHERE payment_id = '${paymentId}'`,
     );
 
-  /** The Data API's named parameters, bound as SQL literals. */
-  function bind(
-    sql: string,
-    parameters: readonly { Name: string; Value: Record<string, unknown> }[],
-  ) {
-    return sql.replace(/:([a-z_]+)/g, (whole, name: string) => {
-      const value = parameters.find((p) => p.Name === name)?.Value;
-      if (value === undefined) {
-        return whole;
-      }
-      if (typeof value.LongValue === "number") {
-        assert.ok(Number.isSafeInteger(value.LongValue), `${name} is a whole number`);
-        return String(value.LongValue);
-      }
-      assert.equal(typeof value.StringValue, "string", `${name} is a string`);
-      return `'${String(value.StringValue).replace(/'/g, "''")}'`;
-    });
-  }
-
   /** The judges behind each Task of the definition. */
   const REAL: Record<string, Handler> = {};
   const dynamodb =
@@ -194,17 +176,22 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
   for (const state of ["MarkLedgerAttempted", "MarkCompleted", "MarkDeclined"]) {
     REAL[state] = dynamodb("update");
   }
+  // The aws-sdk integration passes the Data API's request with capitalized member names.
   const statement: Handler = async (input) => {
-    const sql = bind(
-      String(input.Sql),
-      (input.Parameters ?? []) as { Name: string; Value: Record<string, unknown> }[],
-    );
+    const parameters = (
+      (input.Parameters ?? []) as {
+        Name: string;
+        Value: { StringValue?: string; LongValue?: number };
+      }[]
+    ).map((p) => ({
+      name: p.Name,
+      value: { stringValue: p.Value.StringValue, longValue: p.Value.LongValue },
+    }));
     try {
-      ledger.execute(sql);
+      return executeStatement(ledger, String(input.Sql), parameters);
     } catch (error) {
-      throw named("RdsData.DatabaseErrorException", (error as Error).message);
+      throw named(`RdsData.${(error as Error).name}`, (error as Error).message);
     }
-    return { numberOfRecordsUpdated: 0 };
   };
   REAL.ProbeLedgerWriter = statement;
   REAL.RecordLedgerEntry = statement;
@@ -288,7 +275,11 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
       "WriteReceipt",
       "PublishCompleted",
     ]);
-    assert.equal((await stored(payment.paymentId))?.status?.S, "COMPLETED");
+    const item = await stored(payment.paymentId);
+    assert.equal(item?.status?.S, "COMPLETED");
+    // Out of the sweeper's pending index, into the reconciler's index of its settlement hour.
+    assert.equal(item?.pendingShard, undefined);
+    assert.equal(item?.settledHour?.S, "2026-11-21T10");
     assert.deepEqual(ledgerRows(payment.paymentId), ["debit|1250|EUR|us-east-1"]);
     const settlement = {
       paymentId: payment.paymentId,
@@ -340,6 +331,8 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
     assert.deepEqual(calls, ["ReadPayment", "Authorize", "MarkDeclined", "PublishDeclined"]);
     const item = await stored(payment.paymentId);
     assert.equal(item?.status?.S, "FAILED");
+    assert.equal(item?.pendingShard, undefined);
+    assert.equal(item?.settledHour, undefined);
     assert.deepEqual(JSON.parse(String(item?.statusDetail?.M?.declined?.S)), [
       { code: "CURRENCY_NOT_ALLOWED", message: "JPY is not accepted; accepted: EUR, USD" },
     ]);

@@ -13,6 +13,7 @@ import {
   type ScanCommandOutput,
 } from "@aws-sdk/client-dynamodb";
 import { MERCHANT_INDEX } from "../../handlers/authorize.lambda";
+import { PENDING_INDEX, SETTLED_INDEX } from "../../handlers/payment";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite") as (options: object) => http.Server;
@@ -69,7 +70,7 @@ export async function startDynamoDb(): Promise<LocalDynamoDb> {
   };
 }
 
-/** The payments table as the data tier declares it (key and byMerchant index). */
+/** The payments table as the data tier declares it (key and its three indexes). */
 export async function createPaymentsTable(db: LocalDynamoDb, table: string): Promise<void> {
   await db.client.send(
     new CreateTableCommand({
@@ -79,6 +80,8 @@ export async function createPaymentsTable(db: LocalDynamoDb, table: string): Pro
         { AttributeName: "paymentId", AttributeType: "S" },
         { AttributeName: "merchantId", AttributeType: "S" },
         { AttributeName: "createdAt", AttributeType: "S" },
+        { AttributeName: "pendingShard", AttributeType: "S" },
+        { AttributeName: "settledHour", AttributeType: "S" },
       ],
       KeySchema: [{ AttributeName: "paymentId", KeyType: "HASH" }],
       GlobalSecondaryIndexes: [
@@ -89,6 +92,25 @@ export async function createPaymentsTable(db: LocalDynamoDb, table: string): Pro
             { AttributeName: "createdAt", KeyType: "RANGE" },
           ],
           Projection: { ProjectionType: "ALL" },
+        },
+        {
+          IndexName: PENDING_INDEX,
+          KeySchema: [
+            { AttributeName: "pendingShard", KeyType: "HASH" },
+            { AttributeName: "createdAt", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+        {
+          IndexName: SETTLED_INDEX,
+          KeySchema: [
+            { AttributeName: "settledHour", KeyType: "HASH" },
+            { AttributeName: "paymentId", KeyType: "RANGE" },
+          ],
+          Projection: {
+            ProjectionType: "INCLUDE",
+            NonKeyAttributes: ["merchantId", "amountMinor", "currency", "statusDetail"],
+          },
         },
       ],
     }),

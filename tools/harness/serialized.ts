@@ -77,6 +77,28 @@ export async function runSerializedEvents(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<HandlerRun[]> {
+  return (await runProcess(code, events, env, timeoutMs)).runs;
+}
+
+/** One event through a fresh process, with what the handler wrote to stdout (its log lines). */
+export async function runSerializedWithLogs(
+  code: string,
+  event: unknown,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ run: HandlerRun; stdout: string[] }> {
+  const { runs, stdout } = await runProcess(code, [event], env, timeoutMs);
+  const { atMs, ...run } = runs[0];
+  void atMs;
+  return { run, stdout };
+}
+
+async function runProcess(
+  code: string,
+  events: readonly unknown[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ runs: HandlerRun[]; stdout: string[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "handler-"));
   try {
     fs.writeFileSync(path.join(dir, "__index.js"), code);
@@ -117,9 +139,14 @@ export async function runSerializedEvents(
       throw new Error(`the handler process exited with ${String(exited)}: ${stderr}`);
     }
     // The handler may log to stdout, as on Lambda; the result follows the last mark.
-    return JSON.parse(
-      stdout.slice(stdout.lastIndexOf(RESULT_MARK) + RESULT_MARK.length),
-    ) as HandlerRun[];
+    const mark = stdout.lastIndexOf(RESULT_MARK);
+    return {
+      runs: JSON.parse(stdout.slice(mark + RESULT_MARK.length)) as HandlerRun[],
+      stdout: stdout
+        .slice(0, mark)
+        .split("\n")
+        .filter((line) => line !== ""),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

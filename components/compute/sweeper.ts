@@ -1,0 +1,176 @@
+/**
+ * The sweeper of one region (handlers/sweeper.ts): a Lambda that EventBridge Scheduler runs every
+ * few minutes. In the active writer it re-queues payments left RECEIVED and re-records ledger
+ * entries an unplanned Aurora failover lost; in the standby it does nothing. Its counts are
+ * CloudWatch metrics (namespace `Payments/Recovery`), which the failover tier alarms on.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PENDING_INDEX, SETTLED_INDEX } from "../../handlers/payment";
+import { sweeperHandler } from "../../handlers/sweeper.lambda";
+import { SWEEPER_RESERVED_CONCURRENCY } from "../../model/config";
+import type { Namer } from "../../model/naming";
+import type { AwsRegion } from "../../model/regions";
+import { policyDocument, rolePolicy } from "../building-blocks/iam";
+import { handlerFunction } from "../building-blocks/lambda";
+import { type PartOptions } from "../building-blocks/parts";
+import { LEDGER_DATABASE } from "../data/ledger";
+
+/** How often the sweeper runs. */
+export const SWEEP_EVERY_MINUTES = 5;
+/**
+ * A payment RECEIVED for longer than this is re-queued: far longer than a payment takes when the
+ * path works (seconds), so the sweeper repairs only what was lost.
+ */
+export const SWEEP_MIN_AGE_SECONDS = 900;
+export const SWEEP_MAX_PER_RUN = 500;
+/** The reconciler checks the settlements of this many hours, the current one included. */
+export const RECONCILE_LOOKBACK_HOURS = 2;
+export const SWEEPER_TIMEOUT_SECONDS = 120;
+
+export interface SweeperArgs {
+  readonly region: AwsRegion;
+  readonly namer: Namer;
+  readonly keyArn: pulumi.Input<string>;
+  readonly logRetentionDays: number;
+  readonly vpc: {
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroupId: pulumi.Input<string>;
+  };
+  readonly tableName: pulumi.Input<string>;
+  readonly tableArn: pulumi.Input<string>;
+  readonly activeRegionParameter: pulumi.Input<string>;
+  readonly activeRegionParameterArn: pulumi.Input<string>;
+  readonly clusterArn: pulumi.Input<string>;
+  readonly credentialsSecretArn: pulumi.Input<string>;
+  readonly queueUrl: pulumi.Input<string>;
+  readonly queueArn: pulumi.Input<string>;
+}
+
+export class Sweeper extends pulumi.ComponentResource {
+  readonly functionName: pulumi.Output<string>;
+
+  constructor(name: string, args: SweeperArgs, opts: PartOptions) {
+    super("payments:compute:Sweeper", name, {}, opts);
+    const { namer, region } = args;
+    const child = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, child).accountId;
+    const fn = handlerFunction(
+      name,
+      {
+        base: "sweeper",
+        description:
+          "Re-queues payments left RECEIVED and restores ledger entries a failover lost (active region only)",
+        callback: sweeperHandler,
+        region,
+        namer,
+        keyArn: args.keyArn,
+        logRetentionDays: args.logRetentionDays,
+        vpc: args.vpc,
+        packages: ["@aws-lambda-powertools/metrics"],
+        statements: [
+          {
+            sid: "ReadTheActiveRegion",
+            actions: ["ssm:GetParameter"],
+            resources: [args.activeRegionParameterArn],
+          },
+          {
+            sid: "FindStaleAndSettledPayments",
+            actions: ["dynamodb:Query"],
+            resources: [
+              pulumi.interpolate`${args.tableArn}/index/${PENDING_INDEX}`,
+              pulumi.interpolate`${args.tableArn}/index/${SETTLED_INDEX}`,
+            ],
+          },
+          {
+            sid: "ClaimRequeues",
+            actions: ["dynamodb:UpdateItem"],
+            resources: [args.tableArn],
+          },
+          { sid: "RequeuePayments", actions: ["sqs:SendMessage"], resources: [args.queueArn] },
+          {
+            // A producer of an SSE-KMS queue needs both (Amazon SQS Developer Guide, "Key
+            // management"); the ledger's secret is under the same key.
+            sid: "UseTheRegionsKey",
+            actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+            resources: [args.keyArn],
+          },
+          {
+            // The gate's `SELECT 1` and the reconciler's statements; the caller needs the secret
+            // too (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.access.html).
+            sid: "ReadAndRestoreLedgerEntries",
+            actions: ["rds-data:ExecuteStatement"],
+            resources: [args.clusterArn],
+          },
+          {
+            sid: "ReadLedgerCredentials",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [args.credentialsSecretArn],
+          },
+        ],
+        environment: {
+          PAYMENTS_TABLE: args.tableName,
+          PAYMENTS_QUEUE_URL: args.queueUrl,
+          ACTIVE_REGION_PARAMETER: args.activeRegionParameter,
+          LEDGER_CLUSTER_ARN: args.clusterArn,
+          LEDGER_SECRET_ARN: args.credentialsSecretArn,
+          LEDGER_DATABASE,
+          SWEEP_MIN_AGE_SECONDS: String(SWEEP_MIN_AGE_SECONDS),
+          SWEEP_MAX_PER_RUN: String(SWEEP_MAX_PER_RUN),
+          RECONCILE_LOOKBACK_HOURS: String(RECONCILE_LOOKBACK_HOURS),
+        },
+        timeoutSeconds: SWEEPER_TIMEOUT_SECONDS,
+        memoryMb: 256,
+        reservedConcurrency: SWEEPER_RESERVED_CONCURRENCY,
+      },
+      child,
+    );
+
+    // EventBridge Scheduler invokes the function with an execution role it assumes; the trust
+    // policy names the service and this account (EventBridge Scheduler User Guide, "Set up the
+    // execution role": https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html).
+    const role = new aws.iam.Role(
+      `${name}-schedule`,
+      {
+        name: namer.regional("iamRole", "sweeper-schedule", region),
+        assumeRolePolicy: policyDocument(
+          [
+            {
+              actions: ["sts:AssumeRole"],
+              principals: [{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }],
+              conditions: [
+                { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
+              ],
+            },
+          ],
+          child,
+        ),
+      },
+      child,
+    );
+    const policy = rolePolicy(
+      `${name}-schedule`,
+      role,
+      [{ sid: "RunTheSweeper", actions: ["lambda:InvokeFunction"], resources: [fn.arn] }],
+      child,
+    );
+    new aws.scheduler.Schedule(
+      name,
+      {
+        name: namer.regional("schedulerSchedule", "sweeper", region),
+        description: "Runs the payments sweeper and ledger reconciler",
+        scheduleExpression: `rate(${SWEEP_EVERY_MINUTES} minutes)`,
+        flexibleTimeWindow: { mode: "OFF" },
+        target: {
+          arn: fn.arn,
+          roleArn: role.arn,
+          // A missed run is made up by the next one: no retries pile up behind a slow run.
+          retryPolicy: { maximumRetryAttempts: 0 },
+        },
+      },
+      { ...child, dependsOn: [policy] },
+    );
+    this.functionName = fn.name;
+    this.registerOutputs({ functionName: this.functionName });
+  }
+}
