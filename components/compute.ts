@@ -293,10 +293,24 @@ export class ComputeTier extends pulumi.ComponentResource {
             actions: ["ssm:GetParameter"],
             resources: [data.activeRegionParameterArn],
           },
+          {
+            // ?role=active asks whether this region's ledger writes (handlers/health.lambda.ts).
+            sid: "AskTheLedgerWhetherItWrites",
+            actions: ["rds-data:ExecuteStatement"],
+            resources: [data.clusterArn],
+          },
+          {
+            sid: "ReadLedgerCredentials",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [data.credentialsSecretArn],
+          },
         ],
         environment: {
           PAYMENTS_TABLE: data.tableName,
           ACTIVE_REGION_PARAMETER: data.activeRegionParameter,
+          LEDGER_CLUSTER_ARN: data.clusterArn,
+          LEDGER_SECRET_ARN: data.credentialsSecretArn,
+          LEDGER_DATABASE,
         },
         timeoutSeconds: 5,
         memoryMb: 256,

@@ -11,6 +11,7 @@ import { peerOf, type RegionRole } from "../model/regions";
 import type { ComputeTier } from "./compute";
 import type { DataTier } from "./data";
 import { RegionAlarms, type RegionSignals } from "./failover/region-alarms";
+import { PeerWatch } from "./failover/peer-watch";
 import { WriteFailover } from "./failover/write-failover";
 import type { OrchestrationTier } from "./orchestration";
 import type { TrafficFailover } from "./traffic";
@@ -129,6 +130,35 @@ export class FailoverTier extends pulumi.ComponentResource {
       },
       part,
     );
+    const peerWatch = new PeerWatch(
+      `${name}-peer-watch`,
+      {
+        region,
+        peerRegion: config.regions[peer],
+        namer: args.namer,
+        keyArn: data.keyArn,
+        logRetentionDays: config.logRetentionDays,
+        activeRegionParameter: data.activeRegionParameter,
+        activeRegionParameterArn: data.activeRegionParameterArn,
+        globalClusterIdentifier: data.globalClusterId,
+        mappingUuids: args.compute.processing.mappingUuids,
+        mappingArns: args.compute.processing.mappingArns,
+        peerHealthUrl: `${args.peerCompute.regionalUrl}/health`,
+        evaluationPeriods: config.alarms.evaluationPeriods,
+        alarmsTopicArn: this.alarms.topicArn,
+        peerHealthCheckAlarmName:
+          region === ROUTE53_METRICS_REGION
+            ? this.alarms.healthCheckAlarmName(config.regions[peer])
+            : undefined,
+      },
+      part,
+    );
+    // The orchestrator here acts on the peer-down composite of this region (the surviving side
+    // sees it even when the other region's CloudWatch and SNS are down with it).
+    this.alarms.deliver("peer-down-to-orchestrator", [peerWatch.peerDownAlarmName], {
+      arn: this.writeFailover.orchestratorArn,
+      permission: this.writeFailover.acceptAlarmsFrom(this.alarms.topicArn, "own"),
+    });
     this.alarmsTopicArn = this.alarms.topicArn;
     this.regionImpairedAlarmArn = this.alarms.regionImpairedAlarmArn;
     this.runbookArn = this.writeFailover.runbookArn;
@@ -149,7 +179,7 @@ export class FailoverTier extends pulumi.ComponentResource {
    * the peer's alarms topic here, the subscription there, beside its topic.
    */
   watch(peer: FailoverTier): void {
-    const permission = this.writeFailover.acceptAlarmsFrom(peer.alarmsTopicArn);
+    const permission = this.writeFailover.acceptAlarmsFrom(peer.alarmsTopicArn, "peer");
     peer.alarms.reportImpairmentTo({ arn: this.writeFailover.orchestratorArn, permission });
   }
 }

@@ -6,11 +6,13 @@
  * environment.
  *
  * Environment: AWS_REGION, PEER_REGION, RUNBOOK_ARN, PEER_RUNBOOK_ARN, ACTIVE_REGION_PARAMETER,
- * CRITICAL_ALARMS (comma-separated), AUTOMATIC_WRITE_FAILOVER, INCIDENT_WINDOW_SECONDS.
+ * CRITICAL_ALARMS (`name@region`, comma-separated), AUTOMATIC_WRITE_FAILOVER,
+ * INCIDENT_WINDOW_SECONDS.
  */
 import {
   type ManualTrigger,
   orchestrate,
+  parseCriticalAlarms,
   type OrchestratorPorts,
   type OrchestratorResult,
   type SnsDelivery,
@@ -55,7 +57,7 @@ function createShell(): Shell {
     settings: {
       region,
       peerRegion,
-      criticalAlarms: requiredEnv("CRITICAL_ALARMS").split(","),
+      criticalAlarms: parseCriticalAlarms(requiredEnv("CRITICAL_ALARMS")),
       automaticWriteFailover: requiredEnv("AUTOMATIC_WRITE_FAILOVER") === "true",
       incidentWindowSeconds: Number(requiredEnv("INCIDENT_WINDOW_SECONDS")),
     },

@@ -4,8 +4,9 @@
  * region writes, whether a runbook is running, the stack's rules), decide whether this region
  * starts the failover runbook to take over the write path, and under which execution name.
  *
- * Rules: only a critical alarm entering ALARM counts; only the active writer can be failed away
- * from, and only by the other region; automatic write failover only where the stack enables it
+ * Rules: only a critical alarm entering ALARM counts (the other region's region-impaired, or this
+ * region's peer-down, which sees the other region from outside); only the active writer can be
+ * failed away from, and only by the other region; automatic write failover only where the stack enables it
  * (dev does not, unless configured); a manual trigger always may; never two runbooks at once; one
  * execution per incident window (the deterministic name makes a repeated start a no-op).
  *
@@ -39,12 +40,28 @@ export interface FailoverContext {
   readonly activeRegion: string;
   /** A runbook execution is running in either region. */
   readonly runbookRunning: boolean;
-  /** Alarm names that justify a write failover on their own. */
-  readonly criticalAlarms: readonly string[];
+  /** Alarms that justify a write failover on their own, each with the region that raises it. */
+  readonly criticalAlarms: readonly CriticalAlarm[];
   /** Whether a critical alarm may start the runbook without a person (off in dev by default). */
   readonly automaticWriteFailover: boolean;
   /** Signals within one window belong to one incident, and one execution. */
   readonly incidentWindowSeconds: number;
+}
+
+export interface CriticalAlarm {
+  readonly name: string;
+  readonly region: string;
+}
+
+/** `name@region,name@region` (the orchestrator's CRITICAL_ALARMS) as critical alarms. */
+export function parseCriticalAlarms(text: string): CriticalAlarm[] {
+  return text
+    .split(",")
+    .filter((entry) => entry !== "")
+    .map((entry) => {
+      const at = entry.lastIndexOf("@");
+      return { name: entry.slice(0, at), region: entry.slice(at + 1) };
+    });
 }
 
 export type FailoverDecision =
@@ -89,11 +106,16 @@ export function decideFailover(signal: FailoverSignal, context: FailoverContext)
     if (signal.newState !== "ALARM") {
       return ignore(`alarm ${signal.alarmName} went to ${signal.newState}, not ALARM`);
     }
-    if (signal.region !== context.peerRegion) {
-      return ignore(`alarm ${signal.alarmName} is in ${signal.region}, not the active region`);
-    }
-    if (!context.criticalAlarms.includes(signal.alarmName)) {
+    // The other region's own verdict is raised there; this region's view of it (the peer
+    // watch's peer-down) here. A critical alarm counts only from the region that raises it.
+    const critical = context.criticalAlarms.filter((a) => a.name === signal.alarmName);
+    if (critical.length === 0) {
       return ignore(`alarm ${signal.alarmName} is not critical`);
+    }
+    if (!critical.some((a) => a.region === signal.region)) {
+      return ignore(
+        `alarm ${signal.alarmName} is in ${signal.region}, not where it is raised (${critical.map((a) => a.region).join(", ")})`,
+      );
     }
     if (!context.automaticWriteFailover) {
       return ignore(

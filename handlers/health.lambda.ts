@@ -4,24 +4,42 @@
  * time limit. Clients are created on the first probe and kept for the life of the execution
  * environment.
  *
- * Environment: PAYMENTS_TABLE, ACTIVE_REGION_PARAMETER, AWS_REGION.
+ * For `?role=active` it also asks this region's ledger a Data API `SELECT 1` (an answer is trusted
+ * for a few seconds): it fails where the global database has no writer.
+ *
+ * Environment: PAYMENTS_TABLE, ACTIVE_REGION_PARAMETER, LEDGER_CLUSTER_ARN, LEDGER_SECRET_ARN,
+ * LEDGER_DATABASE, AWS_REGION.
  */
 import { type HealthChecks, type HealthRequest, healthResponse, timedCheck } from "./health";
 import type { ApiResponse } from "./payments-api";
-import { activeRegionFlag, requiredEnv } from "./runtime";
+import { ACTIVE_REGION_CACHE_MS, activeRegionFlag, cached, requiredEnv } from "./runtime";
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
+type RdsData = typeof import("@aws-sdk/client-rds-data");
 
 /** Set up on the first probe of an execution environment, then reused. */
-const environment: { probe?: () => Promise<HealthChecks> } = {};
+const environment: { probe?: (requireActive: boolean) => Promise<HealthChecks> } = {};
 
-function connect(): () => Promise<HealthChecks> {
+function connect(): (requireActive: boolean) => Promise<HealthChecks> {
   const table = requiredEnv("PAYMENTS_TABLE");
   const parameter = requiredEnv("ACTIVE_REGION_PARAMETER");
   const region = requiredEnv("AWS_REGION");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ledger = {
+    resourceArn: requiredEnv("LEDGER_CLUSTER_ARN"),
+    secretArn: requiredEnv("LEDGER_SECRET_ARN"),
+    database: requiredEnv("LEDGER_DATABASE"),
+  };
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
+  const rdsData = require("@aws-sdk/client-rds-data") as RdsData;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const db = new dynamodb.DynamoDBClient({ maxAttempts: 1 });
+  const data = new rdsData.RDSDataClient({ maxAttempts: 1 });
+  // A failed statement is not kept (runtime.ts `cached`): the next probe asks again.
+  const ledgerWrites = cached(async () => {
+    await data.send(new rdsData.ExecuteStatementCommand({ ...ledger, sql: "SELECT 1" }));
+    return undefined;
+  }, ACTIVE_REGION_CACHE_MS);
   const flag = activeRegionFlag(parameter, 1);
   const activeRegion = async () => {
     const value = await flag();
@@ -30,8 +48,8 @@ function connect(): () => Promise<HealthChecks> {
     }
     return value;
   };
-  return async () => {
-    const [tableCheck, activeCheck] = await Promise.all([
+  return async (requireActive) => {
+    const [tableCheck, activeCheck, ledgerCheck] = await Promise.all([
       timedCheck(async (abortSignal) => {
         // A key no payment has: reading it proves the table answers, at the cost of one read.
         await db.send(
@@ -44,8 +62,14 @@ function connect(): () => Promise<HealthChecks> {
         return undefined;
       }),
       timedCheck(() => activeRegion()),
+      requireActive ? timedCheck(() => ledgerWrites()) : Promise.resolve(undefined),
     ]);
-    return { region, table: tableCheck, activeRegion: activeCheck };
+    return {
+      region,
+      table: tableCheck,
+      activeRegion: activeCheck,
+      ...(ledgerCheck === undefined ? {} : { ledger: ledgerCheck }),
+    };
   };
 }
 
@@ -62,5 +86,5 @@ export async function healthHandler(event: HealthRequest = {}): Promise<ApiRespo
       activeRegion: failed,
     });
   }
-  return healthResponse(await environment.probe(), requireActive);
+  return healthResponse(await environment.probe(requireActive), requireActive);
 }

@@ -4,9 +4,12 @@
  * from the active-region flag)? 200 when the region can serve its role, 503 with the failing
  * check otherwise. One GetItem and one (cached) parameter read per probe.
  *
- * `GET /health?role=active` also answers 503 when the region is not the active writer: the
- * PRIMARY failover record's check asks that, so traffic follows a write failover; the SECONDARY
- * record's check asks plain `/health`, which a ready standby passes.
+ * `GET /health?role=active` also answers 503 when the region is not the active writer — its flag
+ * names another region, or its ledger does not answer (the Data API answers only where the global
+ * database's writer is) — so a region returning after an unplanned failover, whose flag still names
+ * itself while its ledger is now a read-only secondary, does not pass: no split brain. The PRIMARY
+ * failover record's check asks that, so traffic follows a write failover; the SECONDARY record's
+ * check asks plain `/health`, which a ready standby passes.
  *
  * This is the core: the answer for the checks' results, and a check with a time limit. The AWS
  * shell that probes the table and the flag is ./health.lambda.
@@ -24,6 +27,8 @@ export interface HealthChecks {
   readonly region: string;
   readonly table: CheckResult;
   readonly activeRegion: CheckResult;
+  /** Whether this region's ledger writes: asked only when the caller requires the active writer. */
+  readonly ledger?: CheckResult;
 }
 
 /** What API Gateway passes the health handler: `?role=active` asks for the active writer. */
@@ -35,7 +40,9 @@ export interface HealthRequest {
 export function healthResponse(checks: HealthChecks, requireActive = false): ApiResponse {
   const active = checks.activeRegion.ok ? checks.activeRegion.value : undefined;
   const healthy =
-    checks.table.ok && checks.activeRegion.ok && (!requireActive || active === checks.region);
+    checks.table.ok &&
+    checks.activeRegion.ok &&
+    (!requireActive || (active === checks.region && checks.ledger?.ok === true));
   return {
     statusCode: healthy ? 200 : 503,
     headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
@@ -44,7 +51,11 @@ export function healthResponse(checks: HealthChecks, requireActive = false): Api
       region: checks.region,
       role: active === undefined ? "unknown" : active === checks.region ? "active" : "standby",
       activeRegion: active ?? null,
-      checks: { table: checks.table, activeRegion: checks.activeRegion },
+      checks: {
+        table: checks.table,
+        activeRegion: checks.activeRegion,
+        ...(checks.ledger === undefined ? {} : { ledger: checks.ledger }),
+      },
     }),
   };
 }

@@ -18,14 +18,16 @@ export const HEALTH_RESERVED_CONCURRENCY = 5;
 /** The failover functions: one runbook runs at a time, and one orchestrator decision at a time. */
 export const FAILOVER_STEPS_RESERVED_CONCURRENCY = 2;
 export const FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY = 1;
-/** The sweeper: one run at a time (components/compute/sweeper.ts). */
+/** The sweeper and the peer watch: one run at a time each (their components). */
 export const SWEEPER_RESERVED_CONCURRENCY = 1;
+export const PEER_WATCH_RESERVED_CONCURRENCY = 1;
 /** What every region reserves besides the configured functions. */
 const FIXED_RESERVED_CONCURRENCY =
   HEALTH_RESERVED_CONCURRENCY +
   FAILOVER_STEPS_RESERVED_CONCURRENCY +
   FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY +
-  SWEEPER_RESERVED_CONCURRENCY;
+  SWEEPER_RESERVED_CONCURRENCY +
+  PEER_WATCH_RESERVED_CONCURRENCY;
 
 /** Concurrent executions a region's account keeps free for everything else (Lambda's rule). */
 const UNRESERVED_CONCURRENCY = 100;
@@ -694,7 +696,7 @@ const validated = keys.superRefine((c, ctx) => {
   if (eachInRange && reserved > ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY) {
     fail(
       "processorReservedConcurrency",
-      `makes the region's functions reserve ${reserved} concurrent executions (authorize, api, processor and ${FIXED_RESERVED_CONCURRENCY} for health, failover and the sweeper); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
+      `makes the region's functions reserve ${reserved} concurrent executions (authorize, api, processor and ${FIXED_RESERVED_CONCURRENCY} for health, failover, the sweeper and the peer watch); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
     );
   }
   if (c.processorBatchSize > 10 && c.processorBatchWindowSeconds === 0) {

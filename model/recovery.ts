@@ -443,6 +443,18 @@ export interface WritePathBudget {
   readonly unplanned: RunbookBudget;
 }
 
+/** How often the peer watch probes the other region (components/failover/peer-watch.ts). */
+export const PEER_PROBE_SECONDS = 60;
+
+/**
+ * How long an outage of the active region can go unseen before the other region's orchestrator
+ * starts an unplanned runbook: `evaluationPeriods` failed one-minute probes, and one more period
+ * for the alarm to be evaluated and delivered.
+ */
+export function writeFailoverDetectionSeconds(evaluationPeriods: number): number {
+  return (evaluationPeriods + 1) * PEER_PROBE_SECONDS;
+}
+
 /** The slowest runbook of the plan per mode; undefined when the plan has none (or it is unknown). */
 export function writePathBudgetOf(
   resources: readonly BudgetResource[],

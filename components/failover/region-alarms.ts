@@ -116,13 +116,18 @@ interface AlarmSpec {
   readonly comparison?: string;
 }
 
-/** The signals that mean the region cannot take payments: the API fails or the workflow stalls. */
-const CRITICAL = [
-  "api-5xx",
-  "payments-api-errors",
-  "workflow-timed-out",
-  "dynamodb-write-throttles",
-];
+/**
+ * The signals that mean the region cannot take payments, judged here: a rate of API failures over
+ * `alarmEvaluationPeriods` consecutive minutes. A lone Lambda error, throttle or timed-out
+ * workflow alerts but never starts an AllowDataLoss failover; an outage that takes this region's
+ * CloudWatch down with it is seen from the other side (./peer-watch.ts).
+ */
+const CRITICAL = ["api-5xx"];
+
+interface Orchestrator {
+  readonly arn: pulumi.Input<string>;
+  readonly permission: pulumi.Resource;
+}
 
 export class RegionAlarms extends pulumi.ComponentResource {
   readonly topicArn: pulumi.Output<string>;
@@ -131,6 +136,8 @@ export class RegionAlarms extends pulumi.ComponentResource {
   readonly regionImpairedAlarmArn: pulumi.Output<string>;
   private readonly child: ChildOptions;
   private readonly tierName: string;
+  private readonly namer: Namer;
+  private readonly region: AwsRegion;
 
   constructor(name: string, args: RegionAlarmsArgs, opts: PartOptions) {
     super("payments:failover:RegionAlarms", name, {}, opts);
@@ -423,6 +430,8 @@ export class RegionAlarms extends pulumi.ComponentResource {
     this.regionImpairedAlarmArn = impaired.arn;
     this.child = child;
     this.tierName = tierName;
+    this.namer = namer;
+    this.region = region;
     this.registerOutputs({
       topicArn: this.topicArn,
       regionImpairedAlarmArn: this.regionImpairedAlarmArn,
@@ -433,20 +442,27 @@ export class RegionAlarms extends pulumi.ComponentResource {
    * Delivers the region-impaired alarm to the other region's failover orchestrator: a cross-region
    * Lambda subscription, which lives here, with the topic, in this region.
    */
-  reportImpairmentTo(orchestrator: {
-    readonly arn: pulumi.Input<string>;
-    readonly permission: pulumi.Resource;
-  }): void {
+  reportImpairmentTo(orchestrator: Orchestrator): void {
+    this.deliver("impaired-to-peer-orchestrator", [this.regionImpairedAlarmName], orchestrator);
+  }
+
+  /** Delivers these alarms (and nothing else: a message-body filter) to an orchestrator. */
+  deliver(suffix: string, alarmNames: readonly string[], orchestrator: Orchestrator): void {
     new aws.sns.TopicSubscription(
-      `${this.tierName}-impaired-to-peer-orchestrator`,
+      `${this.tierName}-${suffix}`,
       {
         topic: this.topicArn,
         protocol: "lambda",
         endpoint: orchestrator.arn,
         filterPolicyScope: "MessageBody",
-        filterPolicy: JSON.stringify({ AlarmName: [this.regionImpairedAlarmName] }),
+        filterPolicy: JSON.stringify({ AlarmName: alarmNames }),
       },
       { ...this.child, dependsOn: [orchestrator.permission] },
     );
+  }
+
+  /** The name of this region's alarm on the Route 53 check of `checkedRegion`. */
+  healthCheckAlarmName(checkedRegion: string): string {
+    return this.namer.regional("cloudwatchAlarm", `health-check-${checkedRegion}`, this.region);
   }
 }

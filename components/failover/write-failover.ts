@@ -294,7 +294,12 @@ export class WriteFailover extends pulumi.ComponentResource {
           RUNBOOK_ARN: runbook.arn,
           PEER_RUNBOOK_ARN: peerRunbookArn,
           ACTIVE_REGION_PARAMETER: args.activeRegionParameter,
-          CRITICAL_ALARMS: peerImpaired,
+          // The other region's own verdict (its region-impaired composite, delivered by its
+          // topic) and this region's view of it (peer-down, from the peer watch here).
+          CRITICAL_ALARMS: [
+            `${peerImpaired}@${peerRegion}`,
+            `${namer.regional("cloudwatchAlarm", "peer-down", region)}@${region}`,
+          ].join(","),
           AUTOMATIC_WRITE_FAILOVER: String(args.rules.automatic),
           INCIDENT_WINDOW_SECONDS: String(args.rules.incidentWindowSeconds),
         },
@@ -325,15 +330,18 @@ export class WriteFailover extends pulumi.ComponentResource {
     });
   }
 
-  /** Lets the other region's alarms topic invoke the orchestrator; returns the permission. */
-  acceptAlarmsFrom(peerAlarmsTopicArn: pulumi.Input<string>): aws.lambda.Permission {
+  /** Lets an alarms topic (the other region's, or this region's own) invoke the orchestrator. */
+  acceptAlarmsFrom(
+    alarmsTopicArn: pulumi.Input<string>,
+    whose: "peer" | "own",
+  ): aws.lambda.Permission {
     return new aws.lambda.Permission(
-      `${this.tierName}-orchestrator-from-peer-alarms`,
+      `${this.tierName}-orchestrator-from-${whose}-alarms`,
       {
         function: this.orchestratorFunctionName,
         action: "lambda:InvokeFunction",
         principal: "sns.amazonaws.com",
-        sourceArn: peerAlarmsTopicArn,
+        sourceArn: alarmsTopicArn,
       },
       this.child,
     );

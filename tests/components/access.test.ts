@@ -92,6 +92,26 @@ describe("access: every call of the money and failover paths is allowed by its r
             ["rds-data:ExecuteStatement", cluster(role)],
             ["secretsmanager:GetSecretValue", secret],
           ],
+          "compute-health": [
+            ["dynamodb:GetItem", table],
+            ["ssm:GetParameter", parameter(role)],
+            ["rds-data:ExecuteStatement", cluster(role)],
+            ["secretsmanager:GetSecretValue", secret],
+            ["kms:Decrypt", key(role)],
+          ],
+          "failover-peer-watch": [
+            ["ssm:GetParameter", parameter(role)],
+            ["ssm:PutParameter", parameter(role)],
+            ["rds:DescribeGlobalClusters", globalCluster],
+            ["lambda:UpdateEventSourceMapping", mapping(role, "payments-processor")],
+            ["lambda:UpdateEventSourceMapping", mapping(role, "payments-repair")],
+          ],
+          "failover-peer-watch-schedule": [
+            [
+              "lambda:InvokeFunction",
+              out("aws:lambda/function:Function", `${role}-failover-peer-watch`),
+            ],
+          ],
           "compute-sweeper-schedule": [
             [
               "lambda:InvokeFunction",

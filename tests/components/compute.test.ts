@@ -328,6 +328,8 @@ describe("compute tier", () => {
             assert.deepEqual(Object.keys(policy("health")).slice(3), [
               "ProbeThePaymentsTable",
               "ReadTheActiveRegion",
+              "AskTheLedgerWhetherItWrites",
+              "ReadLedgerCredentials",
             ]);
             for (const name of ["payments-api", "payments-processor", "health"]) {
               const statements = (

@@ -839,8 +839,10 @@ describe("data tier", () => {
           .map((r) => r.name)
           .sort();
         assert.deepEqual(waiting, [
-          // The processor's gate asks the ledger through the secret's replica (below), as does
-          // its role.
+          // The health check's ledger question and the processor's gate go through the secret's
+          // replica (below), as do their roles.
+          "secondary-compute-health",
+          "secondary-compute-health",
           "secondary-compute-payments-processor",
           "secondary-compute-payments-processor",
           // So does the sweeper's.
@@ -856,6 +858,9 @@ describe("data tier", () => {
           // region's impairment.
           "secondary-failover-impaired-to-peer-orchestrator",
           "secondary-failover-orchestrator-from-peer-alarms",
+          // The peer watch reads the global cluster (the primary's resource), as does its role.
+          "secondary-failover-peer-watch",
+          "secondary-failover-peer-watch",
           "secondary-failover-runbook",
           "secondary-failover-runbook",
           // Replication alarms name the bucket replicated to.

@@ -24,9 +24,9 @@ describe("failover tier alarms", () => {
         );
         // Per region: 19 on the golden signals and replication, 2 on the repair path (parked
         // payments, its dead letters), 4 on the sweeper (its errors, throttles, re-queues and
-        // restored ledger entries), the composite, and the DLQ alarm; in us-east-1 also the two
-        // health-check alarms.
-        assert.equal(alarms.length, 2 * 27 + 2);
+        // restored ledger entries), the composite, the DLQ alarm, and the peer watch's two
+        // (peer-unreachable, peer-down); in us-east-1 also the two health-check alarms.
+        assert.equal(alarms.length, 2 * 29 + 2);
         for (const alarm of alarms) {
           const role =
             alarm.placement === evaluation.config.regions.primary ? "primary" : "secondary";
@@ -96,9 +96,11 @@ describe("failover tier alarms", () => {
             "aws:cloudwatch/compositeAlarm:CompositeAlarm",
             `${role}-failover-region-impaired`,
           ).rawInputs;
+          // Only a rate over consecutive minutes: a lone error, throttle or timed-out workflow
+          // never starts an AllowDataLoss failover.
           assert.equal(
             composite.alarmRule,
-            ["api-5xx", "payments-api-errors", "workflow-timed-out", "dynamodb-write-throttles"]
+            ["api-5xx"]
               .map(
                 (base) =>
                   `ALARM("${String(find(evaluation, "aws:cloudwatch/metricAlarm:MetricAlarm", `${role}-failover-${base}`).outputs.name)}")`,
@@ -113,14 +115,17 @@ describe("failover tier alarms", () => {
           (r) =>
             r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes("-failover-"),
         );
-        // Per region 19, the repair path's 2, the sweeper's 4 and the dead-letter queue's; in
-        // us-east-1 the two health checks'.
-        assert.equal(tierAlarms.length, 2 * 26 + 2);
+        // Per region 19, the repair path's 2, the sweeper's 4, the dead-letter queue's and the
+        // peer watch's; in us-east-1 the two health checks'.
+        assert.equal(tierAlarms.length, 2 * 27 + 2);
         for (const alarm of tierAlarms) {
-          const route53 = alarm.rawInputs.namespace === "AWS/Route53";
+          // The health checks and the peer probe report all the time: their silence is a failure.
+          const alwaysReports =
+            alarm.rawInputs.namespace === "AWS/Route53" ||
+            alarm.rawInputs.namespace === "Payments/Failover";
           assert.equal(
             alarm.rawInputs.treatMissingData,
-            route53 ? "breaching" : "notBreaching",
+            alwaysReports ? "breaching" : "notBreaching",
             alarm.name,
           );
         }
@@ -390,7 +395,25 @@ describe("failover tier write path", () => {
           assert.equal(permission.rawInputs.sourceArn, peerTopic.outputs.arn);
           const env = (orchestrator.rawInputs.environment as { variables: Record<string, string> })
             .variables;
-          assert.equal(env.CRITICAL_ALARMS, peerImpaired.rawInputs.alarmName);
+          // The peer's verdict where it is raised, and this region's peer-down here.
+          const peerDown = find(
+            evaluation,
+            "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+            `${role}-failover-peer-watch-down`,
+          );
+          assert.equal(
+            env.CRITICAL_ALARMS,
+            `${String(peerImpaired.rawInputs.alarmName)}@${peer},${String(peerDown.rawInputs.alarmName)}@${region}`,
+          );
+          const own = find(
+            evaluation,
+            "aws:sns/topicSubscription:TopicSubscription",
+            `${role}-failover-peer-down-to-orchestrator`,
+          );
+          assert.equal(own.placement, region);
+          assert.deepEqual(JSON.parse(String(own.rawInputs.filterPolicy)), {
+            AlarmName: [peerDown.rawInputs.alarmName],
+          });
           assert.equal(env.AUTOMATIC_WRITE_FAILOVER, String(stack === "prod"));
           assert.equal(env.PEER_REGION, peer);
           const orchestratorPolicy = Object.fromEntries(

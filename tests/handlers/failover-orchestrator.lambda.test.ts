@@ -45,7 +45,7 @@ describe("failover orchestrator handler (serialized)", function () {
       RUNBOOK_ARN: RUNBOOK,
       PEER_RUNBOOK_ARN: PEER_RUNBOOK,
       ACTIVE_REGION_PARAMETER: "acmepay-dev-active-region",
-      CRITICAL_ALARMS: ALARM,
+      CRITICAL_ALARMS: `${ALARM}@us-east-1`,
       AUTOMATIC_WRITE_FAILOVER: "true",
       INCIDENT_WINDOW_SECONDS: "900",
       AWS_ENDPOINT_URL_SSM: aws.endpoint,

@@ -7,6 +7,7 @@ import {
   incidentExecutionName,
   orchestrate,
   type OrchestratorPorts,
+  parseCriticalAlarms,
 } from "../../handlers/failover-orchestrator";
 import { AT, delivery } from "../fixtures/failover";
 
@@ -15,7 +16,10 @@ const CONTEXT: FailoverContext = {
   peerRegion: "us-east-1",
   activeRegion: "us-east-1",
   runbookRunning: false,
-  criticalAlarms: ["acmepay-prod-region-impaired-use1"],
+  criticalAlarms: [
+    { name: "acmepay-prod-region-impaired-use1", region: "us-east-1" },
+    { name: "acmepay-prod-peer-down-usw2", region: "us-west-2" },
+  ],
   automaticWriteFailover: true,
   incidentWindowSeconds: 900,
 };
@@ -43,10 +47,16 @@ describe("failover orchestrator core", () => {
       "alarm acmepay-prod-api-p99-use1 is not critical",
     ],
     [
-      "an alarm of this region",
+      "a critical alarm's name raised in another region",
       { ...CRITICAL, region: "us-west-2" },
       {},
-      "alarm acmepay-prod-region-impaired-use1 is in us-west-2, not the active region",
+      "alarm acmepay-prod-region-impaired-use1 is in us-west-2, not where it is raised (us-east-1)",
+    ],
+    [
+      "this region's peer-down while this region writes",
+      { ...CRITICAL, alarmName: "acmepay-prod-peer-down-usw2", region: "us-west-2" },
+      { activeRegion: "us-west-2" },
+      "us-west-2 already takes the writes",
     ],
     [
       "a signal when this region already writes",
@@ -104,6 +114,30 @@ describe("failover orchestrator core", () => {
         reason: "critical alarm acmepay-prod-region-impaired-use1 in us-east-1",
       },
     });
+  });
+
+  it("starts an unplanned failover on this region's peer-down (the peer seen from outside)", () => {
+    const peerDown: FailoverSignal = {
+      ...CRITICAL,
+      alarmName: "acmepay-prod-peer-down-usw2",
+      region: "us-west-2",
+    };
+    assert.deepEqual(decideFailover(peerDown, CONTEXT), {
+      start: true,
+      executionName: incidentExecutionName("us-west-2", AT, 900),
+      input: {
+        mode: "unplanned",
+        targetRegion: "us-west-2",
+        reason: "critical alarm acmepay-prod-peer-down-usw2 in us-west-2",
+      },
+    });
+  });
+
+  it("reads CRITICAL_ALARMS as name@region pairs", () => {
+    assert.deepEqual(parseCriticalAlarms("a-use1@us-east-1,b-usw2@us-west-2"), [
+      { name: "a-use1", region: "us-east-1" },
+      { name: "b-usw2", region: "us-west-2" },
+    ]);
   });
 
   it("starts what an operator asks, even where automatic failover is off", () => {

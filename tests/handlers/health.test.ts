@@ -21,11 +21,29 @@ describe("health core", () => {
     });
   }
 
-  it("fails a ready standby when the caller requires the active writer (?role=active)", () => {
-    const standby = { region: "us-east-1", table: OK, activeRegion: { ...OK, value: "us-west-2" } };
-    assert.equal(healthResponse(standby, true).statusCode, 503);
-    assert.equal(healthResponse({ ...standby, region: "us-west-2" }, true).statusCode, 200);
-  });
+  // ?role=active: the flag must name the region and its ledger must write.
+  const active: [string, string, CheckResult | undefined, number][] = [
+    ["the active writer", "us-east-1", OK, 200],
+    ["a ready standby", "us-west-2", OK, 503],
+    [
+      "a returning old region: its flag names it, its ledger is a secondary",
+      "us-east-1",
+      DOWN,
+      503,
+    ],
+    ["an active region whose ledger was not asked", "us-east-1", undefined, 503],
+  ];
+  for (const [what, flag, ledger, status] of active) {
+    it(`answers ${status} to ?role=active for ${what}`, () => {
+      const checks = {
+        region: "us-east-1",
+        table: OK,
+        activeRegion: { ...OK, value: flag },
+        ...(ledger === undefined ? {} : { ledger }),
+      };
+      assert.equal(healthResponse(checks, true).statusCode, status);
+    });
+  }
 
   it("fails a check that does not answer in time, and aborts it", async () => {
     let aborted = false;

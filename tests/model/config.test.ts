@@ -356,7 +356,7 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
   [
     "reserved concurrencies that together would starve the account",
     { ...DEV, apiReservedConcurrency: "600", processorReservedConcurrency: "300" },
-    "payments-dr:processorReservedConcurrency = 300: makes the region's functions reserve 929 concurrent executions (authorize, api, processor and 9 for health, failover and the sweeper); at most 900 leaves 100 of the default 1000 unreserved",
+    "payments-dr:processorReservedConcurrency = 300: makes the region's functions reserve 930 concurrent executions (authorize, api, processor and 10 for health, failover, the sweeper and the peer watch); at most 900 leaves 100 of the default 1000 unreserved",
   ],
   [
     "a hosted zone id that is not one",

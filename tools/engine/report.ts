@@ -4,6 +4,7 @@
  */
 import type { Evaluation, RecordedResource } from "./engine";
 import type { InvariantResult } from "./invariants";
+import { writeFailoverDetectionSeconds } from "../../model/recovery";
 import { recoveryBudget } from "./plan-document";
 import type { PackResult } from "./policy-runner";
 
@@ -63,10 +64,10 @@ function renderRecovery(evaluation: Evaluation): string[] {
   }
   if (writePath !== null) {
     const { planned, unplanned } = writePath;
-    const alarms = evaluation.config.alarms.evaluationPeriods * 60;
+    const detection = writeFailoverDetectionSeconds(evaluation.config.alarms.evaluationPeriods);
     lines.push(
-      `  - write path (failover runbook, from its start): unplanned ≤ ${unplanned.nominalSeconds} s of waits and polls, ≤ ${unplanned.worstCaseSeconds} s if every AWS call also runs to its timeout; planned ≤ ${planned.nominalSeconds} s / ${planned.worstCaseSeconds} s with its lag wait`,
-      `      ${evaluation.config.writeFailover.automatic ? `starts by itself once the other region's region-impaired alarm fires (${alarms} s of breaching metrics)` : "starts when an operator runs it (automaticWriteFailover is off)"}; bounded waits: ${unplanned.steps
+      `  - write path (failover runbook, from its start): unplanned ≤ ${unplanned.nominalSeconds} s of waits and polls, ≤ ${unplanned.worstCaseSeconds} s if every AWS call also runs to its timeout; planned ≤ ${planned.nominalSeconds} s / ${planned.worstCaseSeconds} s with its lag wait and drain`,
+      `      ${evaluation.config.writeFailover.automatic ? `starts by itself within ${detection} s of an outage (the other region's peer watch: ${evaluation.config.alarms.evaluationPeriods} failed one-minute probes, one more for the alarm), so unplanned from the outage ≤ ${detection + unplanned.nominalSeconds} s / ${detection + unplanned.worstCaseSeconds} s` : "starts when an operator runs it (automaticWriteFailover is off)"}; bounded waits: ${unplanned.steps
         .filter((s) => s.nominalSeconds > 0)
         .map((s) => `${s.state} ${s.nominalSeconds} s`)
         .join(", ")}`,

@@ -127,6 +127,8 @@ export interface StubCall {
 /** An answer: a JSON body, or an AWS error (`__type`) with its HTTP status. */
 export type StubAnswer =
   | { readonly body: Record<string, unknown> }
+  /** A query-protocol service's answer (RDS, …): an XML document. */
+  | { readonly xml: string }
   | { readonly status: number; readonly error: string; readonly message: string };
 
 export type StubHandler = (body: Record<string, unknown>) => StubAnswer;
@@ -158,11 +160,15 @@ export async function startAwsStub(handlers: Record<string, StubHandler>): Promi
     request.on("data", (chunk: Buffer) => (text += chunk.toString()));
     request.on("end", () => {
       // JSON protocols name the operation in X-Amz-Target; REST-JSON ones (the RDS Data API) in
-      // the method and path: `POST /Execute`.
-      const target = String(
-        request.headers["x-amz-target"] ?? `${request.method ?? ""} ${request.url ?? ""}`,
-      );
-      const body = (text === "" ? {} : JSON.parse(text)) as Record<string, unknown>;
+      // the method and path: `POST /Execute`; the query protocol (RDS) in a form field:
+      // `Query.DescribeGlobalClusters`.
+      const form = String(request.headers["content-type"] ?? "").includes("x-www-form-urlencoded");
+      const body = (
+        form ? Object.fromEntries(new URLSearchParams(text)) : text === "" ? {} : JSON.parse(text)
+      ) as Record<string, unknown>;
+      const target = form
+        ? `Query.${String(body.Action)}`
+        : String(request.headers["x-amz-target"] ?? `${request.method ?? ""} ${request.url ?? ""}`);
       calls.push({ target, body });
       const handler = handlers[target] as StubHandler | undefined;
       const answer: StubAnswer = handler?.(body) ?? {
@@ -170,6 +176,11 @@ export async function startAwsStub(handlers: Record<string, StubHandler>): Promi
         error: "UnknownOperationException",
         message: `the stub does not serve ${target}`,
       };
+      if ("xml" in answer) {
+        response.writeHead(200, { "Content-Type": "text/xml" });
+        response.end(answer.xml);
+        return;
+      }
       const [status, payload] =
         "body" in answer
           ? [200, answer.body]
