@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { healthHandler } from "../handlers/health.lambda";
 import { paymentsApiHandler } from "../handlers/payments-api.lambda";
 import { paymentsProcessorHandler } from "../handlers/payments-processor.lambda";
-import { LEDGER_DATABASE } from "./data/ledger";
+import { ledgerAccess, ledgerEnvironment } from "./data/ledger";
 import { API_STAGE } from "../definitions/payment-api";
 import { HEALTH_RESERVED_CONCURRENCY, type StackConfig } from "../model/config";
 import type { Namer } from "../model/naming";
@@ -191,26 +191,13 @@ export class ComputeTier extends pulumi.ComponentResource {
             actions: ["ssm:GetParameter"],
             resources: [data.activeRegionParameterArn],
           },
-          {
-            // The gate's `SELECT 1`: the Data API answers only where the ledger has a writer.
-            // The caller needs the secret as well as the statement
-            // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.access.html).
-            sid: "AskTheLedgerWhetherItWrites",
-            actions: ["rds-data:ExecuteStatement"],
-            resources: [data.clusterArn],
-          },
-          {
-            sid: "ReadLedgerCredentials",
-            actions: ["secretsmanager:GetSecretValue"],
-            resources: [data.credentialsSecretArn],
-          },
+          // The gate's `SELECT 1`: the Data API answers only where the ledger has a writer.
+          ...ledgerAccess(data, "AskTheLedgerWhetherItWrites"),
         ],
         environment: {
           PAYMENT_WORKFLOW_ARN: orchestration.stateMachineArn,
           ACTIVE_REGION_PARAMETER: data.activeRegionParameter,
-          LEDGER_CLUSTER_ARN: data.clusterArn,
-          LEDGER_SECRET_ARN: data.credentialsSecretArn,
-          LEDGER_DATABASE,
+          ...ledgerEnvironment(data),
         },
         timeoutSeconds: config.processor.timeoutSeconds,
         memoryMb: 256,
@@ -268,8 +255,7 @@ export class ComputeTier extends pulumi.ComponentResource {
         tableArn: data.tableArn,
         activeRegionParameter: data.activeRegionParameter,
         activeRegionParameterArn: data.activeRegionParameterArn,
-        clusterArn: data.clusterArn,
-        credentialsSecretArn: data.credentialsSecretArn,
+        ledger: data,
         queueUrl: queue.queueUrl,
         queueArn: queue.queueArn,
       },
@@ -293,24 +279,13 @@ export class ComputeTier extends pulumi.ComponentResource {
             actions: ["ssm:GetParameter"],
             resources: [data.activeRegionParameterArn],
           },
-          {
-            // ?role=active asks whether this region's ledger writes (handlers/health.lambda.ts).
-            sid: "AskTheLedgerWhetherItWrites",
-            actions: ["rds-data:ExecuteStatement"],
-            resources: [data.clusterArn],
-          },
-          {
-            sid: "ReadLedgerCredentials",
-            actions: ["secretsmanager:GetSecretValue"],
-            resources: [data.credentialsSecretArn],
-          },
+          // ?role=active asks whether this region's ledger writes (handlers/health.lambda.ts).
+          ...ledgerAccess(data, "AskTheLedgerWhetherItWrites"),
         ],
         environment: {
           PAYMENTS_TABLE: data.tableName,
           ACTIVE_REGION_PARAMETER: data.activeRegionParameter,
-          LEDGER_CLUSTER_ARN: data.clusterArn,
-          LEDGER_SECRET_ARN: data.credentialsSecretArn,
-          LEDGER_DATABASE,
+          ...ledgerEnvironment(data),
         },
         timeoutSeconds: 5,
         memoryMb: 256,

@@ -141,6 +141,7 @@ export class FailoverTier extends pulumi.ComponentResource {
         activeRegionParameter: data.activeRegionParameter,
         activeRegionParameterArn: data.activeRegionParameterArn,
         globalClusterIdentifier: data.globalClusterId,
+        clusterArn: data.clusterArn,
         mappingUuids: args.compute.processing.mappingUuids,
         mappingArns: args.compute.processing.mappingArns,
         peerHealthUrl: `${args.peerCompute.regionalUrl}/health`,

@@ -19,7 +19,7 @@ import { type Namer, PAYMENT_EVENT_BUS } from "../model/naming";
 import { paymentWorkflowDefinition } from "../definitions/payment-workflow";
 import { encryptedStateMachine } from "./building-blocks/state-machine";
 import type { AwsRegion } from "../model/regions";
-import { LEDGER_DATABASE } from "./data/ledger";
+import { LEDGER_DATABASE, ledgerAccess } from "./data/ledger";
 import { MAX_RETENTION_DAYS, PaymentQueue } from "./compute/payment-queue";
 
 export const PAYMENT_EVENT_SOURCE = "payments.workflow";
@@ -231,16 +231,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
         logLevel: args.config.production ? "ERROR" : "ALL",
         statements: [
           { sid: "Authorize", actions: ["lambda:InvokeFunction"], resources: [authorize.arn] },
-          {
-            sid: "RecordLedgerEntries",
-            actions: ["rds-data:ExecuteStatement"],
-            resources: [data.clusterArn],
-          },
-          {
-            sid: "ReadLedgerCredentials",
-            actions: ["secretsmanager:GetSecretValue"],
-            resources: [data.credentialsSecretArn],
-          },
+          ...ledgerAccess(data, "RecordLedgerEntries"),
           {
             sid: "ReadAndSetPaymentStatus",
             actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],

@@ -15,7 +15,7 @@ import {
   errorResponse,
   handleApiRequest,
 } from "./payments-api";
-import { activeRegionFlag, fromItem, requiredEnv, toItem } from "./runtime";
+import { activeRegionFlag, claimRequeue, fromItem, requiredEnv, toItem } from "./runtime";
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type Sqs = typeof import("@aws-sdk/client-sqs");
@@ -79,31 +79,8 @@ function connect(): { ports: ApiPorts; settings: ApiSettings } {
       const item = await getItem(paymentId);
       return item === undefined ? undefined : fromItem(item);
     },
-    async claimRequeue(paymentId, at, cutoff) {
-      try {
-        await db.send(
-          new dynamodb.UpdateItemCommand({
-            TableName: table,
-            Key: { paymentId: { S: paymentId } },
-            UpdateExpression: "SET queuedAt = :at",
-            ConditionExpression:
-              "#status = :received AND (attribute_not_exists(queuedAt) OR queuedAt <= :cutoff)",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":at": { S: at },
-              ":cutoff": { S: cutoff },
-              ":received": { S: "RECEIVED" },
-            },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof dynamodb.ConditionalCheckFailedException) {
-          return false;
-        }
-        throw error;
-      }
-    },
+    claimRequeue: (paymentId, at, cutoff) =>
+      claimRequeue(dynamodb, db, table, { paymentId, at, cutoff }),
     async releaseRequeue(paymentId, at) {
       try {
         await db.send(

@@ -7,8 +7,8 @@
  * (1 or 0; namespace `Payments/Failover`, dimension `service=peer-watch`) in Embedded Metric
  * Format.
  *
- * Environment: ACTIVE_REGION_PARAMETER, GLOBAL_CLUSTER_ID, PROCESSOR_MAPPINGS (comma-separated
- * UUIDs), PEER_HEALTH_URL and the runtime's AWS_REGION.
+ * Environment: ACTIVE_REGION_PARAMETER, GLOBAL_CLUSTER_ID, OWN_CLUSTER_ARN, PROCESSOR_MAPPINGS
+ * (comma-separated UUIDs), PEER_HEALTH_URL and the runtime's AWS_REGION.
  */
 import {
   probeResult,
@@ -55,9 +55,18 @@ export async function peerWatchHandler(): Promise<PeerWatchResult> {
     );
     const cluster = described.GlobalClusters?.[0];
     const writers = (cluster?.GlobalClusterMembers ?? []).filter((m) => m.IsWriter === true);
+    const failover = cluster?.FailoverState;
     selfFence = selfFenceDecision(region, flag, {
+      ownClusterArn: requiredEnv("OWN_CLUSTER_ARN"),
       writerClusterArn: writers.length === 1 ? (writers[0].DBClusterArn ?? null) : null,
-      switching: cluster?.FailoverState?.Status ?? null,
+      switching:
+        failover?.Status === undefined
+          ? null
+          : {
+              status: failover.Status,
+              from: failover.FromDbClusterArn ?? null,
+              to: failover.ToDbClusterArn ?? null,
+            },
     });
     if (selfFence.fence) {
       console.warn(`self-fencing ${region}: ${selfFence.why}`);

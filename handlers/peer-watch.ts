@@ -13,10 +13,20 @@
  */
 
 export interface GlobalWriterView {
+  /** This region's member cluster. */
+  readonly ownClusterArn: string;
   /** The writer member's cluster ARN, or null while none is reported (mid-switch). */
   readonly writerClusterArn: string | null;
-  /** FailoverState's status while a switchover or failover is scheduled or running, else null. */
-  readonly switching: string | null;
+  /**
+   * FailoverState while a switchover or failover is scheduled or running (its Status, and the
+   * clusters it moves the writer from and to), else null
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html).
+   */
+  readonly switching: {
+    readonly status: string;
+    readonly from: string | null;
+    readonly to: string | null;
+  } | null;
 }
 
 export type SelfFenceDecision =
@@ -37,7 +47,19 @@ export function selfFenceDecision(
     return { fence: false, why: `the flag names ${flag || "no region"}: not active here` };
   }
   if (view.switching !== null) {
-    return { fence: false, why: `a switch is under way (${view.switching}): the runbook acts` };
+    // A switch away from this region's cluster: writes must stop here whoever started it (an
+    // unplanned failover may have found this region unreachable and left its flag as it was).
+    if (view.switching.from === view.ownClusterArn && view.switching.to !== null) {
+      return {
+        fence: true,
+        activeRegion: regionOfArn(view.switching.to),
+        why: `the writer is moving from ${region} to ${regionOfArn(view.switching.to)} (${view.switching.status})`,
+      };
+    }
+    return {
+      fence: false,
+      why: `a switch is under way (${view.switching.status}): the runbook acts`,
+    };
   }
   if (view.writerClusterArn === null) {
     return { fence: false, why: "no writer is reported: nothing to follow" };

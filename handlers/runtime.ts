@@ -5,6 +5,7 @@
 import { pendingShard, type PaymentRecord } from "./payment";
 
 type AttributeValue = import("@aws-sdk/client-dynamodb").AttributeValue;
+type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type Ssm = typeof import("@aws-sdk/client-ssm");
 
 /**
@@ -126,4 +127,40 @@ export function fromItem(item: Record<string, AttributeValue>): PaymentRecord {
     acceptedRegion: s("acceptedRegion"),
     ...(item.queuedAt?.S === undefined ? {} : { queuedAt: item.queuedAt.S }),
   };
+}
+
+/**
+ * Marks a RECEIVED payment queued at `at` unless it was queued after `cutoff`: one conditional
+ * update, so of the API's replays and the sweeper's runs only one re-queues a payment per window.
+ * True when this caller won; false when the condition failed (settled, or queued recently).
+ */
+export async function claimRequeue(
+  dynamodb: DynamoDb,
+  client: InstanceType<DynamoDb["DynamoDBClient"]>,
+  table: string,
+  claim: { readonly paymentId: string; readonly at: string; readonly cutoff: string },
+): Promise<boolean> {
+  try {
+    await client.send(
+      new dynamodb.UpdateItemCommand({
+        TableName: table,
+        Key: { paymentId: { S: claim.paymentId } },
+        UpdateExpression: "SET queuedAt = :at",
+        ConditionExpression:
+          "#status = :received AND (attribute_not_exists(queuedAt) OR queuedAt <= :cutoff)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":at": { S: claim.at },
+          ":cutoff": { S: claim.cutoff },
+          ":received": { S: "RECEIVED" },
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof dynamodb.ConditionalCheckFailedException) {
+      return false;
+    }
+    throw error;
+  }
 }

@@ -12,7 +12,7 @@
 import { PENDING_INDEX, SETTLED_INDEX } from "./payment";
 import { gate } from "./payments-processor";
 import { REQUEUE_WINDOW_MS } from "./payments-api";
-import { fromItem, requiredEnv } from "./runtime";
+import { claimRequeue, fromItem, requiredEnv } from "./runtime";
 import {
   reconcile,
   type ReconcilePorts,
@@ -91,31 +91,8 @@ export async function sweeperHandler(): Promise<SweeperResult> {
       // (the claim below checks it again, conditionally).
       return (page.Items ?? []).map(fromItem).filter((r) => r.status === "RECEIVED");
     },
-    async claimRequeue(paymentId, at, cutoff) {
-      try {
-        await db.send(
-          new dynamodb.UpdateItemCommand({
-            TableName: table,
-            Key: { paymentId: { S: paymentId } },
-            UpdateExpression: "SET queuedAt = :at",
-            ConditionExpression:
-              "#status = :received AND (attribute_not_exists(queuedAt) OR queuedAt <= :cutoff)",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":at": { S: at },
-              ":cutoff": { S: cutoff },
-              ":received": { S: "RECEIVED" },
-            },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof dynamodb.ConditionalCheckFailedException) {
-          return false;
-        }
-        throw error;
-      }
-    },
+    claimRequeue: (paymentId, at, cutoff) =>
+      claimRequeue(dynamodb, db, table, { paymentId, at, cutoff }),
     async enqueue(payment) {
       await queue.send(
         new sqs.SendMessageCommand({

@@ -4,17 +4,16 @@
  * entries an unplanned Aurora failover lost; in the standby it does nothing. Its counts are
  * CloudWatch metrics (namespace `Payments/Recovery`), which the failover tier alarms on.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PENDING_INDEX, SETTLED_INDEX } from "../../handlers/payment";
 import { sweeperHandler } from "../../handlers/sweeper.lambda";
 import { SWEEPER_RESERVED_CONCURRENCY } from "../../model/config";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
-import { policyDocument, rolePolicy } from "../building-blocks/iam";
 import { handlerFunction } from "../building-blocks/lambda";
+import { scheduledInvocation } from "../building-blocks/schedule";
 import { type PartOptions } from "../building-blocks/parts";
-import { LEDGER_DATABASE } from "../data/ledger";
+import { type LedgerEndpoint, ledgerAccess, ledgerEnvironment } from "../data/ledger";
 
 /** How often the sweeper runs. */
 export const SWEEP_EVERY_MINUTES = 5;
@@ -41,8 +40,7 @@ export interface SweeperArgs {
   readonly tableArn: pulumi.Input<string>;
   readonly activeRegionParameter: pulumi.Input<string>;
   readonly activeRegionParameterArn: pulumi.Input<string>;
-  readonly clusterArn: pulumi.Input<string>;
-  readonly credentialsSecretArn: pulumi.Input<string>;
+  readonly ledger: LedgerEndpoint;
   readonly queueUrl: pulumi.Input<string>;
   readonly queueArn: pulumi.Input<string>;
 }
@@ -54,7 +52,6 @@ export class Sweeper extends pulumi.ComponentResource {
     super("payments:compute:Sweeper", name, {}, opts);
     const { namer, region } = args;
     const child = { parent: this };
-    const account = aws.getCallerIdentityOutput({}, child).accountId;
     const fn = handlerFunction(
       name,
       {
@@ -95,26 +92,14 @@ export class Sweeper extends pulumi.ComponentResource {
             actions: ["kms:GenerateDataKey", "kms:Decrypt"],
             resources: [args.keyArn],
           },
-          {
-            // The gate's `SELECT 1` and the reconciler's statements; the caller needs the secret
-            // too (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.access.html).
-            sid: "ReadAndRestoreLedgerEntries",
-            actions: ["rds-data:ExecuteStatement"],
-            resources: [args.clusterArn],
-          },
-          {
-            sid: "ReadLedgerCredentials",
-            actions: ["secretsmanager:GetSecretValue"],
-            resources: [args.credentialsSecretArn],
-          },
+          // The gate's `SELECT 1` and the reconciler's statements.
+          ...ledgerAccess(args.ledger, "ReadAndRestoreLedgerEntries"),
         ],
         environment: {
           PAYMENTS_TABLE: args.tableName,
           PAYMENTS_QUEUE_URL: args.queueUrl,
           ACTIVE_REGION_PARAMETER: args.activeRegionParameter,
-          LEDGER_CLUSTER_ARN: args.clusterArn,
-          LEDGER_SECRET_ARN: args.credentialsSecretArn,
-          LEDGER_DATABASE,
+          ...ledgerEnvironment(args.ledger),
           SWEEP_MIN_AGE_SECONDS: String(SWEEP_MIN_AGE_SECONDS),
           SWEEP_MAX_PER_RUN: String(SWEEP_MAX_PER_RUN),
           RECONCILE_LOOKBACK_HOURS: String(RECONCILE_LOOKBACK_HOURS),
@@ -126,49 +111,17 @@ export class Sweeper extends pulumi.ComponentResource {
       child,
     );
 
-    // EventBridge Scheduler invokes the function with an execution role it assumes; the trust
-    // policy names the service and this account (EventBridge Scheduler User Guide, "Set up the
-    // execution role": https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html).
-    const role = new aws.iam.Role(
-      `${name}-schedule`,
-      {
-        name: namer.regional("iamRole", "sweeper-schedule", region),
-        assumeRolePolicy: policyDocument(
-          [
-            {
-              actions: ["sts:AssumeRole"],
-              principals: [{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }],
-              conditions: [
-                { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
-              ],
-            },
-          ],
-          child,
-        ),
-      },
-      child,
-    );
-    const policy = rolePolicy(
-      `${name}-schedule`,
-      role,
-      [{ sid: "RunTheSweeper", actions: ["lambda:InvokeFunction"], resources: [fn.arn] }],
-      child,
-    );
-    new aws.scheduler.Schedule(
+    scheduledInvocation(
       name,
       {
-        name: namer.regional("schedulerSchedule", "sweeper", region),
+        functionArn: fn.arn,
+        functionName: fn.name,
+        scheduleName: namer.regional("schedulerSchedule", "sweeper", region),
+        roleName: namer.regional("iamRole", "sweeper-schedule", region),
         description: "Runs the payments sweeper and ledger reconciler",
-        scheduleExpression: `rate(${SWEEP_EVERY_MINUTES} minutes)`,
-        flexibleTimeWindow: { mode: "OFF" },
-        target: {
-          arn: fn.arn,
-          roleArn: role.arn,
-          // A missed run is made up by the next one: no retries pile up behind a slow run.
-          retryPolicy: { maximumRetryAttempts: 0 },
-        },
+        expression: `rate(${SWEEP_EVERY_MINUTES} minutes)`,
       },
-      { ...child, dependsOn: [policy] },
+      child,
     );
     this.functionName = fn.name;
     this.registerOutputs({ functionName: this.functionName });

@@ -15,13 +15,46 @@ import { LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
 import { migrateLedger } from "../../handlers/ledger-schema.lambda";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
-import { serviceRole } from "../building-blocks/iam";
+import { serviceRole, type Statement } from "../building-blocks/iam";
 import { handlerFunction } from "../building-blocks/lambda";
 import { type ChildOptions, movedChild, type PartOptions } from "../building-blocks/parts";
 import type { DataKeys } from "../keys";
 import type { Network } from "../network";
 
 export const LEDGER_DATABASE = "ledger";
+
+/** The ledger a handler reaches through the RDS Data API. */
+export interface LedgerEndpoint {
+  readonly clusterArn: pulumi.Input<string>;
+  readonly credentialsSecretArn: pulumi.Input<string>;
+}
+
+/**
+ * What a caller of the ledger's Data API needs: the statement on the cluster (under `sid`), and
+ * the secret the Data API reads with the caller's credentials (Amazon Aurora User Guide,
+ * "Authorizing access to the Amazon RDS Data API":
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.access.html). The secret's
+ * key is the region's key, which the handlers' roles may decrypt with.
+ */
+export function ledgerAccess(ledger: LedgerEndpoint, sid: string): Statement[] {
+  return [
+    { sid, actions: ["rds-data:ExecuteStatement"], resources: [ledger.clusterArn] },
+    {
+      sid: "ReadLedgerCredentials",
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [ledger.credentialsSecretArn],
+    },
+  ];
+}
+
+/** The environment of a handler that asks the ledger (LEDGER_CLUSTER_ARN, …). */
+export function ledgerEnvironment(ledger: LedgerEndpoint): Record<string, pulumi.Input<string>> {
+  return {
+    LEDGER_CLUSTER_ARN: ledger.clusterArn,
+    LEDGER_SECRET_ARN: ledger.credentialsSecretArn,
+    LEDGER_DATABASE,
+  };
+}
 const LEDGER_ADMIN = "ledger_admin";
 const AURORA_ENGINE = "aurora-postgresql";
 const SERVERLESS = "db.serverless";

@@ -19,8 +19,8 @@ import { PEER_WATCH_RESERVED_CONCURRENCY } from "../../model/config";
 import type { Namer } from "../../model/naming";
 import { PEER_PROBE_SECONDS } from "../../model/recovery";
 import type { AwsRegion } from "../../model/regions";
-import { policyDocument, rolePolicy } from "../building-blocks/iam";
 import { handlerFunction } from "../building-blocks/lambda";
+import { scheduledInvocation } from "../building-blocks/schedule";
 import type { PartOptions } from "../building-blocks/parts";
 
 export interface PeerWatchArgs {
@@ -32,6 +32,8 @@ export interface PeerWatchArgs {
   readonly activeRegionParameter: pulumi.Input<string>;
   readonly activeRegionParameterArn: pulumi.Input<string>;
   readonly globalClusterIdentifier: pulumi.Input<string>;
+  /** This region's member of the global database. */
+  readonly clusterArn: pulumi.Input<string>;
   /** This region's processor mappings: paused when the region fences itself. */
   readonly mappingUuids: readonly pulumi.Input<string>[];
   readonly mappingArns: readonly pulumi.Input<string>[];
@@ -88,6 +90,7 @@ export class PeerWatch extends pulumi.ComponentResource {
         environment: {
           ACTIVE_REGION_PARAMETER: args.activeRegionParameter,
           GLOBAL_CLUSTER_ID: args.globalClusterIdentifier,
+          OWN_CLUSTER_ARN: args.clusterArn,
           PROCESSOR_MAPPINGS: pulumi.all([...args.mappingUuids]).apply((ids) => ids.join(",")),
           PEER_HEALTH_URL: args.peerHealthUrl,
         },
@@ -98,43 +101,17 @@ export class PeerWatch extends pulumi.ComponentResource {
       child,
     );
 
-    // EventBridge Scheduler's execution role (EventBridge Scheduler User Guide, "Set up the
-    // execution role": https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html).
-    const role = new aws.iam.Role(
-      `${name}-schedule`,
-      {
-        name: namer.regional("iamRole", "peer-watch-schedule", region),
-        assumeRolePolicy: policyDocument(
-          [
-            {
-              actions: ["sts:AssumeRole"],
-              principals: [{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }],
-              conditions: [
-                { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
-              ],
-            },
-          ],
-          child,
-        ),
-      },
-      child,
-    );
-    const policy = rolePolicy(
-      `${name}-schedule`,
-      role,
-      [{ sid: "RunThePeerWatch", actions: ["lambda:InvokeFunction"], resources: [fn.arn] }],
-      child,
-    );
-    new aws.scheduler.Schedule(
+    scheduledInvocation(
       name,
       {
-        name: namer.regional("schedulerSchedule", "peer-watch", region),
+        functionArn: fn.arn,
+        functionName: fn.name,
+        scheduleName: namer.regional("schedulerSchedule", "peer-watch", region),
+        roleName: namer.regional("iamRole", "peer-watch-schedule", region),
         description: `Self-fence check of ${region} and probe of ${args.peerRegion}`,
-        scheduleExpression: `rate(${PEER_PROBE_SECONDS / 60} minute)`,
-        flexibleTimeWindow: { mode: "OFF" },
-        target: { arn: fn.arn, roleArn: role.arn, retryPolicy: { maximumRetryAttempts: 0 } },
+        expression: `rate(${PEER_PROBE_SECONDS / 60} minute)`,
       },
-      { ...child, dependsOn: [policy] },
+      child,
     );
 
     const actions = [args.alarmsTopicArn];

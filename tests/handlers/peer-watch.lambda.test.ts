@@ -71,6 +71,7 @@ describe("peer watch handler (serialized)", function () {
       AWS_REGION: "us-east-1",
       ACTIVE_REGION_PARAMETER: "/acmepay/dev/active-region",
       GLOBAL_CLUSTER_ID: "acmepay-dev-ledger",
+      OWN_CLUSTER_ARN: OWN,
       PROCESSOR_MAPPINGS: MAPPINGS.join(","),
       PEER_HEALTH_URL: peerUrl,
       AWS_ENDPOINT_URL_SSM: aws.endpoint,

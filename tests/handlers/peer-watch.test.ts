@@ -6,13 +6,8 @@ const OWN = "arn:aws:rds:us-east-1:111122223333:cluster:acmepay-prod-ledger-use1
 const PEER = "arn:aws:rds:us-west-2:111122223333:cluster:acmepay-prod-ledger-usw2";
 
 describe("peer watch core", () => {
-  const cases: [
-    string,
-    string,
-    string | null,
-    string | null,
-    ReturnType<typeof selfFenceDecision>,
-  ][] = [
+  type Switch = { status: string; from: string | null; to: string | null } | null;
+  const cases: [string, string, string | null, Switch, ReturnType<typeof selfFenceDecision>][] = [
     ["the active writer", HERE, OWN, null, { fence: false, why: "us-east-1 is the active writer" }],
     [
       "a standby",
@@ -33,10 +28,28 @@ describe("peer watch core", () => {
       },
     ],
     [
-      "a switch under way (the runbook acts)",
+      "a switch under way towards this region (the runbook acts)",
+      "us-west-2",
+      null,
+      { status: "switching-over", from: PEER, to: OWN },
+      { fence: false, why: "the flag names us-west-2: not active here" },
+    ],
+    [
+      "a switch under way away from this region, its flag still naming it",
       HERE,
-      PEER,
-      "switching-over",
+      null,
+      { status: "failing-over", from: OWN, to: PEER },
+      {
+        fence: true,
+        activeRegion: "us-west-2",
+        why: "the writer is moving from us-east-1 to us-west-2 (failing-over)",
+      },
+    ],
+    [
+      "a switch under way that this region's flag already follows",
+      HERE,
+      null,
+      { status: "switching-over", from: PEER, to: OWN },
       { fence: false, why: "a switch is under way (switching-over): the runbook acts" },
     ],
     [
@@ -50,7 +63,7 @@ describe("peer watch core", () => {
   for (const [what, flag, writer, switching, expected] of cases) {
     it(`self-fence: ${what}`, () => {
       assert.deepEqual(
-        selfFenceDecision(HERE, flag, { writerClusterArn: writer, switching }),
+        selfFenceDecision(HERE, flag, { ownClusterArn: OWN, writerClusterArn: writer, switching }),
         expected,
       );
     });
