@@ -54,7 +54,7 @@ const REPAIR_CONCURRENCY = 2;
 
 export type ComputeConfig = Pick<
   StackConfig,
-  "production" | "logRetentionDays" | "authorization" | "api" | "processor" | "queue"
+  "production" | "logRetentionDays" | "authorization" | "api" | "processor" | "queue" | "sweeper"
 >;
 
 export type ComputeTierArgs = ComputeTierCommon &
@@ -258,6 +258,7 @@ export class ComputeTier extends pulumi.ComponentResource {
         ledger: data,
         queueUrl: queue.queueUrl,
         queueArn: queue.queueArn,
+        minAgeSeconds: config.sweeper.minAgeSeconds,
       },
       parent,
     );

@@ -443,6 +443,11 @@ const keys = z.object({
     default: 4,
     description: "Days the payments queue and its dead-letter queue keep messages (1-14).",
   }),
+  sweeperMinAgeSeconds: configKey(integer(300, 86_400, "seconds"), {
+    default: 900,
+    description:
+      "300-86400: the sweeper re-queues a payment still RECEIVED this long after it was accepted (a lost message, a region that could not be drained).",
+  }),
   healthCheckIntervalSeconds: configKey(
     z.literal([10, 30], {
       error: "must be 10 (fast) or 30: the only intervals Route 53 health checks offer",
@@ -794,6 +799,8 @@ function stackConfigSchema(context: StackContext) {
         batchSize: c.processorBatchSize,
         batchWindowSeconds: c.processorBatchWindowSeconds,
       },
+      /** The sweeper (components/compute/sweeper.ts). */
+      sweeper: { minAgeSeconds: c.sweeperMinAgeSeconds },
       queue: {
         maxReceiveCount: c.queueMaxReceiveCount,
         retentionDays: c.queueRetentionDays,

@@ -17,11 +17,6 @@ import { type LedgerEndpoint, ledgerAccess, ledgerEnvironment } from "../data/le
 
 /** How often the sweeper runs. */
 export const SWEEP_EVERY_MINUTES = 5;
-/**
- * A payment RECEIVED for longer than this is re-queued: far longer than a payment takes when the
- * path works (seconds), so the sweeper repairs only what was lost.
- */
-export const SWEEP_MIN_AGE_SECONDS = 900;
 export const SWEEP_MAX_PER_RUN = 500;
 /** The reconciler checks the settlements of this many hours, the current one included. */
 export const RECONCILE_LOOKBACK_HOURS = 2;
@@ -43,6 +38,11 @@ export interface SweeperArgs {
   readonly ledger: LedgerEndpoint;
   readonly queueUrl: pulumi.Input<string>;
   readonly queueArn: pulumi.Input<string>;
+  /**
+   * A payment RECEIVED for longer than this is re-queued (`sweeperMinAgeSeconds`): far longer than
+   * a payment takes when the path works (seconds), so the sweeper repairs only what was lost.
+   */
+  readonly minAgeSeconds: number;
 }
 
 export class Sweeper extends pulumi.ComponentResource {
@@ -100,7 +100,7 @@ export class Sweeper extends pulumi.ComponentResource {
           PAYMENTS_QUEUE_URL: args.queueUrl,
           ACTIVE_REGION_PARAMETER: args.activeRegionParameter,
           ...ledgerEnvironment(args.ledger),
-          SWEEP_MIN_AGE_SECONDS: String(SWEEP_MIN_AGE_SECONDS),
+          SWEEP_MIN_AGE_SECONDS: String(args.minAgeSeconds),
           SWEEP_MAX_PER_RUN: String(SWEEP_MAX_PER_RUN),
           RECONCILE_LOOKBACK_HOURS: String(RECONCILE_LOOKBACK_HOURS),
         },

@@ -29,7 +29,6 @@ import type { DataTier } from "../data";
 import type { OrchestrationTier } from "../orchestration";
 import type { TrafficFailover } from "../traffic";
 import { METRICS_NAMESPACE, METRICS_SERVICE } from "../../handlers/sweeper.lambda";
-import { SWEEP_MIN_AGE_SECONDS } from "../compute/sweeper";
 
 /** The names one region's metrics are published under: what its alarms and the dashboard watch. */
 export interface RegionSignals {
@@ -257,7 +256,7 @@ export class RegionAlarms extends pulumi.ComponentResource {
           [
             "payments-swept",
             "PaymentsRequeued",
-            `The sweeper re-queued payments left RECEIVED for over ${SWEEP_MIN_AGE_SECONDS / 60} minutes: a message was lost or a region could not be drained. They settle now; find why they stalled.`,
+            "The sweeper re-queued payments left RECEIVED longer than sweeperMinAgeSeconds: a message was lost or a region could not be drained. They settle now; find why they stalled.",
           ],
           [
             "ledger-entries-restored",

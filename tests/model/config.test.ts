@@ -61,6 +61,7 @@ const DEV: RawConfig = {
   processorBatchWindowSeconds: "0",
   queueMaxReceiveCount: "5",
   queueRetentionDays: "4",
+  sweeperMinAgeSeconds: "900",
   healthCheckIntervalSeconds: "10",
   healthCheckFailureThreshold: "2",
   healthCheckRegions: '["us-east-1","us-west-2","eu-west-1"]',
@@ -377,6 +378,11 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "a WAF rate limit below WAF's minimum",
     { ...DEV, wafRateLimit: "5" },
     "payments-dr:wafRateLimit = 5: must be between 10 and 2000000000 requests per 5 minutes",
+  ],
+  [
+    "a sweeper that would re-queue payments still being settled",
+    { ...DEV, sweeperMinAgeSeconds: "60" },
+    "payments-dr:sweeperMinAgeSeconds = 60: must be between 300 and 86400 seconds",
   ],
   [
     "a processor that could not take two batches from each of its two queues at once",
