@@ -117,6 +117,7 @@ export class FailoverTier extends pulumi.ComponentResource {
           config.processor.timeoutSeconds + config.processor.batchWindowSeconds + 60,
         alarmsTopicArn: this.alarms.topicArn,
         healthUrl: `${args.compute.regionalUrl}/health?role=active`,
+        peerHealthUrl: `${args.peerCompute.regionalUrl}/health`,
         rules: config.writeFailover,
         routingControls:
           controls === undefined

@@ -17,7 +17,7 @@ import {
   type OrchestratorResult,
   type SnsDelivery,
 } from "./failover-orchestrator";
-import { failFastClientOptions, requiredEnv } from "./runtime";
+import { FAIL_FAST, failFastClientOptions, requiredEnv } from "./runtime";
 
 type Sfn = typeof import("@aws-sdk/client-sfn");
 type Ssm = typeof import("@aws-sdk/client-ssm");
@@ -72,6 +72,16 @@ function createShell(): Shell {
           running(peerStates, peerRunbookArn).catch(() => false),
         ]);
         return own || peer;
+      },
+      peerAnswers: async () => {
+        try {
+          const response = await fetch(requiredEnv("PEER_HEALTH_URL"), {
+            signal: AbortSignal.timeout(FAIL_FAST.connectionTimeoutMs + FAIL_FAST.requestTimeoutMs),
+          });
+          return response.status === 200;
+        } catch {
+          return false;
+        }
       },
       start: async (name, input) => {
         try {

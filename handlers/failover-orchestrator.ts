@@ -40,6 +40,12 @@ export interface FailoverContext {
   readonly activeRegion: string;
   /** A runbook execution is running in either region. */
   readonly runbookRunning: boolean;
+  /**
+   * For an alarm raised here about the other region (peer-down): whether the other region's
+   * `/health` answers 200 when the orchestrator asks it itself. A watch that stopped reporting
+   * (missing data is breaching) must not fail a healthy region over with data loss.
+   */
+  readonly peerAnswers?: boolean;
   /** Alarms that justify a write failover on their own, each with the region that raises it. */
   readonly criticalAlarms: readonly CriticalAlarm[];
   /** Whether a critical alarm may start the runbook without a person (off in dev by default). */
@@ -115,6 +121,11 @@ export function decideFailover(signal: FailoverSignal, context: FailoverContext)
     if (!critical.some((a) => a.region === signal.region)) {
       return ignore(
         `alarm ${signal.alarmName} is in ${signal.region}, not where it is raised (${critical.map((a) => a.region).join(", ")})`,
+      );
+    }
+    if (signal.region === context.region && context.peerAnswers === true) {
+      return ignore(
+        `alarm ${signal.alarmName} is not confirmed: ${context.peerRegion} answers its health check`,
       );
     }
     if (!context.automaticWriteFailover) {
@@ -224,6 +235,8 @@ export interface OrchestratorPorts {
   readonly runbookRunning: () => Promise<boolean>;
   /** Starts the runbook; false when an execution of that name exists (this incident's run). */
   readonly start: (name: string, input: string) => Promise<boolean>;
+  /** Whether the other region's `/health` answers 200 now (false when it does not answer). */
+  readonly peerAnswers: () => Promise<boolean>;
 }
 
 export interface OrchestratorResult {
@@ -234,7 +247,7 @@ export interface OrchestratorResult {
 /** Decides on each signal and starts the runbook when the decision says so. */
 export async function orchestrate(
   event: SnsDelivery | ManualTrigger,
-  settings: Omit<FailoverContext, "activeRegion" | "runbookRunning">,
+  settings: Omit<FailoverContext, "activeRegion" | "runbookRunning" | "peerAnswers">,
   ports: OrchestratorPorts,
   now: Date,
 ): Promise<OrchestratorResult> {
@@ -245,7 +258,17 @@ export async function orchestrate(
       ports.activeRegion(),
       ports.runbookRunning(),
     ]);
-    const decision = decideFailover(signal, { ...settings, activeRegion, runbookRunning });
+    // Confirm a peer-down raised here with a probe of this orchestrator's own.
+    const peerAnswers =
+      signal.kind === "alarm" && signal.region === settings.region && signal.newState === "ALARM"
+        ? await ports.peerAnswers()
+        : undefined;
+    const decision = decideFailover(signal, {
+      ...settings,
+      activeRegion,
+      runbookRunning,
+      ...(peerAnswers === undefined ? {} : { peerAnswers }),
+    });
     if (decision.start) {
       const started = await ports.start(decision.executionName, JSON.stringify(decision.input));
       decisions.push({ ...decision, started });

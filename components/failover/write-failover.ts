@@ -55,6 +55,8 @@ export interface WriteFailoverArgs {
   readonly alarmsTopicArn: pulumi.Input<string>;
   /** This region's API health endpoint (`https://<region>.api.<zone>/health?role=active`). */
   readonly healthUrl: pulumi.Input<string>;
+  /** The other region's (`https://<region>.api.<zone>/health`): the orchestrator confirms peer-down. */
+  readonly peerHealthUrl: pulumi.Input<string>;
   readonly rules: StackConfig["writeFailover"];
   /** With ARC: the runbook turns this region's routing control on and the other's off. */
   readonly routingControls?: {
@@ -293,6 +295,7 @@ export class WriteFailover extends pulumi.ComponentResource {
           PEER_REGION: peerRegion,
           RUNBOOK_ARN: runbook.arn,
           PEER_RUNBOOK_ARN: peerRunbookArn,
+          PEER_HEALTH_URL: args.peerHealthUrl,
           ACTIVE_REGION_PARAMETER: args.activeRegionParameter,
           // The other region's own verdict (its region-impaired composite, delivered by its
           // topic) and this region's view of it (peer-down, from the peer watch here).

@@ -1,7 +1,10 @@
 import { strict as assert } from "node:assert";
+import * as http from "node:http";
 import { stackPlan } from "../fixtures/plan";
 import {
   type AwsStub,
+  close,
+  listen,
   startAwsStub,
   type StubAnswer,
   ssmParameter,
@@ -16,6 +19,7 @@ describe("failover orchestrator handler (serialized)", function () {
   const PEER_RUNBOOK =
     "arn:aws:states:us-east-1:111122223333:stateMachine:acmepay-dev-failover-runbook-use1";
   const ALARM = "acmepay-dev-region-impaired-use1";
+  const PEER_DOWN = "acmepay-dev-peer-down-usw2";
   let code: string;
   let aws: AwsStub;
   const executions = new Set<string>();
@@ -45,7 +49,7 @@ describe("failover orchestrator handler (serialized)", function () {
       RUNBOOK_ARN: RUNBOOK,
       PEER_RUNBOOK_ARN: PEER_RUNBOOK,
       ACTIVE_REGION_PARAMETER: "acmepay-dev-active-region",
-      CRITICAL_ALARMS: `${ALARM}@us-east-1`,
+      CRITICAL_ALARMS: `${ALARM}@us-east-1,${PEER_DOWN}@us-west-2`,
       AUTOMATIC_WRITE_FAILOVER: "true",
       INCIDENT_WINDOW_SECONDS: "900",
       AWS_ENDPOINT_URL_SSM: aws.endpoint,
@@ -85,5 +89,39 @@ describe("failover orchestrator handler (serialized)", function () {
   it("fails the invocation of a malformed manual trigger, naming the problem", async () => {
     const run = await runSerialized(code, { mode: "planned" }, environment);
     assert.deepEqual(run, { ok: false, error: 'a manual trigger needs a non-empty "reason"' });
+  });
+
+  it("confirms this region's peer-down by asking the peer's health itself: a peer that answers is not failed over", async () => {
+    const peer = http.createServer((_request, response) => {
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end("{}");
+    });
+    const url = await listen(peer);
+    try {
+      const run = await runSerialized(code, delivery(PEER_DOWN, "ALARM", "us-west-2"), {
+        ...environment,
+        PEER_HEALTH_URL: `${url}/health`,
+      });
+      assert.deepEqual((run.result as { decisions: unknown[] }).decisions, [
+        {
+          start: false,
+          reason: `alarm ${PEER_DOWN} is not confirmed: us-east-1 answers its health check`,
+        },
+      ]);
+    } finally {
+      await close(peer);
+    }
+    // A peer that does not answer at all (nothing listens there) is down: the runbook starts.
+    const down = await runSerialized(
+      code,
+      delivery(PEER_DOWN, "ALARM", "us-west-2", "2026-11-21T12:00:00.000Z"),
+      {
+        ...environment,
+        PEER_HEALTH_URL: "http://127.0.0.1:9/health",
+      },
+    );
+    const decision = (down.result as { decisions: { start: boolean; started?: boolean }[] })
+      .decisions[0];
+    assert.deepEqual([decision.start, decision.started], [true, true]);
   });
 });

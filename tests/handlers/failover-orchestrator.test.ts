@@ -184,11 +184,22 @@ describe("failover orchestrator", () => {
   const world = () => {
     const started: [string, string][] = [];
     const names = new Set<string>();
-    const ports: OrchestratorPorts & { running: boolean; active: string } = {
+    const ports: OrchestratorPorts & {
+      running: boolean;
+      active: string;
+      peerUp: boolean;
+      probes: number;
+    } = {
       running: false,
       active: "us-east-1",
+      peerUp: false,
+      probes: 0,
       activeRegion: async () => ports.active,
       runbookRunning: async () => ports.running,
+      peerAnswers: async () => {
+        ports.probes += 1;
+        return ports.peerUp;
+      },
       start: async (name, input) => {
         started.push([name, input]);
         if (names.has(name)) {
@@ -212,6 +223,40 @@ describe("failover orchestrator", () => {
       mode: "unplanned",
       targetRegion: "us-west-2",
       reason: "critical alarm acmepay-prod-region-impaired-use1 in us-east-1",
+    });
+  });
+
+  describe("this region's peer-down is confirmed by the orchestrator's own probe of the peer", () => {
+    const PEER_DOWN = "acmepay-prod-peer-down-usw2";
+    for (const [peerUp, starts] of [
+      [false, true],
+      [true, false],
+    ] as const) {
+      it(`the peer ${peerUp ? "answers 200: no failover (a silent watch is not an outage)" : "does not answer: unplanned failover"}`, async () => {
+        const { ports, started } = world();
+        ports.peerUp = peerUp;
+        const result = await orchestrate(
+          delivery(PEER_DOWN, "ALARM", "us-west-2"),
+          settings,
+          ports,
+          NOW,
+        );
+        assert.equal(ports.probes, 1);
+        assert.equal(result.decisions[0].start, starts);
+        assert.equal(started.length, starts ? 1 : 0);
+        if (!starts) {
+          assert.deepEqual(result.decisions[0], {
+            start: false,
+            reason: `alarm ${PEER_DOWN} is not confirmed: us-east-1 answers its health check`,
+          });
+        }
+      });
+    }
+
+    it("the other region's own alarm needs no probe (it comes from there)", async () => {
+      const { ports } = world();
+      await orchestrate(delivery(CRITICAL.alarmName, "ALARM"), settings, ports, NOW);
+      assert.equal(ports.probes, 0);
     });
   });
 
