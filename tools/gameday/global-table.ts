@@ -1,0 +1,196 @@
+/**
+ * The payments table as a DynamoDB global table of two regions, for game days: one dynalite per
+ * region behind a recording proxy, and an asynchronous replicator between them. It models what the
+ * DynamoDB Developer Guide says of global tables in multi-Region eventual consistency (MREC,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html):
+ * a write is acknowledged by its own region and reaches the other asynchronously (typically within
+ * a second); concurrent writes to one item are reconciled last writer wins; and a region that is
+ * cut off keeps its unreplicated writes until it is reachable again.
+ *
+ * The replication lag and each region's reachability are the game day's to set; time is the
+ * game day's simulated clock (`deliver(upToMs)` applies what is due).
+ */
+import * as http from "node:http";
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  type AttributeValue,
+} from "@aws-sdk/client-dynamodb";
+import {
+  close,
+  createPaymentsTable,
+  listen,
+  type LocalDynamoDb,
+  startDynamoDb,
+} from "../harness/emulators";
+
+const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+/** The write operations a proxy records (the handlers and state machines use no others). */
+const WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem"]);
+
+interface PendingWrite {
+  readonly key: string;
+  readonly from: string;
+  /** Simulated time of the write in its own region. */
+  readonly writtenAtMs: number;
+  readonly dueAtMs: number;
+}
+
+export interface RegionTable {
+  readonly region: string;
+  /** Where this region's handlers send DynamoDB calls (AWS_ENDPOINT_URL_DYNAMODB). */
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  readonly db: LocalDynamoDb;
+}
+
+export interface GlobalTableOptions {
+  readonly regions: readonly [string, string];
+  readonly tableName: string;
+  /** The table's partition key attribute. */
+  readonly keyAttribute: string;
+  /** The game day's clock, in simulated milliseconds. */
+  readonly now: () => number;
+}
+
+export class GlobalTable {
+  readonly regions: Readonly<Record<string, RegionTable>>;
+  /** Replication delay from each region into the other, in simulated milliseconds. */
+  readonly lagMs: Record<string, number>;
+  private readonly reachable: Record<string, boolean>;
+  private readonly pending: PendingWrite[] = [];
+  /** The simulated time of the last write applied to each key in each region (last writer wins). */
+  private readonly lastWrite = new Map<string, number>();
+  private readonly proxies: http.Server[];
+
+  private constructor(
+    private readonly options: GlobalTableOptions,
+    regions: Record<string, RegionTable>,
+    proxies: http.Server[],
+  ) {
+    this.regions = regions;
+    this.proxies = proxies;
+    this.lagMs = Object.fromEntries(options.regions.map((r) => [r, 500]));
+    this.reachable = Object.fromEntries(options.regions.map((r) => [r, true]));
+  }
+
+  static async start(options: GlobalTableOptions): Promise<GlobalTable> {
+    const regions: Record<string, RegionTable> = {};
+    const proxies: http.Server[] = [];
+    // The proxies report writes to the table, which exists once every region's proxy does.
+    const created: { table?: GlobalTable } = {};
+    for (const region of options.regions) {
+      const db = await startDynamoDb();
+      await createPaymentsTable(db, options.tableName);
+      const proxy = http.createServer((request, response) => {
+        let body = "";
+        request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        request.on("end", () => {
+          const forward = http.request(
+            db.endpoint + (request.url ?? "/"),
+            { method: request.method, headers: request.headers },
+            (answer) => {
+              let text = "";
+              answer.on("data", (chunk: Buffer) => (text += chunk.toString()));
+              answer.on("end", () => {
+                const operation = String(request.headers["x-amz-target"] ?? "").split(".")[1];
+                if (answer.statusCode === 200 && WRITES.has(operation ?? "")) {
+                  created.table?.recordWrite(region, JSON.parse(body) as Record<string, unknown>);
+                }
+                response.writeHead(answer.statusCode ?? 500, answer.headers);
+                response.end(text);
+              });
+            },
+          );
+          forward.end(body);
+        });
+      });
+      const endpoint = await listen(proxy);
+      proxies.push(proxy);
+      regions[region] = {
+        region,
+        endpoint,
+        db,
+        client: new DynamoDBClient({ endpoint, region, credentials: LOCAL_CREDENTIALS }),
+      };
+    }
+    created.table = new GlobalTable(options, regions, proxies);
+    return created.table;
+  }
+
+  /** A region cut off (or back): nothing replicates from or to it while it is. */
+  setReachable(region: string, reachable: boolean): void {
+    this.reachable[region] = reachable;
+  }
+
+  /** Writes not yet applied in the other region. */
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  private recordWrite(region: string, request: Record<string, unknown>): void {
+    const { keyAttribute } = this.options;
+    const item = (request.Item ?? request.Key) as Record<string, AttributeValue> | undefined;
+    const key = item?.[keyAttribute]?.S;
+    if (key === undefined) {
+      return;
+    }
+    const at = this.options.now();
+    this.lastWrite.set(`${region}/${key}`, at);
+    this.pending.push({ key, from: region, writtenAtMs: at, dueAtMs: at + this.lagMs[region] });
+  }
+
+  /**
+   * Applies every replicated write due by `upToMs` between reachable regions: the item as its
+   * source region holds it now (or its deletion), unless the destination wrote the item later
+   * (last writer wins).
+   */
+  async deliver(upToMs: number): Promise<number> {
+    let applied = 0;
+    const due = this.pending.filter(
+      (p) => p.dueAtMs <= upToMs && this.reachable[p.from] && this.reachable[this.peerOf(p.from)],
+    );
+    for (const write of due) {
+      this.pending.splice(this.pending.indexOf(write), 1);
+      const to = this.peerOf(write.from);
+      if ((this.lastWrite.get(`${to}/${write.key}`) ?? -1) > write.writtenAtMs) {
+        continue;
+      }
+      const key = { [this.options.keyAttribute]: { S: write.key } };
+      const source = await this.regions[write.from].client.send(
+        new GetItemCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }),
+      );
+      // Straight to the destination's dynalite: a replicated write is not a new write there.
+      const destination = this.regions[to].db.client;
+      if (source.Item === undefined) {
+        await destination.send(
+          new DeleteItemCommand({ TableName: this.options.tableName, Key: key }),
+        );
+      } else {
+        await destination.send(
+          new PutItemCommand({ TableName: this.options.tableName, Item: source.Item }),
+        );
+      }
+      this.lastWrite.set(`${to}/${write.key}`, write.writtenAtMs);
+      applied += 1;
+    }
+    return applied;
+  }
+
+  private peerOf(region: string): string {
+    const [a, b] = this.options.regions;
+    return region === a ? b : a;
+  }
+
+  async close(): Promise<void> {
+    for (const region of Object.values(this.regions)) {
+      region.client.destroy();
+      await region.db.close();
+    }
+    for (const proxy of this.proxies) {
+      await close(proxy);
+    }
+  }
+}
