@@ -35,8 +35,8 @@ import {
   type LocalDynamoDb,
   startDynamoDb,
 } from "../../tools/harness/emulators";
-import { type Postgres, startPostgres } from "../handlers/postgres";
-import { executeStatement } from "../handlers/data-api";
+import { type Postgres, startPostgres } from "../../tools/harness/postgres";
+import { executeStatement } from "../../tools/harness/data-api";
 import { stackPlan } from "../fixtures/plan";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

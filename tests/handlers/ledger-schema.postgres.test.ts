@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { applySchema, LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
-import { type Postgres, startPostgres } from "./postgres";
+import { type Postgres, startPostgres } from "../../tools/harness/postgres";
 
 /** The ledger schema on a real PostgreSQL (15 here; Aurora runs 16), on 127.0.0.1. */
 describe("ledger schema on PostgreSQL", function () {

@@ -22,8 +22,8 @@ import {
   startDynamoDb,
 } from "../../tools/harness/emulators";
 import { runSerializedWithLogs, serializedCode } from "../../tools/harness/serialized";
-import { type DataApiServer, startDataApi } from "./data-api";
-import { type Postgres, startPostgres } from "./postgres";
+import { type DataApiServer, startDataApi } from "../../tools/harness/data-api";
+import { type Postgres, startPostgres } from "../../tools/harness/postgres";
 
 const TABLE = "acmepay-dev-payments";
 const QUEUE = "https://sqs.us-east-1.amazonaws.com/111122223333/acmepay-dev-payments-use1";

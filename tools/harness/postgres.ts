@@ -41,6 +41,8 @@ export interface Postgres {
   execute(sql: string): void;
   /** Runs a query and returns its rows, fields separated by "|". */
   query(sql: string): string[];
+  /** Another database of the same server (created on first use): one ledger per region. */
+  database(name: string): Postgres;
   stop(): void;
 }
 
@@ -74,7 +76,7 @@ export async function startPostgres(): Promise<Postgres> {
     "-w",
     "start",
   ]);
-  const psql = (sql: string, tuples: boolean): string => {
+  const psql = (sql: string, tuples: boolean, database = "postgres"): string => {
     const result = spawnSync(
       "psql",
       [
@@ -85,7 +87,7 @@ export async function startPostgres(): Promise<Postgres> {
         "-U",
         "postgres",
         "-d",
-        "postgres",
+        database,
         "-v",
         "ON_ERROR_STOP=1",
         ...(tuples ? ["-A", "-t"] : ["-q"]),
@@ -99,12 +101,27 @@ export async function startPostgres(): Promise<Postgres> {
     }
     return result.stdout;
   };
-  return {
-    execute: (sql) => void psql(sql, false),
+  const created = new Set<string>(["postgres"]);
+  const on = (database: string): Omit<Postgres, "stop" | "database"> => ({
+    execute: (sql) => void psql(sql, false, database),
     query: (sql) =>
-      psql(sql, true)
+      psql(sql, true, database)
         .split("\n")
         .filter((line) => line !== ""),
+  });
+  const database = (name: string): Postgres => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
+      throw new Error(`${name} is not a plain database name`);
+    }
+    if (!created.has(name)) {
+      psql(`CREATE DATABASE ${name}`, false);
+      created.add(name);
+    }
+    return { ...on(name), database, stop: () => undefined };
+  };
+  return {
+    ...on("postgres"),
+    database,
     stop: () => {
       try {
         run("pg_ctl", ["-D", data, "-m", "immediate", "stop"]);

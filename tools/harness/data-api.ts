@@ -1,5 +1,5 @@
 /**
- * The RDS Data API in front of a throw-away PostgreSQL (./postgres.ts), for tests: named
+ * The RDS Data API in front of a throw-away PostgreSQL (./postgres.ts), for tests and game days: named
  * parameters bound as SQL literals, a statement's records or its update count, and the error a
  * failed statement gets. What it follows: ExecuteStatement
  * (https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_ExecuteStatement.html):
@@ -9,7 +9,7 @@
  * (`POST /Execute`), or called directly with the Step Functions integration's capitalized names.
  */
 import * as http from "node:http";
-import { close, listen } from "../../tools/harness/emulators";
+import { close, listen } from "./emulators";
 import type { Postgres } from "./postgres";
 
 interface Parameter {
