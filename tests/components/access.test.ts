@@ -1,7 +1,7 @@
 /**
  * Every AWS call of the money path and the failover path, judged by an IAM policy evaluator
- * (@cloud-copilot/iam-simulate) against the role policies the plan deploys: an AccessDenied here
- * is an AccessDenied on AWS. The resources are the ARNs AWS evaluates for each call — built from
+ * (@cloud-copilot/iam-simulate, through tools/gameday/iam.ts) against the role and key policies
+ * the plan deploys: an AccessDenied here is an AccessDenied on AWS. The resources are the ARNs AWS evaluates for each call — built from
  * the plan's resources and the services' ARN formats, not read back from the policies under test.
  *
  * The calls are those the code makes (handlers/*.lambda.ts, the Tasks of definitions/*.ts);
@@ -10,10 +10,10 @@
  * code itself is issue 16's access judge.
  */
 import { strict as assert } from "node:assert";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { Evaluation } from "../../tools/engine/engine";
 import { find, stackPlan } from "../fixtures/plan";
 import { peerOf } from "../../model/regions";
+import { AccessJudge } from "../../tools/gameday/iam";
 
 type Role = "primary" | "secondary";
 
@@ -186,51 +186,13 @@ describe("access: every call of the money and failover paths is allowed by its r
         };
       }
 
-      /**
-       * The resource policy AWS also evaluates: a KMS key's own policy always takes part (AWS KMS
-       * Developer Guide, "Key policies": IAM policies alone give no access to a key unless its
-       * policy allows the account: https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
-       */
-      function resourcePolicyOf(resource: string): object | undefined {
-        const keyResource = evaluation.resources.find(
-          (r) =>
-            (r.type === "aws:kms/key:Key" || r.type === "aws:kms/replicaKey:ReplicaKey") &&
-            r.outputs.arn === resource,
-        );
-        return keyResource === undefined
-          ? undefined
-          : (JSON.parse(String(keyResource.rawInputs.policy)) as object);
-      }
-
       for (const role of ["primary", "secondary"] as const) {
         it(`${role} region: each role's calls are Allowed`, async () => {
+          const judge = new AccessJudge(evaluation);
           const denied: string[] = [];
           for (const [name, list] of Object.entries(calls(role))) {
-            const principal = out("aws:iam/role:Role", `${role}-${name}`);
-            const policy = JSON.parse(
-              String(
-                find(evaluation, "aws:iam/rolePolicy:RolePolicy", `${role}-${name}`).rawInputs
-                  .policy,
-              ),
-            ) as object;
             for (const [action, resource] of list) {
-              const response = await runSimulation(
-                {
-                  identityPolicies: [{ name, policy }],
-                  serviceControlPolicies: [],
-                  resourceControlPolicies: [],
-                  resourcePolicy: resourcePolicyOf(resource),
-                  request: {
-                    principal,
-                    action,
-                    resource: { resource, accountId: principal.split(":")[4] },
-                    contextVariables: {},
-                  },
-                },
-                {},
-              );
-              const result =
-                response.resultType === "error" ? JSON.stringify(response) : response.overallResult;
+              const result = await judge.decide(`${role}-${name}`, action, resource);
               if (result !== "Allowed") {
                 denied.push(`${name}: ${action} on ${resource}: ${result}`);
               }
