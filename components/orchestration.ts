@@ -10,7 +10,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { authorizeHandler, MERCHANT_INDEX } from "../handlers/authorize.lambda";
+import { authorizeHandler } from "../handlers/authorize.lambda";
+import { MERCHANT_INDEX } from "../handlers/payment";
 import type { DataTier } from "./data";
 import { policyDocument } from "./building-blocks/iam";
 import { handlerFunction } from "./building-blocks/lambda";

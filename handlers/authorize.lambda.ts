@@ -12,21 +12,42 @@ import {
   NOT_ACTIVE_HERE,
   type RecentPayment,
 } from "./authorize";
-import { validatePayment } from "./payment";
+import { MERCHANT_INDEX, validatePayment } from "./payment";
 import { activeRegionFlag, requiredEnv } from "./runtime";
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 
-export const MERCHANT_INDEX = "byMerchant";
+interface Environment {
+  readonly rules: AuthorizationRules;
+  readonly table: string;
+  readonly region: string;
+  readonly activeRegion: () => Promise<string>;
+  readonly dynamodb: DynamoDb;
+  readonly client: InstanceType<DynamoDb["DynamoDBClient"]>;
+}
 
-/** Set up on the first call of an execution environment, then reused (the flag's cache). */
-const environment: { activeRegion?: () => Promise<string> } = {};
+/** Set up on the first call of an execution environment, then reused (client, flag cache). */
+const environment: { current?: Environment } = {};
+
+function connect(): Environment {
+  // Required here, not imported: the Lambda runtime provides the SDK, and a client must not be
+  // captured by the serialized function.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
+  return {
+    rules: JSON.parse(requiredEnv("AUTHORIZATION_RULES")) as AuthorizationRules,
+    table: requiredEnv("PAYMENTS_TABLE"),
+    region: requiredEnv("AWS_REGION"),
+    activeRegion: activeRegionFlag(requiredEnv("ACTIVE_REGION_PARAMETER")),
+    dynamodb,
+    client: new dynamodb.DynamoDBClient({}),
+  };
+}
 
 export async function authorizeHandler(event: { readonly payment?: unknown }): Promise<Admission> {
-  const rules = JSON.parse(requiredEnv("AUTHORIZATION_RULES")) as AuthorizationRules;
-  const table = requiredEnv("PAYMENTS_TABLE");
-  environment.activeRegion ??= activeRegionFlag(requiredEnv("ACTIVE_REGION_PARAMETER"));
-  if ((await environment.activeRegion()) !== requiredEnv("AWS_REGION")) {
+  environment.current ??= connect();
+  const { rules, table, region, dynamodb, client } = environment.current;
+  if ((await environment.current.activeRegion()) !== region) {
     return NOT_ACTIVE_HERE;
   }
   const validated = validatePayment(event.payment);
@@ -34,18 +55,13 @@ export async function authorizeHandler(event: { readonly payment?: unknown }): P
     return { activeHere: true, ...authorize(event.payment, rules, []) };
   }
   const { payment } = validated;
-  // Required here, not imported: the Lambda runtime provides the SDK, and a client must not be
-  // captured by the serialized function.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DynamoDBClient, QueryCommand } = require("@aws-sdk/client-dynamodb") as DynamoDb;
-  const client = new DynamoDBClient({});
   const end = Date.parse(payment.createdAt);
   const start = new Date(end - rules.velocity.windowSeconds * 1000).toISOString();
   const recent: RecentPayment[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await client.send(
-      new QueryCommand({
+      new dynamodb.QueryCommand({
         TableName: table,
         IndexName: MERCHANT_INDEX,
         KeyConditionExpression: "merchantId = :merchant AND createdAt BETWEEN :start AND :end",

@@ -12,7 +12,13 @@
  */
 import { type HealthChecks, type HealthRequest, healthResponse, timedCheck } from "./health";
 import type { ApiResponse } from "./payments-api";
-import { ACTIVE_REGION_CACHE_MS, activeRegionFlag, cached, requiredEnv } from "./runtime";
+import {
+  ACTIVE_REGION_CACHE_MS,
+  activeRegionFlag,
+  ledgerFromEnv,
+  ledgerWrites,
+  requiredEnv,
+} from "./runtime";
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type RdsData = typeof import("@aws-sdk/client-rds-data");
@@ -24,22 +30,15 @@ function connect(): (requireActive: boolean) => Promise<HealthChecks> {
   const table = requiredEnv("PAYMENTS_TABLE");
   const parameter = requiredEnv("ACTIVE_REGION_PARAMETER");
   const region = requiredEnv("AWS_REGION");
-  const ledger = {
-    resourceArn: requiredEnv("LEDGER_CLUSTER_ARN"),
-    secretArn: requiredEnv("LEDGER_SECRET_ARN"),
-    database: requiredEnv("LEDGER_DATABASE"),
-  };
   /* eslint-disable @typescript-eslint/no-require-imports */
   const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
   const rdsData = require("@aws-sdk/client-rds-data") as RdsData;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const db = new dynamodb.DynamoDBClient({ maxAttempts: 1 });
-  const data = new rdsData.RDSDataClient({ maxAttempts: 1 });
-  // A failed statement is not kept (runtime.ts `cached`): the next probe asks again.
-  const ledgerWrites = cached(async () => {
-    await data.send(new rdsData.ExecuteStatementCommand({ ...ledger, sql: "SELECT 1" }));
-    return undefined;
-  }, ACTIVE_REGION_CACHE_MS);
+  const writes = ledgerWrites(rdsData, ledgerFromEnv(), {
+    ttlMs: ACTIVE_REGION_CACHE_MS,
+    maxAttempts: 1,
+  });
   const flag = activeRegionFlag(parameter, 1);
   const activeRegion = async () => {
     const value = await flag();
@@ -62,7 +61,12 @@ function connect(): (requireActive: boolean) => Promise<HealthChecks> {
         return undefined;
       }),
       timedCheck(() => activeRegion()),
-      requireActive ? timedCheck(() => ledgerWrites()) : Promise.resolve(undefined),
+      requireActive
+        ? timedCheck(async () => {
+            await writes();
+            return undefined;
+          })
+        : Promise.resolve(undefined),
     ]);
     return {
       region,

@@ -46,6 +46,38 @@ export interface PaymentRecord extends Payment {
 export const PENDING_INDEX = "pending";
 export const PENDING_SHARDS = 16;
 export const SETTLED_INDEX = "bySettledHour";
+/** The authorize step's velocity window: a merchant's payments by time. */
+export const MERCHANT_INDEX = "byMerchant";
+
+/** A global secondary index of the payments table (string keys). */
+export interface TableIndex {
+  readonly name: string;
+  readonly hashKey: string;
+  readonly rangeKey: string;
+  /** Every attribute, or these besides the keys. */
+  readonly projection: "ALL" | { readonly include: readonly string[] };
+}
+
+/** The payments table's key and indexes: declared once, for the data tier and the emulators. */
+export const PAYMENTS_TABLE_KEY = "paymentId";
+export const PAYMENTS_TABLE_INDEXES: readonly TableIndex[] = [
+  { name: MERCHANT_INDEX, hashKey: "merchantId", rangeKey: "createdAt", projection: "ALL" },
+  { name: PENDING_INDEX, hashKey: "pendingShard", rangeKey: "createdAt", projection: "ALL" },
+  {
+    name: SETTLED_INDEX,
+    hashKey: "settledHour",
+    rangeKey: "paymentId",
+    projection: { include: ["merchantId", "amountMinor", "currency", "statusDetail"] },
+  },
+];
+
+/** Every attribute the table's key and indexes name, the key first. */
+export const PAYMENTS_TABLE_KEY_ATTRIBUTES: readonly string[] = [
+  ...new Set([
+    PAYMENTS_TABLE_KEY,
+    ...PAYMENTS_TABLE_INDEXES.flatMap((i) => [i.hashKey, i.rangeKey]),
+  ]),
+];
 
 /** The shard of the `pending` index a payment is in: stable for its id. */
 export function pendingShard(paymentId: string): string {

@@ -15,7 +15,14 @@
  * LEDGER_SECRET_ARN, LEDGER_DATABASE, AWS_REGION.
  */
 import { executionName, gate, paymentOfMessage } from "./payments-processor";
-import { activeRegionFlag, cached, namedError, requiredEnv } from "./runtime";
+import {
+  activeRegionFlag,
+  ledgerFromEnv,
+  ledgerWrites,
+  namedError,
+  requiredEnv,
+  settled,
+} from "./runtime";
 
 type Sfn = typeof import("@aws-sdk/client-sfn");
 type RdsData = typeof import("@aws-sdk/client-rds-data");
@@ -40,21 +47,10 @@ export const LEDGER_WRITER_CACHE_MS = 30_000;
 /** Set up on the first batch of an execution environment, then reused. */
 const environment: { process?: (event: SqsBatch) => Promise<BatchResponse> } = {};
 
-function settled<T>(promise: Promise<T>): Promise<T | Error> {
-  return promise.catch((error: unknown) =>
-    error instanceof Error ? error : new Error(String(error)),
-  );
-}
-
 function connect(): (event: SqsBatch) => Promise<BatchResponse> {
   const workflowArn = requiredEnv("PAYMENT_WORKFLOW_ARN");
   const region = requiredEnv("AWS_REGION");
   const flag = activeRegionFlag(requiredEnv("ACTIVE_REGION_PARAMETER"));
-  const ledger = {
-    resourceArn: requiredEnv("LEDGER_CLUSTER_ARN"),
-    secretArn: requiredEnv("LEDGER_SECRET_ARN"),
-    database: requiredEnv("LEDGER_DATABASE"),
-  };
   /* eslint-disable @typescript-eslint/no-require-imports */
   const sfn = require("@aws-sdk/client-sfn") as Sfn;
   const rdsData = require("@aws-sdk/client-rds-data") as RdsData;
@@ -62,12 +58,11 @@ function connect(): (event: SqsBatch) => Promise<BatchResponse> {
     require("@aws-lambda-powertools/batch") as Batch;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const client = new sfn.SFNClient({});
-  const ledgerClient = new rdsData.RDSDataClient({ maxAttempts: 2 });
-  // A failed statement is not kept (runtime.ts `cached`): a standby asks again on its next batch.
-  const ledgerWrites = cached(async () => {
-    await ledgerClient.send(new rdsData.ExecuteStatementCommand({ ...ledger, sql: "SELECT 1" }));
-    return true as const;
-  }, LEDGER_WRITER_CACHE_MS);
+  // A failure is not kept: a standby asks again on its next batch.
+  const writes = ledgerWrites(rdsData, ledgerFromEnv(), {
+    ttlMs: LEDGER_WRITER_CACHE_MS,
+    maxAttempts: 2,
+  });
   const processor = new BatchProcessor(EventType.SQS);
   const start = async (message: QueueMessage) => {
     const parsed = paymentOfMessage(message.body);
@@ -90,7 +85,7 @@ function connect(): (event: SqsBatch) => Promise<BatchResponse> {
     }
   };
   return async (event) => {
-    const open = gate(region, await settled(flag()), await settled(ledgerWrites()));
+    const open = gate(region, await settled(flag()), await settled(writes()));
     if (!open.open) {
       console.warn(`left ${event.Records.length} messages on the queue: ${open.why}`);
       return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };

@@ -6,6 +6,7 @@ import { pendingShard, type PaymentRecord } from "./payment";
 
 type AttributeValue = import("@aws-sdk/client-dynamodb").AttributeValue;
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
+type RdsData = typeof import("@aws-sdk/client-rds-data");
 type Ssm = typeof import("@aws-sdk/client-ssm");
 
 /**
@@ -82,6 +83,50 @@ export function activeRegionFlag(parameter: string, maxAttempts?: number): () =>
     const result = await client.send(new ssm.GetParameterCommand({ Name: parameter }));
     return result.Parameter?.Value ?? "";
   }, ACTIVE_REGION_CACHE_MS);
+}
+
+/** A promise's value, or its error as a value: never rejects. */
+export function settled<T>(promise: Promise<T>): Promise<T | Error> {
+  return promise.catch((error: unknown) =>
+    error instanceof Error ? error : new Error(String(error)),
+  );
+}
+
+/** The region's ledger as a handler reaches it through the Data API. */
+export interface LedgerTarget {
+  readonly resourceArn: string;
+  readonly secretArn: string;
+  readonly database: string;
+}
+
+/** The ledger named by LEDGER_CLUSTER_ARN, LEDGER_SECRET_ARN and LEDGER_DATABASE. */
+export function ledgerFromEnv(): LedgerTarget {
+  return {
+    resourceArn: requiredEnv("LEDGER_CLUSTER_ARN"),
+    secretArn: requiredEnv("LEDGER_SECRET_ARN"),
+    database: requiredEnv("LEDGER_DATABASE"),
+  };
+}
+
+/**
+ * Whether this region's ledger writes: a Data API `SELECT 1`, which fails where the global
+ * database has no writer ("read and write queries sent to the secondary cluster fail while it
+ * lacks a writer instance":
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html). An
+ * answer is trusted for `ttlMs`; a failure is not kept, so the next call asks again.
+ */
+export function ledgerWrites(
+  rdsData: RdsData,
+  ledger: LedgerTarget,
+  options: { readonly ttlMs: number; readonly maxAttempts?: number },
+): () => Promise<true> {
+  const client = new rdsData.RDSDataClient(
+    options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts },
+  );
+  return cached(async () => {
+    await client.send(new rdsData.ExecuteStatementCommand({ ...ledger, sql: "SELECT 1" }));
+    return true as const;
+  }, options.ttlMs);
 }
 
 export function toItem(record: PaymentRecord): Record<string, AttributeValue> {

@@ -12,7 +12,15 @@
 import { PENDING_INDEX, SETTLED_INDEX } from "./payment";
 import { gate } from "./payments-processor";
 import { REQUEUE_WINDOW_MS } from "./payments-api";
-import { claimRequeue, fromItem, requiredEnv } from "./runtime";
+import {
+  activeRegionFlag,
+  claimRequeue,
+  fromItem,
+  ledgerFromEnv,
+  ledgerWrites,
+  requiredEnv,
+  settled,
+} from "./runtime";
 import {
   reconcile,
   type ReconcilePorts,
@@ -25,7 +33,6 @@ import {
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type Sqs = typeof import("@aws-sdk/client-sqs");
-type Ssm = typeof import("@aws-sdk/client-ssm");
 type RdsData = typeof import("@aws-sdk/client-rds-data");
 type PowertoolsMetrics = typeof import("@aws-lambda-powertools/metrics");
 
@@ -36,42 +43,26 @@ export type SweeperResult =
   | { readonly active: false; readonly why: string }
   | { readonly active: true; readonly sweep: SweepReport; readonly reconcile: ReconcileReport };
 
-function settled<T>(promise: Promise<T>): Promise<T | Error> {
-  return promise.catch((error: unknown) =>
-    error instanceof Error ? error : new Error(String(error)),
-  );
-}
-
 export async function sweeperHandler(): Promise<SweeperResult> {
   const table = requiredEnv("PAYMENTS_TABLE");
   const queueUrl = requiredEnv("PAYMENTS_QUEUE_URL");
   const region = requiredEnv("AWS_REGION");
-  const ledger = {
-    resourceArn: requiredEnv("LEDGER_CLUSTER_ARN"),
-    secretArn: requiredEnv("LEDGER_SECRET_ARN"),
-    database: requiredEnv("LEDGER_DATABASE"),
-  };
+  const ledger = ledgerFromEnv();
   /* eslint-disable @typescript-eslint/no-require-imports */
   const dynamodb = require("@aws-sdk/client-dynamodb") as DynamoDb;
   const sqs = require("@aws-sdk/client-sqs") as Sqs;
-  const ssm = require("@aws-sdk/client-ssm") as Ssm;
   const rdsData = require("@aws-sdk/client-rds-data") as RdsData;
   const { Metrics, MetricUnit } = require("@aws-lambda-powertools/metrics") as PowertoolsMetrics;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const db = new dynamodb.DynamoDBClient({});
   const queue = new sqs.SQSClient({ useQueueUrlAsEndpoint: false });
   const data = new rdsData.RDSDataClient({});
-  const flag = await settled(
-    new ssm.SSMClient({})
-      .send(new ssm.GetParameterCommand({ Name: requiredEnv("ACTIVE_REGION_PARAMETER") }))
-      .then((r) => r.Parameter?.Value ?? ""),
+  // The processor's gate, asked afresh on every run.
+  const open = gate(
+    region,
+    await settled(activeRegionFlag(requiredEnv("ACTIVE_REGION_PARAMETER"))()),
+    await settled(ledgerWrites(rdsData, ledger, { ttlMs: 0 })()),
   );
-  const writes = await settled(
-    data
-      .send(new rdsData.ExecuteStatementCommand({ ...ledger, sql: "SELECT 1" }))
-      .then(() => true as const),
-  );
-  const open = gate(region, flag, writes);
   if (!open.open) {
     return { active: false, why: open.why };
   }

@@ -12,7 +12,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DynamodbConsistency } from "../../model/config";
-import { PENDING_INDEX, SETTLED_INDEX } from "../../handlers/payment";
+import {
+  PAYMENTS_TABLE_INDEXES,
+  PAYMENTS_TABLE_KEY,
+  PAYMENTS_TABLE_KEY_ATTRIBUTES,
+} from "../../handlers/payment";
 import type { AwsRegion } from "../../model/regions";
 import { movedChild, type PartOptions } from "../building-blocks/parts";
 import type { DataKeys } from "../keys";
@@ -59,46 +63,23 @@ export class PaymentsTable extends pulumi.ComponentResource {
         {
           name: args.tableName,
           billingMode: "PAY_PER_REQUEST",
-          hashKey: "paymentId",
-          attributes: [
-            { name: "paymentId", type: "S" },
-            { name: "merchantId", type: "S" },
-            { name: "createdAt", type: "S" },
-            { name: "pendingShard", type: "S" },
-            { name: "settledHour", type: "S" },
-          ],
-          globalSecondaryIndexes: [
-            {
-              name: "byMerchant",
-              keySchemas: [
-                { attributeName: "merchantId", keyType: "HASH" },
-                { attributeName: "createdAt", keyType: "RANGE" },
-              ],
-              projectionType: "ALL",
-            },
-            {
-              // Sparse: only RECEIVED payments carry pendingShard (handlers/payment.ts). An item
-              // without an index's key attributes is not in the index (DynamoDB Developer Guide,
-              // "Take advantage of sparse indexes":
-              // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-indexes-general-sparse-indexes.html).
-              name: PENDING_INDEX,
-              keySchemas: [
-                { attributeName: "pendingShard", keyType: "HASH" },
-                { attributeName: "createdAt", keyType: "RANGE" },
-              ],
-              projectionType: "ALL",
-            },
-            {
-              // Sparse: only COMPLETED payments carry settledHour; what a ledger entry needs.
-              name: SETTLED_INDEX,
-              keySchemas: [
-                { attributeName: "settledHour", keyType: "HASH" },
-                { attributeName: "paymentId", keyType: "RANGE" },
-              ],
-              projectionType: "INCLUDE",
-              nonKeyAttributes: ["merchantId", "amountMinor", "currency", "statusDetail"],
-            },
-          ],
+          hashKey: PAYMENTS_TABLE_KEY,
+          attributes: PAYMENTS_TABLE_KEY_ATTRIBUTES.map((name) => ({ name, type: "S" })),
+          // `pending` and `bySettledHour` are sparse: only RECEIVED payments carry pendingShard,
+          // only COMPLETED ones settledHour (handlers/payment.ts). An item without an index's
+          // key attributes is not in the index (DynamoDB Developer Guide, "Take advantage of
+          // sparse indexes":
+          // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-indexes-general-sparse-indexes.html).
+          globalSecondaryIndexes: PAYMENTS_TABLE_INDEXES.map((index) => ({
+            name: index.name,
+            keySchemas: [
+              { attributeName: index.hashKey, keyType: "HASH" },
+              { attributeName: index.rangeKey, keyType: "RANGE" },
+            ],
+            ...(index.projection === "ALL"
+              ? { projectionType: "ALL" }
+              : { projectionType: "INCLUDE", nonKeyAttributes: [...index.projection.include] }),
+          })),
           streamEnabled: true,
           streamViewType: "NEW_AND_OLD_IMAGES",
           pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: args.pitrRecoveryDays },

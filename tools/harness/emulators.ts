@@ -12,8 +12,11 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from "@aws-sdk/client-dynamodb";
-import { MERCHANT_INDEX } from "../../handlers/authorize.lambda";
-import { PENDING_INDEX, SETTLED_INDEX } from "../../handlers/payment";
+import {
+  PAYMENTS_TABLE_INDEXES,
+  PAYMENTS_TABLE_KEY,
+  PAYMENTS_TABLE_KEY_ATTRIBUTES,
+} from "../../handlers/payment";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite") as (options: object) => http.Server;
@@ -76,43 +79,22 @@ export async function createPaymentsTable(db: LocalDynamoDb, table: string): Pro
     new CreateTableCommand({
       TableName: table,
       BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "paymentId", AttributeType: "S" },
-        { AttributeName: "merchantId", AttributeType: "S" },
-        { AttributeName: "createdAt", AttributeType: "S" },
-        { AttributeName: "pendingShard", AttributeType: "S" },
-        { AttributeName: "settledHour", AttributeType: "S" },
-      ],
-      KeySchema: [{ AttributeName: "paymentId", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: MERCHANT_INDEX,
-          KeySchema: [
-            { AttributeName: "merchantId", KeyType: "HASH" },
-            { AttributeName: "createdAt", KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        },
-        {
-          IndexName: PENDING_INDEX,
-          KeySchema: [
-            { AttributeName: "pendingShard", KeyType: "HASH" },
-            { AttributeName: "createdAt", KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        },
-        {
-          IndexName: SETTLED_INDEX,
-          KeySchema: [
-            { AttributeName: "settledHour", KeyType: "HASH" },
-            { AttributeName: "paymentId", KeyType: "RANGE" },
-          ],
-          Projection: {
-            ProjectionType: "INCLUDE",
-            NonKeyAttributes: ["merchantId", "amountMinor", "currency", "statusDetail"],
-          },
-        },
-      ],
+      AttributeDefinitions: PAYMENTS_TABLE_KEY_ATTRIBUTES.map((name) => ({
+        AttributeName: name,
+        AttributeType: "S",
+      })),
+      KeySchema: [{ AttributeName: PAYMENTS_TABLE_KEY, KeyType: "HASH" }],
+      GlobalSecondaryIndexes: PAYMENTS_TABLE_INDEXES.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.hashKey, KeyType: "HASH" },
+          { AttributeName: index.rangeKey, KeyType: "RANGE" },
+        ],
+        Projection:
+          index.projection === "ALL"
+            ? { ProjectionType: "ALL" }
+            : { ProjectionType: "INCLUDE", NonKeyAttributes: [...index.projection.include] },
+      })),
     }),
   );
 }
