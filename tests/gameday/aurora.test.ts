@@ -37,23 +37,26 @@ describe("game day Aurora global database (PostgreSQL per region)", function () 
       promotionMs: 60_000,
     });
   });
-  after(() => postgres?.stop());
-
-  it("takes statements only on the writer; the secondary's fail as the Data API's do", () => {
-    aurora.execute(EAST, debit("pay_1"));
-    assert.throws(() => aurora.execute(WEST, "SELECT 1"), { name: "BadRequestException" });
+  after(async () => {
+    await aurora?.close();
+    postgres?.stop();
   });
 
-  it("replicates the writer's statements after the lag", () => {
-    aurora.advance(clock + 100);
+  it("takes statements only on the writer; the secondary's fail as the Data API's do", async () => {
+    await aurora.execute(EAST, debit("pay_1"));
+    await assert.rejects(aurora.execute(WEST, "SELECT 1"), { name: "BadRequestException" });
+  });
+
+  it("replicates the writer's statements after the lag", async () => {
+    await aurora.advance(clock + 100);
     assert.deepEqual(rows(WEST), []);
-    aurora.advance(clock + 500);
+    await aurora.advance(clock + 500);
     assert.deepEqual(rows(WEST), ["pay_1"]);
   });
 
-  it("switchover: no writer while the members change roles, then the target writes, nothing lost", () => {
+  it("switchover: no writer while the members change roles, then the target writes, nothing lost", async () => {
     clock = 10_000;
-    aurora.execute(EAST, debit("pay_2"));
+    await aurora.execute(EAST, debit("pay_2"));
     aurora.switchTo(WEST, "switchover");
     const during = aurora.describe();
     assert.deepEqual(
@@ -61,9 +64,9 @@ describe("game day Aurora global database (PostgreSQL per region)", function () 
       [false, false],
     );
     assert.equal(during.failoverState?.to, ARNS[WEST]);
-    assert.throws(() => aurora.execute(EAST, "SELECT 1"), { name: "BadRequestException" });
+    await assert.rejects(aurora.execute(EAST, "SELECT 1"), { name: "BadRequestException" });
     clock = 70_000;
-    aurora.advance(clock);
+    await aurora.advance(clock);
     assert.deepEqual(
       aurora.describe().members.map((m) => m.isWriter),
       [false, true],
@@ -72,13 +75,13 @@ describe("game day Aurora global database (PostgreSQL per region)", function () 
     assert.deepEqual(rows(WEST), ["pay_1", "pay_2"]);
   });
 
-  it("failover with AllowDataLoss: what had not replicated is lost, and counted", () => {
+  it("failover with AllowDataLoss: what had not replicated is lost, and counted", async () => {
     clock = 100_000;
     aurora.lagMs = 5_000;
-    aurora.execute(WEST, debit("pay_3"));
+    await aurora.execute(WEST, debit("pay_3"));
     aurora.switchTo(EAST, "failover", true);
     clock = 200_000;
-    aurora.advance(clock);
+    await aurora.advance(clock);
     assert.deepEqual(rows(EAST), ["pay_1", "pay_2"], "pay_3 never reached us-east-1");
     assert.equal(aurora.lost.length, 1);
     assert.match(aurora.lost[0], /'pay_3'/);

@@ -17,7 +17,7 @@ const CLEAN: GameDayOutcome = {
   },
   ledgerDebits: ["pay_a", "pay_b"],
   alarmsRaised: [],
-  parkedAlarm: "acmepay-dev-payments-parked-use1",
+  parkedAlarms: ["acmepay-dev-payments-parked-use1", "acmepay-dev-payments-parked-usw2"],
   writeWindows: [
     { region: "us-east-1", from: 0, to: 60 },
     { region: "us-west-2", from: 75, to: Number.POSITIVE_INFINITY },
@@ -109,7 +109,25 @@ describe("game day invariants", () => {
         },
       }),
       "parked-payment-alarmed",
-      "pay_b is parked and acmepay-dev-payments-parked-use1 never fired",
+      "pay_b is parked and none of acmepay-dev-payments-parked-use1, acmepay-dev-payments-parked-usw2 fired",
+    ],
+    [
+      "a planned run that had to give up moved the writer anyway",
+      (o) => ({ ...o, writer: { region: "us-west-2", moves: 1, expectedRegion: "us-east-1" } }),
+      "writer-where-expected",
+      "the ledger writes in us-west-2 at the end; the scenario expects us-east-1",
+    ],
+    [
+      "a flapping peer starts a failover storm",
+      (o) => ({ ...o, writer: { region: "us-east-1", moves: 4, maxMoves: 1 } }),
+      "no-failover-storm",
+      "the writer moved 4 times; the scenario allows 1",
+    ],
+    [
+      "a call the plan's policies refuse",
+      (o) => ({ ...o, denied: ["primary-failover-runbook: rds:SwitchoverGlobalCluster on x"] }),
+      "every-call-allowed",
+      "primary-failover-runbook: rds:SwitchoverGlobalCluster on x",
     ],
     [
       "a ledger entry lost in the RPO window and never restored",
@@ -160,7 +178,7 @@ describe("game day invariants", () => {
         ...CLEAN.payments,
         pay_b: { status: "RECEIVED", ledgerAttempted: true, parked: true },
       },
-      alarmsRaised: [CLEAN.parkedAlarm],
+      alarmsRaised: [CLEAN.parkedAlarms[1]],
     });
     assert.deepEqual([verdict.parked, verdict.lost, verdict.violations], [1, 0, []]);
   });

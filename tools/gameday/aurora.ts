@@ -16,12 +16,14 @@
  *   clean errors).
  *
  * Time is the game day's simulated clock: `advance(toMs)` replicates what is due and finishes a
- * promotion whose time has come.
+ * promotion whose time has come. Statements go to PostgreSQL through `pg` (asynchronous, one pool
+ * per region), so a game day's many statements do not stall its clock.
  */
 import type * as http from "node:http";
 import * as httpServer from "node:http";
+import { Pool } from "pg";
 import { applySchema } from "../../handlers/ledger-schema";
-import { bind, type DataApiAnswer, executeStatement } from "../harness/data-api";
+import { bind, type DataApiAnswer } from "../harness/data-api";
 import { close, listen } from "../harness/emulators";
 import type { Postgres } from "../harness/postgres";
 
@@ -63,6 +65,8 @@ const noWriter = () =>
 export class AuroraGlobal {
   /** Replication delay into the secondary, in simulated milliseconds. */
   lagMs = 500;
+  /** How often the writer moved to another region. */
+  moves = 0;
   /** Write statements an AllowDataLoss failover dropped (they had not replicated). */
   readonly lost: string[] = [];
   readonly ledgers: Readonly<Record<string, Postgres>>;
@@ -70,13 +74,55 @@ export class AuroraGlobal {
   private switching: Switch | null = null;
   private readonly pending: Replicated[] = [];
   private readonly reachable: Record<string, boolean>;
+  private readonly pools: Readonly<Record<string, Pool>>;
 
   private constructor(private readonly options: AuroraOptions) {
     this.writer = options.writer;
     this.ledgers = Object.fromEntries(
       options.regions.map((r) => [r, options.postgres.database(`ledger_${r.replace(/-/g, "_")}`)]),
     );
+    this.pools = Object.fromEntries(
+      Object.entries(this.ledgers).map(([region, ledger]) => [
+        region,
+        new Pool({
+          host: "127.0.0.1",
+          port: ledger.port,
+          user: "postgres",
+          database: ledger.databaseName,
+          max: 4,
+        }),
+      ]),
+    );
     this.reachable = Object.fromEntries(options.regions.map((r) => [r, true]));
+  }
+
+  /** One statement on a region's database, answered as the Data API answers it. */
+  private async run(region: string, sql: string): Promise<DataApiAnswer> {
+    let result;
+    try {
+      result = await this.pools[region].query({ text: sql, rowMode: "array" });
+    } catch (error) {
+      throw Object.assign(new Error((error as Error).message), { name: "DatabaseErrorException" });
+    }
+    if (result.command === "SELECT") {
+      return {
+        records: (result.rows as unknown[][]).map((row) =>
+          row.map((field) => ({ stringValue: String(field) })),
+        ),
+        numberOfRecordsUpdated: 0,
+      };
+    }
+    return { numberOfRecordsUpdated: result.rowCount ?? 0 };
+  }
+
+  /** A read of a region's database as it is (no writer needed): the game day's own look. */
+  async query(region: string, sql: string): Promise<string[][]> {
+    const answer = await this.run(region, sql);
+    return (answer.records ?? []).map((row) => row.map((field) => field.stringValue));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.pools).map((pool) => pool.end()));
   }
 
   /** Both regions' ledgers with the schema (the primary's migration, replicated). */
@@ -97,19 +143,25 @@ export class AuroraGlobal {
   }
 
   /** The Data API's ExecuteStatement in `region`. */
-  execute(region: string, sql: string, parameters: readonly Parameter[] = []): DataApiAnswer {
+  async execute(
+    region: string,
+    sql: string,
+    parameters: readonly Parameter[] = [],
+  ): Promise<DataApiAnswer> {
     if (this.writer !== region) {
       throw noWriter();
     }
-    const answer = executeStatement(this.ledgers[region], sql, parameters);
+    const bound = bind(sql, parameters);
+    const answer = await this.run(region, bound);
     if (WRITE.test(sql)) {
-      this.pending.push({
-        sql: bind(sql, parameters),
-        from: region,
-        dueAtMs: this.options.now() + this.lagMs,
-      });
+      this.pending.push({ sql: bound, from: region, dueAtMs: this.options.now() + this.lagMs });
     }
     return answer;
+  }
+
+  /** The region whose cluster writes now (null while a switch is under way). */
+  get writerRegion(): string | null {
+    return this.writer;
   }
 
   /** SwitchoverGlobalCluster (planned) or FailoverGlobalCluster (unplanned) to `target`. */
@@ -138,8 +190,23 @@ export class AuroraGlobal {
     };
   }
 
+  /**
+   * The global cluster reports no writer for `ms` (a switch under way, started elsewhere): every
+   * statement fails as on a cluster without a writer, then the same member writes again.
+   */
+  stall(ms: number): void {
+    const writer = this.writer ?? this.options.writer;
+    this.writer = null;
+    this.switching = {
+      mode: "switchover",
+      from: writer,
+      to: writer,
+      doneAtMs: this.options.now() + ms,
+    };
+  }
+
   /** Replicates what is due and finishes a promotion whose time has come. */
-  advance(toMs: number): void {
+  async advance(toMs: number): Promise<void> {
     const [a, b] = this.options.regions;
     const peer = (region: string) => (region === a ? b : a);
     for (const write of this.pending.filter((p) => p.dueAtMs <= toMs)) {
@@ -147,18 +214,28 @@ export class AuroraGlobal {
         continue;
       }
       this.pending.splice(this.pending.indexOf(write), 1);
-      this.ledgers[peer(write.from)].execute(write.sql);
+      await this.run(peer(write.from), write.sql);
     }
     if (this.switching !== null && toMs >= this.switching.doneAtMs) {
-      if (this.switching.mode === "switchover") {
+      const { mode, to } = this.switching;
+      if (mode === "switchover") {
         // A switchover first brings the target up to date: nothing is lost.
         for (const write of this.pending.splice(0)) {
-          this.ledgers[peer(write.from)].execute(write.sql);
+          await this.run(peer(write.from), write.sql);
         }
       }
-      this.writer = this.switching.to;
+      if (to !== this.switching.from) {
+        this.moves += 1;
+      }
+      this.writer = to;
       this.switching = null;
     }
+  }
+
+  /** The replication lag now, in milliseconds (AuroraGlobalDBReplicationLag). */
+  get replicationLagMs(): number {
+    const oldest = Math.min(...this.pending.map((p) => p.dueAtMs - this.lagMs));
+    return this.pending.length === 0 ? 0 : Math.max(0, this.options.now() - oldest);
   }
 
   /** DescribeGlobalClusters' view: the members, which one writes, any switch under way. */
@@ -204,17 +281,19 @@ export class AuroraGlobal {
           return; // A region that is down answers nothing: the caller times out.
         }
         const body = JSON.parse(text || "{}") as { sql: string; parameters?: Parameter[] };
-        try {
-          const answer = this.execute(region, body.sql, body.parameters ?? []);
-          response.writeHead(200, { "Content-Type": "application/json" });
-          response.end(JSON.stringify(answer));
-        } catch (error) {
-          response.writeHead(400, {
-            "Content-Type": "application/json",
-            "x-amzn-errortype": (error as Error).name,
-          });
-          response.end(JSON.stringify({ message: (error as Error).message }));
-        }
+        this.execute(region, body.sql, body.parameters ?? []).then(
+          (answer) => {
+            response.writeHead(200, { "Content-Type": "application/json" });
+            response.end(JSON.stringify(answer));
+          },
+          (error: Error) => {
+            response.writeHead(400, {
+              "Content-Type": "application/json",
+              "x-amzn-errortype": error.name,
+            });
+            response.end(JSON.stringify({ message: error.message }));
+          },
+        );
       });
     });
     const endpoint = await listen(server);

@@ -125,6 +125,14 @@ export class GlobalTable {
     this.reachable[region] = reachable;
   }
 
+  /** How far behind the oldest unapplied write is (ReplicationLatency), in milliseconds. */
+  get replicationLatencyMs(): number {
+    if (this.pending.length === 0) {
+      return Math.min(...Object.values(this.lagMs));
+    }
+    return Math.max(0, this.options.now() - Math.min(...this.pending.map((p) => p.writtenAtMs)));
+  }
+
   /** Writes not yet applied in the other region. */
   get backlog(): number {
     return this.pending.length;

@@ -41,14 +41,27 @@ export interface GameDayOutcome {
   readonly ledgerDebits: readonly string[];
   /** Names of the alarms that fired (any region). */
   readonly alarmsRaised: readonly string[];
-  /** The alarm a parked payment raises (the `payments-parked` alarm's name). */
-  readonly parkedAlarm: string;
+  /** The alarms a parked payment raises (each region's `payments-parked` alarm): one must fire. */
+  readonly parkedAlarms: readonly string[];
   readonly writeWindows: readonly WriteWindow[];
   /**
    * Ledger entries an unplanned failover lost within Aurora's RPO (written before it, absent
    * after), and how many of those the reconciler re-recorded by the end.
    */
   readonly rpo: { readonly lost: readonly string[]; readonly restored: readonly string[] };
+  /**
+   * Where the ledger's writer is at the end and how often it moved, with what the scenario
+   * expects (a planned run that must give up leaves it where it was; a flapping peer must not
+   * start a failover storm).
+   */
+  readonly writer?: {
+    readonly region: string;
+    readonly moves: number;
+    readonly expectedRegion?: string;
+    readonly maxMoves?: number;
+  };
+  /** Calls the plan's policies refused (an AccessDenied on AWS). */
+  readonly denied?: readonly string[];
   /** Measured and budgeted recovery times of the scenario's failover, if it had one. */
   readonly rto?: {
     readonly trafficSeconds: number;
@@ -67,7 +80,10 @@ export type InvariantName =
   | "no-double-charge"
   | "rpo-losses-restored"
   | "one-region-accepts-writes"
-  | "rto-within-budget";
+  | "rto-within-budget"
+  | "writer-where-expected"
+  | "no-failover-storm"
+  | "every-call-allowed";
 
 export interface Violation {
   readonly invariant: InvariantName;
@@ -146,9 +162,12 @@ export function judge(outcome: GameDayOutcome): GameDayVerdict {
     if (
       payment.status === "RECEIVED" &&
       payment.parked &&
-      !outcome.alarmsRaised.includes(outcome.parkedAlarm)
+      !outcome.parkedAlarms.some((alarm) => outcome.alarmsRaised.includes(alarm))
     ) {
-      broken("parked-payment-alarmed", `${id} is parked and ${outcome.parkedAlarm} never fired`);
+      broken(
+        "parked-payment-alarmed",
+        `${id} is parked and none of ${outcome.parkedAlarms.join(", ")} fired`,
+      );
     }
   }
   const completedByIntent = new Map<string, Set<string>>();
@@ -200,6 +219,22 @@ export function judge(outcome: GameDayOutcome): GameDayVerdict {
         `writes moved in ${rto.writeSeconds} s; the budget is ${rto.writeBudgetSeconds} s`,
       );
     }
+  }
+  const { writer } = outcome;
+  if (writer?.expectedRegion !== undefined && writer.region !== writer.expectedRegion) {
+    broken(
+      "writer-where-expected",
+      `the ledger writes in ${writer.region} at the end; the scenario expects ${writer.expectedRegion}`,
+    );
+  }
+  if (writer?.maxMoves !== undefined && writer.moves > writer.maxMoves) {
+    broken(
+      "no-failover-storm",
+      `the writer moved ${writer.moves} times; the scenario allows ${writer.maxMoves}`,
+    );
+  }
+  for (const call of outcome.denied ?? []) {
+    broken("every-call-allowed", call);
   }
   return {
     acknowledged: acknowledgedIds.length,

@@ -155,7 +155,18 @@ export class RegionQueues {
     return { endpoint, close: () => close(server) };
   }
 
-  private dispatch(action: string, body: Record<string, unknown>): unknown {
+  /** The bodies of every message a queue holds (visible, in flight or delayed). */
+  bodies(url: string): string[] {
+    return this.queue(url).messages.map((m) => m.body);
+  }
+
+  /** Every queue's URL. */
+  urls(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  /** One SQS JSON-protocol action on these queues. */
+  dispatch(action: string, body: Record<string, unknown>): unknown {
     const url = String(body.QueueUrl);
     switch (action) {
       case "SendMessage": {

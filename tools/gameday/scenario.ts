@@ -86,6 +86,14 @@ export const SCENARIO = z
       clientsRetry: z.boolean(),
     }),
     events: z.array(EVENT),
+    /** What the scenario expects of the writer: where it ends, how often it may move. */
+    expect: z
+      .object({
+        writerAtEnd: ROLE.optional(),
+        maxWriterMoves: z.number().int().min(0).max(100).optional(),
+      })
+      .strict()
+      .optional(),
     /** How long after the load ends the invariants wait for the system to settle. */
     settleSeconds: SECONDS,
     /** Whether the scenario is short enough for `npm test`. */

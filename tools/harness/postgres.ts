@@ -37,6 +37,9 @@ async function freePort(): Promise<number> {
 }
 
 export interface Postgres {
+  /** Where it listens (127.0.0.1) and which database this is, for a client library (pg). */
+  readonly port: number;
+  readonly databaseName: string;
   /** Runs one SQL statement; throws with PostgreSQL's message when it fails. */
   execute(sql: string): void;
   /** Runs a query and returns its rows, fields separated by "|". */
@@ -103,6 +106,8 @@ export async function startPostgres(): Promise<Postgres> {
   };
   const created = new Set<string>(["postgres"]);
   const on = (database: string): Omit<Postgres, "stop" | "database"> => ({
+    port,
+    databaseName: database,
     execute: (sql) => void psql(sql, false, database),
     query: (sql) =>
       psql(sql, true, database)

@@ -1,0 +1,421 @@
+/**
+ * One game day (issue 14): a scenario (./scenario.ts) played against the two simulated regions of
+ * its stack's plan (./world.ts), with payments flowing from simulated merchants, the scenario's
+ * faults and operator actions at their simulated times, and the money invariants
+ * (./invariants.ts) judged once the settle window has passed (or earlier, once nothing is left
+ * to do: every acknowledged payment settled, nothing queued, nothing running).
+ *
+ * Simulated time (./clock.js) runs `busyFactor` times faster than wall time while anything is
+ * under way, and `idleFactor` times while only timers are waiting (a Wait state, the sweeper's
+ * next run). The merchants are API clients behind DNS: each resolves the API's failover name
+ * through the simulated Route 53 and keeps the answer for the record's TTL, gives up on a request
+ * after `CLIENT_TIMEOUT_SECONDS`, and — when the scenario says clients retry — tries again with
+ * the same Idempotency-Key, backing off.
+ */
+import type { Evaluation } from "../engine/engine";
+import { writeFailoverDetectionSeconds, writePathBudgetOf } from "../../model/recovery";
+import type { Postgres } from "../harness/postgres";
+import * as clock from "./clock";
+import { type Acknowledgement, type GameDayVerdict, judge, type WriteWindow } from "./invariants";
+import type { Scenario, ScenarioEvent } from "./scenario";
+import { type Role, World } from "./world";
+
+/** How long a merchant's HTTP client waits for an answer. */
+const CLIENT_TIMEOUT_SECONDS = 30;
+/** Merchants (each with its own DNS cache) sending the load. */
+const MERCHANTS = 20;
+/** How long Aurora takes to promote a member: "typically a minute" for a switchover or failover. */
+const PROMOTION_SECONDS = 60;
+
+export interface RunOptions {
+  readonly scenario: Scenario;
+  readonly evaluation: Evaluation;
+  readonly postgres: Postgres;
+  readonly busyFactor?: number;
+  readonly idleFactor?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface Measures {
+  /** From the outage to the first critical alarm (unplanned failovers only). */
+  readonly detectionSeconds: number | null;
+  readonly detectionBudgetSeconds: number | null;
+  /** From the outage or the run's start to the first request a merchant sent to the new region. */
+  readonly trafficSeconds: number | null;
+  readonly trafficBudgetSeconds: number | null;
+  /** From the outage or the run's start to the first payment the new region accepted. */
+  readonly writeSeconds: number | null;
+  readonly writeBudgetSeconds: number | null;
+}
+
+export interface GameDayResult {
+  readonly scenario: string;
+  readonly stack: string;
+  readonly verdict: GameDayVerdict;
+  readonly measures: Measures;
+  readonly requests: {
+    readonly sent: number;
+    readonly rejected: number;
+    readonly unanswered: number;
+  };
+  readonly writerMoves: number;
+  readonly simulatedSeconds: number;
+  readonly wallSeconds: number;
+}
+
+const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+export async function runScenario(options: RunOptions): Promise<GameDayResult> {
+  const { scenario, evaluation } = options;
+  const busyFactor = options.busyFactor ?? 10;
+  const idleFactor = options.idleFactor ?? 60;
+  const log = options.log ?? (() => undefined);
+  const wallStart = clock.realNow();
+  const simStart = Math.floor(wallStart / 60_000) * 60_000;
+  clock.install({ wall0: wallStart, sim0: simStart, factor: busyFactor });
+  const at = () => (clock.now() - simStart) / 1000;
+
+  const world = await World.start({
+    evaluation,
+    postgres: options.postgres,
+    promotionSeconds: PROMOTION_SECONDS,
+    log,
+  });
+  world.log = (line) => log(`${at().toFixed(0)} s: ${line}`);
+  world.stepFunctions.onEnd = (execution) => {
+    if (execution.machine.name.includes("runbook") || execution.status !== "SUCCEEDED") {
+      world.log(
+        `${execution.name} ${execution.status}${execution.error === undefined ? "" : ` (${execution.error})`}`,
+      );
+    }
+  };
+  let factor = busyFactor;
+  const setFactor = (next: number) => {
+    if (next !== factor) {
+      factor = next;
+      const segment = clock.segmentAt(next);
+      clock.setSegment(segment);
+      world.follow(segment);
+    }
+  };
+  try {
+    await world.warm();
+    // Start on a fresh segment: warming took wall time that is not part of the game.
+    clock.setSegment({ wall0: clock.realNow(), sim0: simStart, factor: busyFactor });
+    world.follow(clock.currentSegment());
+    const regionNames = world.regionNames;
+    const roleOf = (region: string): Role =>
+      region === regionNames.primary ? "primary" : "secondary";
+
+    // What the merchants saw.
+    const acknowledged: Acknowledgement[] = [];
+    const accepts: { region: string; at: number }[] = [];
+    const arrivals: { region: string; at: number }[] = [];
+    const requests = { sent: 0, rejected: 0, unanswered: 0 };
+    let loadActive = true;
+    const clients: Promise<void>[] = [];
+
+    const pay = async (index: number) => {
+      const merchant = `merchant-${index % MERCHANTS}`;
+      const key = `order-${index}`;
+      const body = JSON.stringify({
+        merchantId: merchant,
+        customerId: `customer-${index}`,
+        amountMinor: 1_000 + (index % 500),
+        currency: "EUR",
+        paymentMethod: { type: "card", token: `tok_${index.toString(16).padStart(10, "0")}` },
+      });
+      for (let attempt = 0; ; attempt += 1) {
+        const region = world.route53.resolve(merchant, clock.now());
+        requests.sent += 1;
+        const answer = await Promise.race([
+          world.api(region, {
+            httpMethod: "POST",
+            resource: "/payments",
+            path: "/payments",
+            headers: { "content-type": "application/json", "idempotency-key": key },
+            body,
+            isBase64Encoded: false,
+          }),
+          sleep(CLIENT_TIMEOUT_SECONDS).then(() => "hang" as const),
+        ]);
+        if (answer !== "hang") {
+          arrivals.push({ region, at: at() });
+          if (answer.statusCode === 202 || answer.statusCode === 200) {
+            const paymentId = String((JSON.parse(answer.body) as { paymentId?: string }).paymentId);
+            acknowledged.push({ paymentId, intent: key, at: at() });
+            if (answer.statusCode === 202) {
+              accepts.push({ region, at: at() });
+            }
+            return;
+          }
+          if (answer.statusCode >= 400 && answer.statusCode < 500 && answer.statusCode !== 429) {
+            requests.rejected += 1;
+            return;
+          }
+        } else {
+          requests.unanswered += 1;
+        }
+        if (!scenario.load.clientsRetry || attempt >= 12) {
+          return;
+        }
+        await sleep(Math.min(60, 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
+    };
+
+    // The scenario's events, at their simulated times.
+    const runbooks: { role: Role; mode: string; at: number; arn: string }[] = [];
+    const runbookArn = (role: Role) =>
+      String(
+        evaluation.resources.find(
+          (r) =>
+            r.type === "aws:sfn/stateMachine:StateMachine" && r.name === `${role}-failover-runbook`,
+        )?.outputs.arn,
+      );
+    const startRunbook = (role: Role, mode: string, name: string) => {
+      runbooks.push({ role, mode, at: at(), arn: runbookArn(role) });
+      world.stepFunctions.start(
+        runbookArn(role),
+        name,
+        JSON.stringify({
+          mode,
+          targetRegion: regionNames[role],
+          reason: `game day ${scenario.name}`,
+        }),
+      );
+      log(`${at().toFixed(0)} s: ${mode} runbook to ${regionNames[role]} (${name})`);
+    };
+    const outages: { role: Role; at: number }[] = [];
+    const happen = async (event: ScenarioEvent) => {
+      switch (event.kind) {
+        case "region-down":
+          outages.push({ role: event.region, at: at() });
+          world.setRegionUp(event.region, false);
+          break;
+        case "region-up":
+          world.setRegionUp(event.region, true);
+          break;
+        case "runbook":
+          startRunbook(event.target, event.mode, `gameday-${event.mode}-${event.at}`);
+          break;
+        case "runbook-step-fault": {
+          world.faults.failingStates.add(event.state);
+          // The operator re-runs the run the fault broke, a while after it failed.
+          const watch = async () => {
+            for (;;) {
+              await sleep(5);
+              const failed = [...world.stepFunctions.executions.values()].find(
+                (e) =>
+                  e.status !== "RUNNING" &&
+                  e.status !== "SUCCEEDED" &&
+                  e.machine.name.includes("runbook"),
+              );
+              if (failed !== undefined) {
+                await sleep(event.rerunAfterSeconds);
+                world.faults.failingStates.delete(event.state);
+                const input = JSON.parse(failed.input) as { mode: string; targetRegion: string };
+                startRunbook(roleOf(input.targetRegion), input.mode, `${failed.name}-rerun`);
+                return;
+              }
+            }
+          };
+          void watch();
+          break;
+        }
+        case "replication-lag": {
+          const ms = event.seconds === null ? Number.POSITIVE_INFINITY : event.seconds * 1000;
+          if (event.store === "ledger") {
+            world.aurora.lagMs = ms;
+          } else {
+            for (const region of Object.values(regionNames)) {
+              world.table.lagMs[region] = ms;
+            }
+          }
+          break;
+        }
+        case "no-writer":
+          world.aurora.stall(event.seconds * 1000);
+          break;
+        case "processor-crash": {
+          const processor = world.fn(event.region, "compute-payments-processor");
+          for (let i = 0; i < 300 && processor.inFlight === 0; i += 1) {
+            await sleep(0.1);
+          }
+          processor.crash();
+          log(`${at().toFixed(0)} s: the ${event.region} processor crashed mid-batch`);
+          break;
+        }
+        case "queue-send-failure":
+          world.faults.failingSends[event.region] += event.count;
+          break;
+        case "flapping-peer": {
+          const role = event.region;
+          const flap = async () => {
+            while (at() < event.untilSeconds) {
+              world.faults.healthFailing[role] = !world.faults.healthFailing[role];
+              await sleep(event.periodSeconds / 2);
+            }
+            world.faults.healthFailing[role] = false;
+          };
+          void flap();
+          break;
+        }
+      }
+    };
+    for (const event of scenario.events) {
+      setTimeout(() => void happen(event), event.at * 1000);
+    }
+
+    // Busy or idle: the clock runs slower while anything is under way.
+    world.onBusy = () => setFactor(busyFactor);
+    const governor = setInterval(() => {
+      setFactor(loadActive || world.busy() ? busyFactor : idleFactor);
+    }, 500);
+
+    world.run();
+    // The load: paymentsPerSecond new intents every second, each its own client routine.
+    const total = Math.round(scenario.load.paymentsPerSecond * scenario.load.seconds);
+    for (let i = 0; i < total; i += 1) {
+      clients.push(pay(i));
+      await sleep(1 / scenario.load.paymentsPerSecond);
+    }
+    loadActive = false;
+    log(`${at().toFixed(0)} s: load done, ${total} intents`);
+
+    // The settle window: until everything is settled and quiet, or the window ends.
+    const settleEnd = at() + scenario.settleSeconds;
+    while (at() < settleEnd) {
+      await sleep(10);
+      if (await quiet(world, acknowledged)) {
+        break;
+      }
+    }
+    clearInterval(governor);
+    await Promise.race([Promise.all(clients), sleep(CLIENT_TIMEOUT_SECONDS)]);
+    const simulatedSeconds = at();
+    log(`${simulatedSeconds.toFixed(0)} s: settled; judging`);
+    world.stopActivity();
+    // What is still in flight between the regions arrives (both regions answer at the end).
+    await world.table.deliver(Number.POSITIVE_INFINITY);
+    const outcome = await world.outcome();
+
+    // Measures against the plan's budgets.
+    const recovery = evaluation.outputs.recovery as {
+      traffic?: { worstCaseSeconds: number };
+    };
+    const writePath = writePathBudgetOf(
+      evaluation.resources.map((r) => ({ type: r.type, props: r.rawInputs })) as never,
+    );
+    const peerAlarm = world.cloudwatch.alarms.find((a) => a.name.includes("peer-unreachable"));
+    const detectionBudget =
+      peerAlarm?.kind === "metric"
+        ? writeFailoverDetectionSeconds(peerAlarm.evaluationPeriods)
+        : null;
+    const firstAfter = (list: { region: string; at: number }[], region: string, from: number) =>
+      list.find((x) => x.region === region && x.at >= from)?.at ?? null;
+    let measures: Measures = {
+      detectionSeconds: null,
+      detectionBudgetSeconds: null,
+      trafficSeconds: null,
+      trafficBudgetSeconds: null,
+      writeSeconds: null,
+      writeBudgetSeconds: null,
+    };
+    const move =
+      outages.length > 0
+        ? {
+            from: outages[0].at,
+            to: outages[0].role === "primary" ? "secondary" : "primary",
+            unplanned: true,
+          }
+        : runbooks.length > 0
+          ? {
+              from: runbooks[0].at,
+              to: runbooks[0].role,
+              unplanned: runbooks[0].mode === "unplanned",
+            }
+          : null;
+    if (move !== null && outcome.writer.region === regionNames[move.to as Role]) {
+      const target = regionNames[move.to as Role];
+      const traffic = firstAfter(arrivals, target, move.from);
+      const write = firstAfter(accepts, target, move.from);
+      const alarm = world.cloudwatch.changes.find(
+        (c) =>
+          c.to === "ALARM" &&
+          (c.name.includes("peer-down") || c.name.includes("region-impaired")) &&
+          c.at / 1000 - simStart / 1000 >= move.from,
+      );
+      const runbookBudget =
+        writePath?.[move.unplanned ? "unplanned" : "planned"].worstCaseSeconds ?? null;
+      measures = {
+        detectionSeconds:
+          outages.length > 0 && alarm !== undefined
+            ? (alarm.at - simStart) / 1000 - move.from
+            : null,
+        detectionBudgetSeconds: outages.length > 0 ? detectionBudget : null,
+        trafficSeconds: traffic === null ? null : traffic - move.from,
+        trafficBudgetSeconds: recovery.traffic?.worstCaseSeconds ?? null,
+        writeSeconds: write === null ? null : write - move.from,
+        writeBudgetSeconds:
+          runbookBudget === null
+            ? null
+            : runbookBudget + (outages.length > 0 ? (detectionBudget ?? 0) : 0),
+      };
+    }
+    const windows: WriteWindow[] = [];
+    for (const accept of accepts) {
+      const last = windows.at(-1);
+      if (last !== undefined && last.region === accept.region) {
+        windows[windows.length - 1] = { ...last, to: accept.at + 0.001 };
+      } else {
+        windows.push({ region: accept.region, from: accept.at, to: accept.at + 0.001 });
+      }
+    }
+    const verdict = judge({
+      ...outcome,
+      acknowledged,
+      writeWindows: windows,
+      writer: {
+        region: outcome.writer.region,
+        moves: outcome.writer.moves,
+        ...(scenario.expect?.writerAtEnd === undefined
+          ? {}
+          : { expectedRegion: regionNames[scenario.expect.writerAtEnd] }),
+        ...(scenario.expect?.maxWriterMoves === undefined
+          ? {}
+          : { maxMoves: scenario.expect.maxWriterMoves }),
+      },
+      ...(measures.writeSeconds !== null || measures.trafficSeconds !== null
+        ? {
+            rto: {
+              trafficSeconds: measures.trafficSeconds ?? Number.POSITIVE_INFINITY,
+              trafficBudgetSeconds: measures.trafficBudgetSeconds ?? Number.POSITIVE_INFINITY,
+              writeSeconds: measures.writeSeconds ?? Number.POSITIVE_INFINITY,
+              writeBudgetSeconds: measures.writeBudgetSeconds ?? Number.POSITIVE_INFINITY,
+            },
+          }
+        : {}),
+    });
+    return {
+      scenario: scenario.name,
+      stack: scenario.stack,
+      verdict,
+      measures,
+      requests,
+      writerMoves: outcome.writer.moves,
+      simulatedSeconds,
+      wallSeconds: (clock.realNow() - wallStart) / 1000,
+    };
+  } finally {
+    await world.stop();
+  }
+}
+
+/** Every acknowledged payment settled in the writer's table, nothing queued, nothing running. */
+async function quiet(world: World, acknowledged: readonly Acknowledgement[]): Promise<boolean> {
+  if (world.busy() || world.queued() > 0 || world.table.backlog > 0) {
+    return false;
+  }
+  const settled = await world.settledIds();
+  return acknowledged.every((a) => settled.has(a.paymentId));
+}
