@@ -210,13 +210,13 @@ export function judge(outcome: GameDayOutcome): GameDayVerdict {
     if (rto.trafficSeconds > rto.trafficBudgetSeconds) {
       broken(
         "rto-within-budget",
-        `traffic moved in ${rto.trafficSeconds} s; the budget is ${rto.trafficBudgetSeconds} s`,
+        `traffic moved in ${Math.round(rto.trafficSeconds)} s; the budget is ${rto.trafficBudgetSeconds} s`,
       );
     }
     if (rto.writeSeconds > rto.writeBudgetSeconds) {
       broken(
         "rto-within-budget",
-        `writes moved in ${rto.writeSeconds} s; the budget is ${rto.writeBudgetSeconds} s`,
+        `writes moved in ${Math.round(rto.writeSeconds)} s; the budget is ${rto.writeBudgetSeconds} s`,
       );
     }
   }

@@ -12,6 +12,7 @@
  * after `CLIENT_TIMEOUT_SECONDS`, and — when the scenario says clients retry — tries again with
  * the same Idempotency-Key, backing off.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Evaluation } from "../engine/engine";
 import { writeFailoverDetectionSeconds, writePathBudgetOf } from "../../model/recovery";
 import type { Postgres } from "../harness/postgres";
@@ -222,6 +223,10 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
           void watch();
           break;
         }
+        case "task-fault":
+          world.faults.failingStates.add(event.state);
+          setTimeout(() => world.faults.failingStates.delete(event.state), event.seconds * 1000);
+          break;
         case "replication-lag": {
           const ms = event.seconds === null ? Number.POSITIVE_INFINITY : event.seconds * 1000;
           if (event.store === "ledger") {
@@ -266,11 +271,35 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
       setTimeout(() => void happen(event), event.at * 1000);
     }
 
-    // Busy or idle: the clock runs slower while anything is under way.
-    world.onBusy = () => setFactor(busyFactor);
-    const governor = setInterval(() => {
-      setFactor(loadActive || world.busy() ? busyFactor : idleFactor);
-    }, 500);
+    // Busy or idle: the clock runs slower while anything is under way, and slower still while
+    // this process is behind (its event loop delayed): a simulated second must stay long enough
+    // for the handlers' calls to be answered within their timeouts, as on AWS.
+    let ceiling = busyFactor;
+    let slowest = busyFactor;
+    world.onBusy = () => setFactor(Math.min(factor, ceiling));
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    let governing = true;
+    const govern = () => {
+      if (!governing) {
+        return;
+      }
+      // The histogram's samples include its 10 ms resolution: what exceeds it is the delay.
+      const lagMs = delay.mean / 1e6 - 10;
+      delay.reset();
+      // The simulator's own replication falling behind slows the clock too: the lag the
+      // scenario sets is the lag the handlers must see, not the simulator's.
+      ceiling =
+        lagMs > 20 || world.table.overdueMs > 1_000
+          ? Math.max(1, ceiling * 0.7)
+          : lagMs < 5
+            ? Math.min(busyFactor, ceiling * 1.25)
+            : ceiling;
+      slowest = Math.min(slowest, ceiling);
+      setFactor(loadActive || world.busy() ? ceiling : Math.max(ceiling, idleFactor));
+      clock.realSetTimeout(govern, 250);
+    };
+    govern();
 
     world.run();
     // The load: paymentsPerSecond new intents every second, each its own client routine.
@@ -290,10 +319,13 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
         break;
       }
     }
-    clearInterval(governor);
+    governing = false;
+    delay.disable();
     await Promise.race([Promise.all(clients), sleep(CLIENT_TIMEOUT_SECONDS)]);
     const simulatedSeconds = at();
-    log(`${simulatedSeconds.toFixed(0)} s: settled; judging`);
+    log(
+      `${simulatedSeconds.toFixed(0)} s: settled; judging (the clock ran at ${slowest.toFixed(1)}× at its slowest)`,
+    );
     world.stopActivity();
     // What is still in flight between the regions arrives (both regions answer at the end).
     await world.table.deliver(Number.POSITIVE_INFINITY);
@@ -337,7 +369,16 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
           : null;
     if (move !== null && outcome.writer.region === regionNames[move.to as Role]) {
       const target = regionNames[move.to as Role];
-      const traffic = firstAfter(arrivals, target, move.from);
+      // Traffic follows the health checks, which fail once the old region stops taking writes:
+      // at the outage, or when a planned run fences the old region (its flag moves away).
+      const oldRegion = regionNames[move.to === "primary" ? "secondary" : "primary"];
+      const fenced = world.flagChanges.find(
+        (c) =>
+          c.region === oldRegion && c.value !== oldRegion && (c.at - simStart) / 1000 >= move.from,
+      );
+      const trafficFrom =
+        outages.length > 0 || fenced === undefined ? move.from : (fenced.at - simStart) / 1000;
+      const traffic = firstAfter(arrivals, target, trafficFrom);
       const write = firstAfter(accepts, target, move.from);
       const alarm = world.cloudwatch.changes.find(
         (c) =>
@@ -353,7 +394,7 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
             ? (alarm.at - simStart) / 1000 - move.from
             : null,
         detectionBudgetSeconds: outages.length > 0 ? detectionBudget : null,
-        trafficSeconds: traffic === null ? null : traffic - move.from,
+        trafficSeconds: traffic === null ? null : traffic - trafficFrom,
         trafficBudgetSeconds: recovery.traffic?.worstCaseSeconds ?? null,
         writeSeconds: write === null ? null : write - move.from,
         writeBudgetSeconds:
@@ -413,7 +454,12 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
 
 /** Every acknowledged payment settled in the writer's table, nothing queued, nothing running. */
 async function quiet(world: World, acknowledged: readonly Acknowledgement[]): Promise<boolean> {
-  if (world.busy() || world.queued() > 0 || world.table.backlog > 0) {
+  if (
+    world.busy() ||
+    world.stepFunctions.running().length > 0 ||
+    world.queued() > 0 ||
+    world.table.backlog > 0
+  ) {
     return false;
   }
   const settled = await world.settledIds();

@@ -41,6 +41,14 @@ export const EVENT = z.discriminatedUnion("kind", [
     .describe("the named runbook state fails every attempt; the operator re-runs after a while"),
   z
     .object({
+      kind: z.literal("task-fault"),
+      at: SECONDS,
+      state: z.string().min(1),
+      seconds: SECONDS,
+    })
+    .describe("the named Task state of any state machine fails every attempt for a while"),
+  z
+    .object({
       kind: z.literal("replication-lag"),
       at: SECONDS,
       store: z.enum(["ledger", "payments"]),

@@ -104,6 +104,8 @@ export class World {
     failingSends: { primary: 0, secondary: 0 } as Record<Role, number>,
     healthFailing: { primary: false, secondary: false } as Record<Role, boolean>,
   };
+  /** Each change of a region's active-region flag: when, where, to what. */
+  readonly flagChanges: { at: number; region: string; value: string }[] = [];
   /** The game day's log (verbose mode). */
   log: (line: string) => void = () => undefined;
   /** Told before anything starts running (the game day slows its clock meanwhile). */
@@ -595,7 +597,7 @@ export class World {
           return { json: { Parameter: { Name: name, Type: "String", Value: value, Version: 1 } } };
         }
         if (operation === "PutParameter") {
-          view.parameters.set(name, str(body.Value));
+          this.setParameter(view, name, str(body.Value));
           return { json: { Version: 2, Tier: "Standard" } };
         }
         break;
@@ -769,6 +771,8 @@ export class World {
   // Step Functions' Tasks, as the state machine's role
 
   private async task(call: TaskCall): Promise<unknown> {
+    this.onBusy();
+    this.tasksInFlight += 1;
     try {
       return await this.taskAnswer(call);
     } catch (error) {
@@ -776,6 +780,8 @@ export class World {
         `${call.machine.name} ${call.state}: ${(error as Error).name}: ${(error as Error).message.slice(0, 200)}`,
       );
       throw error;
+    } finally {
+      this.tasksInFlight -= 1;
     }
   }
 
@@ -918,7 +924,7 @@ export class World {
         ) {
           throw deny("Ssm");
         }
-        this.regionOf(region).parameters.set(name, str(input.Value));
+        this.setParameter(this.regionOf(region), name, str(input.Value));
         return { Version: 2, Tier: "Standard" };
       }
       case "aws-sdk:rds:switchoverGlobalCluster":
@@ -1076,12 +1082,23 @@ export class World {
     void next();
   }
 
-  /** Whether anything is under way: an invocation, an execution, a visible message. */
+  /** Tasks of the state machines being answered now. */
+  private tasksInFlight = 0;
+
+  /**
+   * Whether anything is being done now: an invocation or a Task under way. An execution in a
+   * Wait state or between retries is not: only its timer runs.
+   */
   busy(): boolean {
-    return (
-      [...this.functions.values()].some((f) => f.inFlight > 0) ||
-      this.stepFunctions.running().length > 0
-    );
+    return this.tasksInFlight > 0 || [...this.functions.values()].some((f) => f.inFlight > 0);
+  }
+
+  private setParameter(view: RegionView, name: string, value: string): void {
+    if (view.parameters.get(name) !== value) {
+      this.flagChanges.push({ at: clock.now(), region: view.name, value });
+      this.log(`${view.name}'s ${name} now names ${value}`);
+    }
+    view.parameters.set(name, value);
   }
 
   /** Stops the pollers, schedules and checks (the end of the game). */

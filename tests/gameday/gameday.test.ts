@@ -1,0 +1,96 @@
+/**
+ * Game days inside `npm test` (issue 14): the scenarios marked `inTestSuite` played through
+ * `npm run gameday`'s own command, and two defects the pre-production review found put back into
+ * the plan, each of which must make a game day fail with a message naming the broken invariant.
+ * Each game day runs in its own process: its simulated clock takes the process over.
+ */
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "../../tools/engine/engine";
+import type { GameDayResult } from "../../tools/gameday/run";
+import { loadScenario, scenarioFiles } from "../../tools/gameday/scenario";
+
+const SCENARIOS = path.join(PROJECT_ROOT, "tests", "gameday", "scenarios");
+const MUTANTS = path.join(PROJECT_ROOT, "tests", "gameday", "mutants");
+const BOUND_MS = 240_000;
+
+/** Runs a TypeScript entry point of the project in a fresh node; resolves its exit code and output. */
+function run(
+  script: string,
+  args: readonly string[],
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-r", "./tools/register.js", script, ...args], {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${script} ran longer than ${BOUND_MS} ms:\n${output}`));
+    }, BOUND_MS);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe("game days (two simulated regions, the plan's own artefacts)", function () {
+  this.timeout(BOUND_MS + 10_000);
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "gameday-test-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const suite = scenarioFiles(SCENARIOS).filter((file) => loadScenario(file).inTestSuite);
+
+  it(`keeps every invariant in the test suite's scenarios (${suite.map((f) => path.basename(f, ".json")).join(", ")})`, async () => {
+    const out = path.join(dir, "suite.json");
+    const { code, output } = await run("tools/gameday.ts", [
+      ...suite.flatMap((file) => ["--scenario", file]),
+      "--json",
+      out,
+    ]);
+    assert.equal(code, 0, output);
+    const results = JSON.parse(fs.readFileSync(out, "utf8")) as GameDayResult[];
+    for (const result of results) {
+      assert.deepEqual(result.verdict.violations, [], result.scenario);
+      assert.equal(result.verdict.lost, 0);
+      assert.equal(result.verdict.doubleCharged, 0);
+      assert.ok(result.verdict.acknowledged > 0, `${result.scenario}: nothing was acknowledged`);
+    }
+  });
+
+  const mutants: [string, string, string][] = [
+    ["runbook-iam-without-peer-cluster", "switchover-short.json", "every-call-allowed"],
+    [
+      "post-ledger-failure-marks-failed",
+      "completion-outage.json",
+      "never-failed-after-ledger-step",
+    ],
+  ];
+  for (const [mutation, scenario, invariant] of mutants) {
+    it(`fails, naming ${invariant}, when the plan has the defect ${mutation}`, async () => {
+      const out = path.join(dir, `${mutation}.json`);
+      const { code, output } = await run("tests/gameday/mutant.ts", [
+        mutation,
+        path.join(MUTANTS, scenario),
+        out,
+      ]);
+      assert.equal(code, 0, output);
+      const result = JSON.parse(fs.readFileSync(out, "utf8")) as GameDayResult;
+      const named = result.verdict.violations.map((v) => v.invariant);
+      assert.ok(
+        named.includes(invariant as never),
+        `${mutation}: ${JSON.stringify(result.verdict.violations)}`,
+      );
+    });
+  }
+});
