@@ -36,7 +36,7 @@ import {
   startDynamoDb,
 } from "../../tools/harness/emulators";
 import { type Postgres, startPostgres } from "../../tools/harness/postgres";
-import { executeStatement } from "../../tools/harness/data-api";
+import { executeStatement, fromIntegration } from "../../tools/harness/data-api";
 import { stackPlan } from "../fixtures/plan";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -178,15 +178,7 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
   }
   // The aws-sdk integration passes the Data API's request with capitalized member names.
   const statement: Handler = async (input) => {
-    const parameters = (
-      (input.Parameters ?? []) as {
-        Name: string;
-        Value: { StringValue?: string; LongValue?: number };
-      }[]
-    ).map((p) => ({
-      name: p.Name,
-      value: { stringValue: p.Value.StringValue, longValue: p.Value.LongValue },
-    }));
+    const parameters = fromIntegration(input.Parameters);
     try {
       return executeStatement(ledger, String(input.Sql), parameters);
     } catch (error) {

@@ -43,31 +43,10 @@ function run(
 
 describe("game days (two simulated regions, the plan's own artefacts)", function () {
   this.timeout(BOUND_MS + 10_000);
-  let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "gameday-test-"));
-  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gameday-test-"));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const suite = scenarioFiles(SCENARIOS).filter((file) => loadScenario(file).inTestSuite);
-
-  it(`keeps every invariant in the test suite's scenarios (${suite.map((f) => path.basename(f, ".json")).join(", ")})`, async () => {
-    const out = path.join(dir, "suite.json");
-    const { code, output } = await run("tools/gameday.ts", [
-      ...suite.flatMap((file) => ["--scenario", file]),
-      "--json",
-      out,
-    ]);
-    assert.equal(code, 0, output);
-    const results = JSON.parse(fs.readFileSync(out, "utf8")) as GameDayResult[];
-    for (const result of results) {
-      assert.deepEqual(result.verdict.violations, [], result.scenario);
-      assert.equal(result.verdict.lost, 0);
-      assert.equal(result.verdict.doubleCharged, 0);
-      assert.ok(result.verdict.acknowledged > 0, `${result.scenario}: nothing was acknowledged`);
-    }
-  });
-
   const mutants: [string, string, string][] = [
     ["runbook-iam-without-peer-cluster", "switchover-short.json", "every-call-allowed"],
     [
@@ -76,21 +55,56 @@ describe("game days (two simulated regions, the plan's own artefacts)", function
       "never-failed-after-ledger-step",
     ],
   ];
-  for (const [mutation, scenario, invariant] of mutants) {
+  // The three game days run one after the other (at once, on two cores, they take longer: each
+  // clock slows down while its process falls behind); each test waits for its own.
+  let runs: Promise<{ code: number | null; output: string }>[] = [];
+  before(() => {
+    const commands: [string, string[]][] = [
+      [
+        "tools/gameday.ts",
+        [...suite.flatMap((file) => ["--scenario", file]), "--json", path.join(dir, "suite.json")],
+      ],
+      ...mutants.map(([mutation, scenario]): [string, string[]] => [
+        "tests/gameday/mutant.ts",
+        [mutation, path.join(MUTANTS, scenario), path.join(dir, `${mutation}.json`)],
+      ]),
+    ];
+    runs = [];
+    for (const [script, args] of commands) {
+      const previous = runs.at(-1) ?? Promise.resolve();
+      runs.push(previous.catch(() => undefined).then(() => run(script, args)));
+    }
+    for (const started of runs) {
+      started.catch(() => undefined);
+    }
+  });
+
+  it(`keeps every invariant in the test suite's scenarios (${suite.map((f) => path.basename(f, ".json")).join(", ")})`, async () => {
+    const { code, output } = await runs[0];
+    assert.equal(code, 0, output);
+    const results = JSON.parse(
+      fs.readFileSync(path.join(dir, "suite.json"), "utf8"),
+    ) as GameDayResult[];
+    for (const result of results) {
+      assert.deepEqual(result.verdict.violations, [], result.scenario);
+      assert.equal(result.verdict.lost, 0);
+      assert.equal(result.verdict.doubleCharged, 0);
+      assert.ok(result.verdict.acknowledged > 0, `${result.scenario}: nothing was acknowledged`);
+    }
+  });
+
+  mutants.forEach(([mutation, , invariant], index) => {
     it(`fails, naming ${invariant}, when the plan has the defect ${mutation}`, async () => {
-      const out = path.join(dir, `${mutation}.json`);
-      const { code, output } = await run("tests/gameday/mutant.ts", [
-        mutation,
-        path.join(MUTANTS, scenario),
-        out,
-      ]);
+      const { code, output } = await runs[index + 1];
       assert.equal(code, 0, output);
-      const result = JSON.parse(fs.readFileSync(out, "utf8")) as GameDayResult;
+      const result = JSON.parse(
+        fs.readFileSync(path.join(dir, `${mutation}.json`), "utf8"),
+      ) as GameDayResult;
       const named = result.verdict.violations.map((v) => v.invariant);
       assert.ok(
         named.includes(invariant as never),
         `${mutation}: ${JSON.stringify(result.verdict.violations)}`,
       );
     });
-  }
+  });
 });

@@ -18,6 +18,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { Evaluation, RecordedResource } from "../engine/engine";
+import { fromIntegration } from "../harness/data-api";
 import { serializedCode } from "../harness/serialized";
 import type { Postgres } from "../harness/postgres";
 import { AuroraGlobal } from "./aurora";
@@ -848,15 +849,7 @@ export class World {
         ) {
           throw deny("RdsData");
         }
-        const parameters = (
-          (input.Parameters ?? []) as {
-            Name: string;
-            Value: { StringValue?: string; LongValue?: number };
-          }[]
-        ).map((p) => ({
-          name: p.Name,
-          value: { stringValue: p.Value.StringValue, longValue: p.Value.LongValue },
-        }));
+        const parameters = fromIntegration(input.Parameters);
         try {
           const answer = await this.aurora.execute(
             cluster.split(":")[3],

@@ -17,6 +17,19 @@ interface Parameter {
   readonly value: { readonly stringValue?: string; readonly longValue?: number };
 }
 
+/**
+ * The parameters as Step Functions' AWS SDK integration passes them (the API's member names
+ * capitalized: `Name`, `Value.StringValue`), in the Data API's own shape.
+ */
+export function fromIntegration(parameters: unknown): Parameter[] {
+  return (
+    (parameters ?? []) as { Name: string; Value: { StringValue?: string; LongValue?: number } }[]
+  ).map((p) => ({
+    name: p.Name,
+    value: { stringValue: p.Value.StringValue, longValue: p.Value.LongValue },
+  }));
+}
+
 /** The statement with its `:name` placeholders replaced by SQL literals. */
 export function bind(sql: string, parameters: readonly Parameter[]): string {
   return sql.replace(/:([a-z_]+)/g, (whole, name: string) => {
