@@ -13,6 +13,7 @@
  *   state's name (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html).
  */
 import { StateMachine } from "aws-local-stepfunctions";
+import { namedError } from "../../handlers/runtime";
 
 export interface MachineSpec {
   readonly arn: string;
@@ -67,15 +68,11 @@ const STATE_TYPE_PREFIX: Record<string, string> = {
   Map: "Map",
 };
 
-export class StepFunctionsError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
 export class StepFunctions {
-  private readonly machines = new Map<string, { spec: MachineSpec; machine: StateMachine }>();
+  private readonly machines = new Map<
+    string,
+    { spec: MachineSpec; machine: StateMachine; tasks: ReadonlyMap<string, string> }
+  >();
   readonly executions = new Map<string, Execution>();
   /** Told when an execution ends. */
   onEnd: (execution: Execution) => void = () => undefined;
@@ -90,6 +87,7 @@ export class StepFunctions {
       const definition = JSON.parse(spec.definition) as { States: Record<string, unknown> };
       this.machines.set(spec.arn, {
         spec,
+        tasks: collectTasks(definition.States),
         machine: new StateMachine(definition as never, {
           validationOptions: { checkArn: true, checkPaths: true },
         }),
@@ -97,39 +95,31 @@ export class StepFunctions {
     }
   }
 
-  spec(arn: string): MachineSpec {
+  private machine(arn: string) {
     const found = this.machines.get(arn);
     if (found === undefined) {
-      throw new StepFunctionsError(
-        "StateMachineDoesNotExist",
-        `State Machine Does Not Exist: '${arn}'`,
-      );
+      throw namedError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
     }
-    return found.spec;
+    return found;
+  }
+
+  spec(arn: string): MachineSpec {
+    return this.machine(arn).spec;
   }
 
   /** StartExecution. */
   start(machineArn: string, name: string, input: string): Execution {
-    const found = this.machines.get(machineArn);
-    if (found === undefined) {
-      throw new StepFunctionsError(
-        "StateMachineDoesNotExist",
-        `State Machine Does Not Exist: '${machineArn}'`,
-      );
-    }
+    const { spec, machine, tasks } = this.machine(machineArn);
     const arn = `${machineArn.replace(":stateMachine:", ":execution:")}:${name}`;
     const existing = this.executions.get(arn);
     if (existing !== undefined) {
       if (existing.status === "RUNNING" && existing.input === input) {
         return existing;
       }
-      throw new StepFunctionsError("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`);
+      throw namedError("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`);
     }
     const startDate = Date.now();
     const history: HistoryEvent[] = [];
-    const { spec, machine } = found;
-    const states = (JSON.parse(spec.definition) as { States: Record<string, unknown> }).States;
-    const tasks = collectTasks(states);
     const local = Object.fromEntries(
       [...tasks].map(([state, resource]) => [
         state,
@@ -211,7 +201,7 @@ export class StepFunctions {
       case "StartExecution": {
         const machineArn = String(body.stateMachineArn);
         if (!this.regionUp(this.spec(machineArn).region)) {
-          throw new StepFunctionsError("ServiceUnavailable", "the region is down");
+          throw namedError("ServiceUnavailable", "the region is down");
         }
         const execution = this.start(
           machineArn,
@@ -245,7 +235,7 @@ export class StepFunctions {
       case "DescribeExecution": {
         const execution = this.executions.get(String(body.executionArn));
         if (execution === undefined) {
-          throw new StepFunctionsError(
+          throw namedError(
             "ExecutionDoesNotExist",
             `Execution Does Not Exist: '${String(body.executionArn)}'`,
           );
@@ -263,10 +253,7 @@ export class StepFunctions {
         };
       }
       default:
-        throw new StepFunctionsError(
-          "UnknownOperationException",
-          `the game day does not serve ${action}`,
-        );
+        throw namedError("UnknownOperationException", `the game day does not serve ${action}`);
     }
   }
 }

@@ -17,7 +17,8 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { Evaluation, RecordedResource } from "../engine/engine";
+import { namedError } from "../../handlers/runtime";
+import type { Evaluation } from "../engine/engine";
 import { fromIntegration } from "../harness/data-api";
 import { serializedCode } from "../harness/serialized";
 import type { Postgres } from "../harness/postgres";
@@ -44,17 +45,6 @@ export interface Denial {
   readonly resource: string;
   readonly verdict: string;
   readonly at: number;
-}
-
-export class GameDayError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
-function named(name: string, message: string): Error {
-  return new GameDayError(name, message);
 }
 
 const byType = (evaluation: Evaluation, type: string) =>
@@ -349,7 +339,7 @@ export class World {
     const name = arnOrName.split(":").length >= 7 ? arnOrName.split(":")[6] : arnOrName;
     const found = [...this.functions.values()].find((f) => f.spec.functionName === name);
     if (found === undefined) {
-      throw named("Lambda.ResourceNotFoundException", `Function not found: ${arnOrName}`);
+      throw namedError("Lambda.ResourceNotFoundException", `Function not found: ${arnOrName}`);
     }
     return found;
   }
@@ -409,7 +399,7 @@ export class World {
           handler: async (event) => {
             const answer = await fn.invoke(event);
             if (!answer.ok) {
-              throw named(answer.errorType ?? "Error", answer.error ?? "");
+              throw namedError(answer.errorType ?? "Error", answer.error ?? "");
             }
             return (answer.result ?? {}) as never;
           },
@@ -469,11 +459,19 @@ export class World {
     return `arn:aws:sqs:${host.split(".")[1]}:${account}:${name}`;
   }
 
+  /** Each region's KMS key (the primary key and its replica), looked up once. */
+  private readonly keys = new Map<string, string>();
+
   private keyArn(region: string): string {
-    const key = byType(this.evaluation, "aws:kms/key:Key")
-      .concat(byType(this.evaluation, "aws:kms/replicaKey:ReplicaKey"))
-      .find((k) => k.region === region && k.name.endsWith("-keys-key"));
-    return str(key?.outputs.arn);
+    let arn = this.keys.get(region);
+    if (arn === undefined) {
+      const key = byType(this.evaluation, "aws:kms/key:Key")
+        .concat(byType(this.evaluation, "aws:kms/replicaKey:ReplicaKey"))
+        .find((k) => k.region === region && k.name.endsWith("-keys-key"));
+      arn = str(key?.outputs.arn);
+      this.keys.set(region, arn);
+    }
+    return arn;
   }
 
   private globalClusterArn(id: string): string {
@@ -593,7 +591,7 @@ export class World {
         if (operation === "GetParameter") {
           const value = view.parameters.get(name);
           if (value === undefined) {
-            throw named("ParameterNotFound", name);
+            throw namedError("ParameterNotFound", name);
           }
           return { json: { Parameter: { Name: name, Type: "String", Value: value, Version: 1 } } };
         }
@@ -621,7 +619,7 @@ export class World {
       case "lambda": {
         const mapping = view.mappings.get(str(body.UUID));
         if (mapping === undefined) {
-          throw named(
+          throw namedError(
             "ResourceNotFoundException",
             `The resource you requested does not exist. ${str(body.UUID)}`,
           );
@@ -666,7 +664,10 @@ export class World {
       default:
         break;
     }
-    throw named("UnknownOperationException", `the game day does not serve ${service} ${operation}`);
+    throw namedError(
+      "UnknownOperationException",
+      `the game day does not serve ${service} ${operation}`,
+    );
   }
 
   private async forwardDynamoDb(region: string, request: AwsRequest) {
@@ -794,12 +795,12 @@ export class World {
       return new Promise(() => undefined);
     }
     if (this.faults.failingStates.has(state)) {
-      throw named("States.TaskFailed", `the game day fails ${state}`);
+      throw namedError("States.TaskFailed", `the game day fails ${state}`);
     }
     const integration = resource.replace("arn:aws:states:::", "");
     const role = machine.role;
     const deny = (service: string) =>
-      named(`${service}.AccessDeniedException`, `${role} may not ${integration}`);
+      namedError(`${service}.AccessDeniedException`, `${role} may not ${integration}`);
     switch (integration) {
       case "dynamodb:getItem":
       case "dynamodb:putItem":
@@ -824,7 +825,7 @@ export class World {
           const { $metadata: _metadata, ...result } = output;
           return result;
         } catch (error) {
-          throw named(`DynamoDB.${(error as Error).name}`, (error as Error).message);
+          throw namedError(`DynamoDB.${(error as Error).name}`, (error as Error).message);
         }
       }
       case "lambda:invoke": {
@@ -835,7 +836,7 @@ export class World {
         }
         const answer = await fn.invoke(input.Payload ?? {});
         if (!answer.ok) {
-          throw named(answer.errorType ?? "Error", answer.error ?? "");
+          throw namedError(answer.errorType ?? "Error", answer.error ?? "");
         }
         return { Payload: answer.result, StatusCode: 200, ExecutedVersion: "$LATEST" };
       }
@@ -861,7 +862,7 @@ export class World {
             NumberOfRecordsUpdated: answer.numberOfRecordsUpdated,
           };
         } catch (error) {
-          throw named(`RdsData.${(error as Error).name}`, (error as Error).message);
+          throw namedError(`RdsData.${(error as Error).name}`, (error as Error).message);
         }
       }
       case "aws-sdk:s3:putObject": {
@@ -944,12 +945,12 @@ export class World {
             input.AllowDataLoss === true,
           );
         } catch (error) {
-          throw named(`Rds.${(error as Error).name}`, (error as Error).message);
+          throw namedError(`Rds.${(error as Error).name}`, (error as Error).message);
         }
         return { GlobalCluster: { GlobalClusterIdentifier: input.GlobalClusterIdentifier } };
       }
       default:
-        throw named("States.Runtime", `the game day does not serve ${resource}`);
+        throw namedError("States.Runtime", `the game day does not serve ${resource}`);
     }
   }
 
@@ -1212,5 +1213,3 @@ export class World {
     await this.aurora.close();
   }
 }
-
-export type { RecordedResource };
