@@ -28,7 +28,7 @@ describe("game day scenarios", () => {
       "runbook",
       "region-down",
       "region-up",
-      "runbook-step-fault",
+      "runbook-step-faults",
       "replication-lag",
       "no-writer",
       "processor-crash",

@@ -105,8 +105,6 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
     clock.setSegment({ wall0: clock.realNow(), sim0: simStart, factor: busyFactor });
     world.follow(clock.currentSegment());
     const regionNames = world.regionNames;
-    const roleOf = (region: string): Role =>
-      region === regionNames.primary ? "primary" : "secondary";
 
     // What the merchants saw.
     const acknowledged: Acknowledgement[] = [];
@@ -175,7 +173,8 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
       );
     const startRunbook = (role: Role, mode: string, name: string) => {
       runbooks.push({ role, mode, at: at(), arn: runbookArn(role) });
-      world.stepFunctions.start(
+      log(`${at().toFixed(0)} s: ${mode} runbook to ${regionNames[role]} (${name})`);
+      return world.stepFunctions.start(
         runbookArn(role),
         name,
         JSON.stringify({
@@ -184,9 +183,10 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
           reason: `game day ${scenario.name}`,
         }),
       );
-      log(`${at().toFixed(0)} s: ${mode} runbook to ${regionNames[role]} (${name})`);
     };
     const outages: { role: Role; at: number }[] = [];
+    /** Operator actions still to come (a re-run waiting its turn): the game is not over. */
+    let operatorActions = 0;
     const happen = async (event: ScenarioEvent) => {
       switch (event.kind) {
         case "region-down":
@@ -199,28 +199,44 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
         case "runbook":
           startRunbook(event.target, event.mode, `gameday-${event.mode}-${event.at}`);
           break;
-        case "runbook-step-fault": {
-          world.faults.failingStates.add(event.state);
-          // The operator re-runs the run the fault broke, a while after it failed.
-          const watch = async () => {
-            for (;;) {
-              await sleep(5);
-              const failed = [...world.stepFunctions.executions.values()].find(
-                (e) =>
-                  e.status !== "RUNNING" &&
-                  e.status !== "SUCCEEDED" &&
-                  e.machine.name.includes("runbook"),
+        case "runbook-step-faults": {
+          // Each run of the runbook fails at the next listed state; the operator re-runs the
+          // same request a while after the run ends, and the run after the last fault is clean.
+          const runbookStates = world.stepFunctions.taskStates(runbookArn(event.target));
+          const unknown = event.states.filter((state) => !runbookStates.has(state));
+          if (unknown.length > 0) {
+            throw new Error(
+              `runbook-step-faults: ${unknown.join(", ")} not a Task of the runbook (its Tasks: ${[...runbookStates].join(", ")})`,
+            );
+          }
+          const chain = async () => {
+            operatorActions += 1;
+            for (let k = 0; k <= event.states.length; k += 1) {
+              const state = event.states[k] as string | undefined;
+              if (state !== undefined) {
+                world.faults.failingStates.add(state);
+              }
+              const name = `gameday-${event.mode}-${event.at}-run-${k + 1}`;
+              const execution = startRunbook(event.target, event.mode, name);
+              await execution.done;
+              if (state !== undefined) {
+                world.faults.failingStates.delete(state);
+              }
+              const reached = execution.history.some(
+                (e) => e.stateEnteredEventDetails?.name === state,
               );
-              if (failed !== undefined) {
+              if (state !== undefined) {
+                log(
+                  `${at().toFixed(0)} s: ${name}'s fault at ${state} ${reached ? `was reached; the run ${execution.status === "SUCCEEDED" ? "tolerated it" : "stopped"}` : "was never reached"}`,
+                );
+              }
+              if (k < event.states.length) {
                 await sleep(event.rerunAfterSeconds);
-                world.faults.failingStates.delete(event.state);
-                const input = JSON.parse(failed.input) as { mode: string; targetRegion: string };
-                startRunbook(roleOf(input.targetRegion), input.mode, `${failed.name}-rerun`);
-                return;
               }
             }
+            operatorActions -= 1;
           };
-          void watch();
+          void chain();
           break;
         }
         case "task-fault":
@@ -315,7 +331,7 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
     const settleEnd = at() + scenario.settleSeconds;
     while (at() < settleEnd) {
       await sleep(10);
-      if (await quiet(world, acknowledged)) {
+      if (operatorActions === 0 && (await quiet(world, acknowledged))) {
         break;
       }
     }
@@ -353,6 +369,15 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
       writeSeconds: null,
       writeBudgetSeconds: null,
     };
+    // The move measured: away from the first outage; or else the runbook's move to where the
+    // writer ends, timed from the last run before writes were first accepted there (earlier runs
+    // a fault broke are the operator's time, not the runbook's).
+    const endRole = outcome.writer.region === regionNames.primary ? "primary" : "secondary";
+    const firstWrite = (from: number) => firstAfter(accepts, regionNames[endRole], from);
+    const runsToEnd = runbooks.filter((r) => r.role === endRole);
+    const lastRunBefore = (write: number | null) =>
+      runsToEnd.filter((r) => write === null || r.at <= write).at(-1) ?? runsToEnd[0];
+    const run = runsToEnd.length > 0 ? lastRunBefore(firstWrite(runsToEnd[0].at)) : undefined;
     const move =
       outages.length > 0
         ? {
@@ -360,12 +385,8 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
             to: outages[0].role === "primary" ? "secondary" : "primary",
             unplanned: true,
           }
-        : runbooks.length > 0
-          ? {
-              from: runbooks[0].at,
-              to: runbooks[0].role,
-              unplanned: runbooks[0].mode === "unplanned",
-            }
+        : run !== undefined
+          ? { from: run.at, to: run.role, unplanned: run.mode === "unplanned" }
           : null;
     if (move !== null && outcome.writer.region === regionNames[move.to as Role]) {
       const target = regionNames[move.to as Role];

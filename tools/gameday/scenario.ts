@@ -33,12 +33,17 @@ export const EVENT = z.discriminatedUnion("kind", [
     .describe("an operator starts the failover runbook of the target region"),
   z
     .object({
-      kind: z.literal("runbook-step-fault"),
+      kind: z.literal("runbook-step-faults"),
       at: SECONDS,
-      state: z.string().min(1),
+      mode: z.enum(["planned", "unplanned"]),
+      target: ROLE,
+      /** Runbook states, one per run: run k fails at states[k]; the run after the last is clean. */
+      states: z.array(z.string().min(1)).min(1),
       rerunAfterSeconds: SECONDS,
     })
-    .describe("the named runbook state fails every attempt; the operator re-runs after a while"),
+    .describe(
+      "an operator starts the runbook; each run fails every attempt of the next listed state, and the operator re-runs it a while after it ends, until a run with no fault",
+    ),
   z
     .object({
       kind: z.literal("task-fault"),

@@ -107,6 +107,11 @@ export class StepFunctions {
     return this.machine(arn).spec;
   }
 
+  /** The names of the machine's Task states. */
+  taskStates(arn: string): ReadonlySet<string> {
+    return new Set(this.machine(arn).tasks.keys());
+  }
+
   /** StartExecution. */
   start(machineArn: string, name: string, input: string): Execution {
     const { spec, machine, tasks } = this.machine(machineArn);
