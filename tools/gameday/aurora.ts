@@ -191,16 +191,19 @@ export class AuroraGlobal {
   }
 
   /**
-   * The global cluster reports no writer for `ms` (a switch under way, started elsewhere): every
-   * statement fails as on a cluster without a writer, then the same member writes again.
+   * A switchover to the other region, started elsewhere (an earlier run, or the console), under
+   * way for `ms`: no member reports IsWriter meanwhile, FailoverState names both clusters, and
+   * every statement fails as on a cluster without a writer
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html).
    */
   stall(ms: number): void {
     const writer = this.writer ?? this.options.writer;
+    const [a, b] = this.options.regions;
     this.writer = null;
     this.switching = {
       mode: "switchover",
       from: writer,
-      to: writer,
+      to: writer === a ? b : a,
       doneAtMs: this.options.now() + ms,
     };
   }

@@ -106,6 +106,12 @@ export class CloudWatch {
   readonly alarms: readonly Alarm[];
   private readonly states = new Map<string, State>();
   readonly changes: AlarmChange[] = [];
+  /**
+   * When the game's data begins. The system is taken to have run in steady state before it, so
+   * periods before it are left out of an evaluation rather than counted as missing data (which
+   * `breaching` alarms would read as an outage at the first evaluation).
+   */
+  since = Number.NEGATIVE_INFINITY;
   private readonly account: string;
   private readonly healthCheckIds: Record<string, string>;
 
@@ -275,6 +281,9 @@ export class CloudWatch {
     for (let i = 0; i < alarm.evaluationPeriods; i += 1) {
       const from = end - (i + 1) * period;
       const to = end - i * period;
+      if (from < this.since) {
+        continue;
+      }
       const values = this.datapoints
         .filter(
           (d) =>
@@ -323,10 +332,13 @@ export class CloudWatch {
     return result === true ? "ALARM" : "OK";
   }
 
-  /** Evaluates every alarm at `now` and notifies each change. */
-  evaluate(now: number): void {
+  /**
+   * Evaluates every alarm of a region that is up at `now` and notifies each change. A region that
+   * is down evaluates nothing and notifies nobody: its alarms keep the state they had.
+   */
+  evaluate(now: number, regionUp: (region: string) => boolean): void {
     for (const kind of ["metric", "composite"] as const) {
-      for (const alarm of this.alarms.filter((a) => a.kind === kind)) {
+      for (const alarm of this.alarms.filter((a) => a.kind === kind && regionUp(a.region))) {
         const next =
           alarm.kind === "metric" ? this.evaluateMetric(alarm, now) : this.evaluateRule(alarm);
         const previous = this.state(alarm.name);

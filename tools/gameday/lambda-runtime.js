@@ -10,7 +10,10 @@
  * embedded-metric-format lines as CloudWatch would.
  *
  * HTTPS requests to the stack's API domain (a peer's /health) go to the game day's front door,
- * which answers for the API Gateway of the region the host name names.
+ * which answers for the API Gateway of the region the host name names. So do AWS requests to an
+ * endpoint a handler names itself (ARC's cluster endpoints, `https://<id>.route53-recovery-cluster.
+ * <region>.amazonaws.com/v1`, which `AWS_ENDPOINT_URL` does not override): the SigV4 scope names
+ * the service and region, as for every other call.
  */
 const path = require("node:path");
 
@@ -26,6 +29,35 @@ if (API_DOMAIN && FRONT) {
     const headers = new Headers(init.headers);
     headers.set("x-gameday-host", url.hostname);
     return realFetch(`${FRONT}${url.pathname}${url.search}`, { ...init, headers });
+  };
+}
+
+if (FRONT) {
+  // The AWS SDK's Node handler calls `https.request` on each request (@smithy/node-http-handler),
+  // so the endpoint host is rewritten here, below the SDK: the request itself is unchanged.
+  const http = require("node:http");
+  const https = require("node:https");
+  const front = new URL(FRONT);
+  const realRequest = https.request;
+  https.request = function request(options, ...rest) {
+    const host =
+      options !== null && typeof options === "object"
+        ? (options.hostname ?? options.host)
+        : undefined;
+    if (typeof host !== "string" || !host.endsWith(".amazonaws.com")) {
+      return realRequest.call(this, options, ...rest);
+    }
+    const { agent: _agent, ...plain } = options;
+    return http.request(
+      {
+        ...plain,
+        protocol: "http:",
+        host: front.hostname,
+        hostname: front.hostname,
+        port: front.port,
+      },
+      ...rest,
+    );
   };
 }
 

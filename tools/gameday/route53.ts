@@ -71,6 +71,11 @@ export class Route53Failover {
     }
   }
 
+  /** How long a client keeps an answer (the record's TTL). */
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
+  }
+
   isHealthy(region: string): boolean {
     return this.checks[region].healthy;
   }

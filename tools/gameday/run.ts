@@ -58,8 +58,12 @@ export interface GameDayResult {
     readonly sent: number;
     readonly rejected: number;
     readonly unanswered: number;
+    /** Intents whose client gave up without an acknowledgement (no retries left). */
+    readonly abandoned: number;
   };
   readonly writerMoves: number;
+  /** Every alarm's changes of state, in simulated seconds from the start. */
+  readonly alarms: readonly { name: string; region: string; to: string; at: number }[];
   readonly simulatedSeconds: number;
   readonly wallSeconds: number;
 }
@@ -102,17 +106,18 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
   try {
     await world.warm();
     // Start on a fresh segment: warming took wall time that is not part of the game.
-    clock.setSegment({ wall0: clock.realNow(), sim0: simStart, factor: busyFactor });
+    clock.setSegment({ wall0: clock.realNow(), sim0: simStart, factor: 1 });
     world.follow(clock.currentSegment());
     const regionNames = world.regionNames;
 
     // What the merchants saw.
     const acknowledged: Acknowledgement[] = [];
     const accepts: { region: string; at: number }[] = [];
-    const arrivals: { region: string; at: number }[] = [];
-    const requests = { sent: 0, rejected: 0, unanswered: 0 };
+    const requests = { sent: 0, rejected: 0, unanswered: 0, abandoned: 0 };
     let loadActive = true;
     const clients: Promise<void>[] = [];
+    /** Clients still waiting for an answer or retrying: the game is not over. */
+    let pendingClients = 0;
 
     const pay = async (index: number) => {
       const merchant = `merchant-${index % MERCHANTS}`;
@@ -139,7 +144,6 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
           sleep(CLIENT_TIMEOUT_SECONDS).then(() => "hang" as const),
         ]);
         if (answer !== "hang") {
-          arrivals.push({ region, at: at() });
           if (answer.statusCode === 202 || answer.statusCode === 200) {
             const paymentId = String((JSON.parse(answer.body) as { paymentId?: string }).paymentId);
             acknowledged.push({ paymentId, intent: key, at: at() });
@@ -156,6 +160,7 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
           requests.unanswered += 1;
         }
         if (!scenario.load.clientsRetry || attempt >= 12) {
+          requests.abandoned += 1;
           return;
         }
         await sleep(Math.min(60, 2 ** attempt) * (0.5 + Math.random() / 2));
@@ -290,7 +295,9 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
     // Busy or idle: the clock runs slower while anything is under way, and slower still while
     // this process is behind (its event loop delayed): a simulated second must stay long enough
     // for the handlers' calls to be answered within their timeouts, as on AWS.
-    let ceiling = busyFactor;
+    // The start is the busiest moment (every schedule, health check and the load begin at once):
+    // the clock starts at real time and speeds up as the simulator shows it keeps up.
+    let ceiling = 1;
     let slowest = busyFactor;
     world.onBusy = () => setFactor(Math.min(factor, ceiling));
     const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -305,13 +312,12 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
       delay.reset();
       // The simulator's own replication falling behind slows the clock too: the lag the
       // scenario sets is the lag the handlers must see, not the simulator's.
-      ceiling =
-        lagMs > 20 || world.table.overdueMs > 1_000
-          ? Math.max(1, ceiling * 0.7)
-          : lagMs < 5
-            ? Math.min(busyFactor, ceiling * 1.25)
-            : ceiling;
-      slowest = Math.min(slowest, ceiling);
+      if (lagMs > 20 || world.table.overdueMs > 1_000) {
+        ceiling = Math.max(1, ceiling * 0.7);
+        slowest = Math.min(slowest, ceiling);
+      } else if (lagMs < 5) {
+        ceiling = Math.min(busyFactor, ceiling * 1.25);
+      }
       setFactor(loadActive || world.busy() ? ceiling : Math.max(ceiling, idleFactor));
       clock.realSetTimeout(govern, 250);
     };
@@ -321,7 +327,8 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
     // The load: paymentsPerSecond new intents every second, each its own client routine.
     const total = Math.round(scenario.load.paymentsPerSecond * scenario.load.seconds);
     for (let i = 0; i < total; i += 1) {
-      clients.push(pay(i));
+      pendingClients += 1;
+      clients.push(pay(i).finally(() => (pendingClients -= 1)));
       await sleep(1 / scenario.load.paymentsPerSecond);
     }
     loadActive = false;
@@ -331,7 +338,7 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
     const settleEnd = at() + scenario.settleSeconds;
     while (at() < settleEnd) {
       await sleep(10);
-      if (operatorActions === 0 && (await quiet(world, acknowledged))) {
+      if (operatorActions === 0 && pendingClients === 0 && (await quiet(world, acknowledged))) {
         break;
       }
     }
@@ -390,20 +397,44 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
           : null;
     if (move !== null && outcome.writer.region === regionNames[move.to as Role]) {
       const target = regionNames[move.to as Role];
-      // Traffic follows the health checks, which fail once the old region stops taking writes:
-      // at the outage, or when a planned run fences the old region (its flag moves away).
+      // Traffic follows the health checks. The old region's fails once it stops taking writes:
+      // at the outage, or when a planned run fences it (its flag moves away). A target whose
+      // check asks `role=active` (the primary's) passes only once it takes writes itself (its
+      // flag names it), which is the write path's time: traffic is timed from the later of the two.
+      const simSeconds = (ms: number) => (ms - simStart) / 1000;
       const oldRegion = regionNames[move.to === "primary" ? "secondary" : "primary"];
       const fenced = world.flagChanges.find(
-        (c) =>
-          c.region === oldRegion && c.value !== oldRegion && (c.at - simStart) / 1000 >= move.from,
+        (c) => c.region === oldRegion && c.value !== oldRegion && simSeconds(c.at) >= move.from,
       );
-      const trafficFrom =
-        outages.length > 0 || fenced === undefined ? move.from : (fenced.at - simStart) / 1000;
-      const traffic = firstAfter(arrivals, target, trafficFrom);
+      const targetCheck = evaluation.resources.find(
+        (r) =>
+          r.type === "aws:route53/healthCheck:HealthCheck" &&
+          r.name === `traffic-${move.to}-endpoint`,
+      );
+      const activated = String(targetCheck?.inputs.resourcePath ?? "").includes("role=active")
+        ? world.flagChanges.find(
+            (c) => c.region === target && c.value === target && simSeconds(c.at) >= move.from,
+          )
+        : undefined;
+      const trafficFrom = Math.max(
+        outages.length > 0 || fenced === undefined ? move.from : simSeconds(fenced.at),
+        activated === undefined ? Number.NEGATIVE_INFINITY : simSeconds(activated.at),
+      );
+      // Traffic has moved when Route 53 answers with the target and the last client's cached
+      // answer for the old region has run out (the record's TTL, which the clients honour).
+      const answered = world.route53.changes.find(
+        (c) => c.region === target && (c.atMs - simStart) / 1000 >= trafficFrom,
+      );
+      const traffic =
+        answered === undefined
+          ? null
+          : (answered.atMs - simStart) / 1000 + world.route53.ttlSeconds;
       const write = firstAfter(accepts, target, move.from);
+      // Detection is the surviving region's: a region that is down raises nothing.
       const alarm = world.cloudwatch.changes.find(
         (c) =>
           c.to === "ALARM" &&
+          c.region === target &&
           (c.name.includes("peer-down") || c.name.includes("region-impaired")) &&
           c.at / 1000 - simStart / 1000 >= move.from,
       );
@@ -465,6 +496,12 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
       measures,
       requests,
       writerMoves: outcome.writer.moves,
+      alarms: world.cloudwatch.changes.map((c) => ({
+        name: c.name,
+        region: c.region,
+        to: c.to,
+        at: Math.round(c.at - simStart) / 1000,
+      })),
       simulatedSeconds,
       wallSeconds: (clock.realNow() - wallStart) / 1000,
     };

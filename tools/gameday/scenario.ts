@@ -63,7 +63,9 @@ export const EVENT = z.discriminatedUnion("kind", [
     .describe("replication into the other region falls behind"),
   z
     .object({ kind: z.literal("no-writer"), at: SECONDS, seconds: SECONDS })
-    .describe("the global cluster reports no writer (a switch under way) for a while"),
+    .describe(
+      "a switchover of the ledger to the other region, started elsewhere, is under way for a while: the global cluster reports no writer",
+    ),
   z
     .object({ kind: z.literal("processor-crash"), at: SECONDS, region: ROLE })
     .describe("the processor dies mid-batch: its messages come back after the visibility timeout"),

@@ -546,10 +546,9 @@ export class World {
   // The front door: every call a handler makes
 
   async answer(request: AwsRequest): Promise<AwsAnswer> {
-    // ARC's cluster endpoints answer from several regions; every other call is its region's.
-    const region =
-      request.service === "route53-recovery-cluster" ? this.regionNames.primary : request.region;
-    const regional = ROLES.map((r) => this.regions[r]).find((v) => v.name === region);
+    // Every call is its signing region's: ARC's cluster has an endpoint in each of five regions
+    // and a caller signs for the endpoint's own; one in a region that is down does not answer.
+    const regional = ROLES.map((r) => this.regions[r]).find((v) => v.name === request.region);
     if (regional !== undefined && !regional.up) {
       return "hang";
     }
@@ -990,6 +989,8 @@ export class World {
 
   /** Starts the event source pollers, schedules, health checks and replication. */
   run(): void {
+    // The game starts on a minute boundary (run.ts), where its first periods begin.
+    this.cloudwatch.since = Math.floor(clock.now() / 60_000) * 60_000;
     for (const role of ROLES) {
       const view = this.regions[role];
       for (const mapping of view.mappings.values()) {
@@ -1014,15 +1015,16 @@ export class World {
           continue;
         }
         const fn = this.functionByArn(str((schedule.inputs.target as { arn: string }).arn));
-        const timer = setInterval(
-          () => {
-            if (view.up) {
-              // EventBridge Scheduler invokes asynchronously; these targets retry 0 times.
-              void fn.invoke({});
-            }
-          },
-          Number(rate[1]) * 60_000,
-        );
+        const fire = () => {
+          if (view.up) {
+            // EventBridge Scheduler invokes asynchronously; these targets retry 0 times.
+            void fn.invoke({});
+          }
+        };
+        // The system has run before the game: a schedule's last run is at its start, not a whole
+        // rate before (which would leave the first alarm periods without data).
+        fire();
+        const timer = setInterval(fire, Number(rate[1]) * 60_000);
         this.stops.push(() => clearInterval(timer));
       }
     }
@@ -1054,7 +1056,7 @@ export class World {
         }
         this.cloudwatch.healthCheck(role, this.route53.isHealthy(view.name));
       }
-      this.cloudwatch.evaluate(clock.now());
+      this.cloudwatch.evaluate(clock.now(), (region) => this.regionOf(region).up);
     }, 60_000);
     this.stops.push(() => clearInterval(minute));
   }
