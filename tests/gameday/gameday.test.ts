@@ -1,8 +1,8 @@
 /**
- * Game days inside `npm test` (issue 14): the scenarios marked `inTestSuite` played through
- * `npm run gameday`'s own command, and two defects the pre-production review found put back into
- * the plan, each of which must make a game day fail with a message naming the broken invariant.
- * Each game day runs in its own process: its simulated clock takes the process over.
+ * Game days inside `npm test` (issue 14): the scenarios marked `inTestSuite`, and two defects the
+ * pre-production review found put back into the plan (`--mutant`), each of which must make a game
+ * day fail naming the broken invariant, all played by `npm run gameday`'s own command in its own
+ * process (the simulated clock takes the process over).
  */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
-import type { GameDayResult } from "../../tools/gameday/run";
+import type { Played } from "../../tools/gameday";
 import { loadScenario, scenarioFiles } from "../../tools/gameday/scenario";
 
 const SCENARIOS = path.join(PROJECT_ROOT, "tests", "gameday", "scenarios");
@@ -55,37 +55,33 @@ describe("game days (two simulated regions, the plan's own artefacts)", function
       "never-failed-after-ledger-step",
     ],
   ];
-  // The three game days run one after the other (at once, on two cores, they take longer: each
-  // clock slows down while its process falls behind); each test waits for its own.
-  let runs: Promise<{ code: number | null; output: string }>[] = [];
+  // One `npm run gameday` for all of them: one plan evaluation and one PostgreSQL, the game days
+  // one after the other (at once, on two cores, each clock slows down while its process is behind).
+  let played: Promise<{ code: number | null; results: Played[]; output: string }>;
   before(() => {
-    const commands: [string, string[]][] = [
-      [
-        "tools/gameday.ts",
-        [...suite.flatMap((file) => ["--scenario", file]), "--json", path.join(dir, "suite.json")],
-      ],
-      ...mutants.map(([mutation, scenario]): [string, string[]] => [
-        "tests/gameday/mutant.ts",
-        [mutation, path.join(MUTANTS, scenario), path.join(dir, `${mutation}.json`)],
+    const json = path.join(dir, "results.json");
+    played = run("tools/gameday.ts", [
+      ...suite.flatMap((file) => ["--scenario", file]),
+      ...mutants.flatMap(([mutation, scenario]) => [
+        "--mutant",
+        `${mutation}=${path.join(MUTANTS, scenario)}`,
       ]),
-    ];
-    runs = [];
-    for (const [script, args] of commands) {
-      const previous = runs.at(-1) ?? Promise.resolve();
-      runs.push(previous.catch(() => undefined).then(() => run(script, args)));
-    }
-    for (const started of runs) {
-      started.catch(() => undefined);
-    }
+      "--json",
+      json,
+    ]).then(({ code, output }) => ({
+      code,
+      output,
+      results: fs.existsSync(json) ? (JSON.parse(fs.readFileSync(json, "utf8")) as Played[]) : [],
+    }));
+    played.catch(() => undefined);
   });
 
-  it(`keeps every invariant in the test suite's scenarios (${suite.map((f) => path.basename(f, ".json")).join(", ")})`, async () => {
-    const { code, output } = await runs[0];
+  it(`keeps every invariant in the test suite's scenarios (${suite.map((f) => path.basename(f, ".json")).join(", ")}), and exits 0 when each mutant is caught`, async () => {
+    const { code, output, results } = await played;
     assert.equal(code, 0, output);
-    const results = JSON.parse(
-      fs.readFileSync(path.join(dir, "suite.json"), "utf8"),
-    ) as GameDayResult[];
-    for (const result of results) {
+    const plain = results.filter((r) => r.mutation === undefined);
+    assert.equal(plain.length, suite.length, output);
+    for (const result of plain) {
       assert.deepEqual(result.verdict.violations, [], result.scenario);
       assert.equal(result.verdict.lost, 0);
       assert.equal(result.verdict.doubleCharged, 0);
@@ -93,13 +89,11 @@ describe("game days (two simulated regions, the plan's own artefacts)", function
     }
   });
 
-  mutants.forEach(([mutation, , invariant], index) => {
+  mutants.forEach(([mutation, , invariant]) => {
     it(`fails, naming ${invariant}, when the plan has the defect ${mutation}`, async () => {
-      const { code, output } = await runs[index + 1];
-      assert.equal(code, 0, output);
-      const result = JSON.parse(
-        fs.readFileSync(path.join(dir, `${mutation}.json`), "utf8"),
-      ) as GameDayResult;
+      const { output, results } = await played;
+      const result = results.find((r) => r.mutation === mutation);
+      assert.ok(result !== undefined, output);
       const named = result.verdict.violations.map((v) => v.invariant);
       assert.ok(
         named.includes(invariant as never),

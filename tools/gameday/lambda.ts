@@ -98,6 +98,9 @@ export class LambdaFunction {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     this.child = child;
+    // A message to an environment that has just been killed fails on its closed channel; the
+    // exit below answers what was waiting on it.
+    child.on("error", () => undefined);
     let buffered = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -203,7 +206,7 @@ export class LambdaFunction {
   /** Tells the environment the clock's new segment. */
   follow(segment: ClockSegment): void {
     if (this.child?.connected === true) {
-      this.child.send({ gamedayClock: segment });
+      this.child.send({ gamedayClock: segment }, () => undefined);
     }
   }
 

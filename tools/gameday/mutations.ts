@@ -1,21 +1,16 @@
 /**
- * A game day against a plan with one defect put back (issue 14's "done means"): the test runs
- * this in its own process (the game day's clock takes the process over) and reads the JSON.
- *   node -r ./tools/register.js tests/gameday/mutant.ts <mutation> <scenario.json> <out.json>
- * The mutations reintroduce defects the pre-production review found:
+ * Defects the pre-production review found, put back into a plan (issue 14's "done means"):
+ * `npm run gameday -- --mutant NAME=FILE` plays the scenario FILE against the stack's plan with
+ * the defect NAME, and the game day must fail naming the invariant it breaks.
  * - runbook-iam-without-peer-cluster: the secondary's runbook may switch the global cluster over
  *   on its own cluster only (AWS authorizes SwitchoverGlobalCluster on the global cluster and both
  *   members: Service Authorization Reference, Amazon RDS).
  * - post-ledger-failure-marks-failed: a step after the ledger entry that keeps failing declines
  *   the payment (FAILED) instead of parking it, and the decline no longer checks the ledger step.
  */
-import * as fs from "node:fs";
-import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
-import { startPostgres } from "../../tools/harness/postgres";
-import { runScenario } from "../../tools/gameday/run";
-import { loadScenario } from "../../tools/gameday/scenario";
+import type { Evaluation, RecordedResource } from "../engine/engine";
 
-type Mutation = (evaluation: Evaluation) => Evaluation;
+export type Mutation = (evaluation: Evaluation) => Evaluation;
 
 const withInput = (r: RecordedResource, key: string, value: string): RecordedResource => ({
   ...r,
@@ -72,32 +67,3 @@ export const MUTATIONS: Record<string, Mutation> = {
     }),
   }),
 };
-
-async function main(): Promise<void> {
-  const [mutation, scenarioFile, out] = process.argv.slice(2);
-  const mutate = MUTATIONS[mutation];
-  if (mutate === undefined || scenarioFile === undefined || out === undefined) {
-    throw new Error(
-      `usage: mutant.ts <${Object.keys(MUTATIONS).join("|")}> <scenario.json> <out.json>`,
-    );
-  }
-  const scenario = loadScenario(scenarioFile);
-  const evaluation = mutate(await evaluate({ stack: scenario.stack }));
-  const postgres = await startPostgres();
-  try {
-    const result = await runScenario({ scenario, evaluation, postgres });
-    fs.writeFileSync(out, JSON.stringify(result));
-  } finally {
-    postgres.stop();
-  }
-}
-
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (error: Error) => {
-      console.error(error.stack);
-      process.exit(2);
-    },
-  );
-}
