@@ -112,6 +112,18 @@ describe("game day invariants", () => {
       "pay_b is parked and none of acmepay-dev-payments-parked-use1, acmepay-dev-payments-parked-usw2 fired",
     ],
     [
+      "a payment whose answer was lost, left RECEIVED (the sweeper never came)",
+      (o) => ({
+        ...o,
+        payments: {
+          ...o.payments,
+          pay_unanswered: { status: "RECEIVED", ledgerAttempted: false, parked: false },
+        },
+      }),
+      "no-payment-left-received",
+      "pay_unanswered (never acknowledged) is still RECEIVED",
+    ],
+    [
       "a planned run that had to give up moved the writer anyway",
       (o) => ({ ...o, writer: { region: "us-west-2", moves: 1, expectedRegion: "us-east-1" } }),
       "writer-where-expected",

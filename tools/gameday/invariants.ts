@@ -73,6 +73,7 @@ export interface GameDayOutcome {
 
 export type InvariantName =
   | "acknowledged-payment-settled"
+  | "no-payment-left-received"
   | "completed-has-one-ledger-entry"
   | "failed-has-no-ledger-entry"
   | "never-failed-after-ledger-step"
@@ -148,8 +149,13 @@ export function judge(outcome: GameDayOutcome): GameDayVerdict {
       broken("acknowledged-payment-settled", `${id} is still RECEIVED and not parked`);
     }
   }
+  const acknowledgedSet = new Set(acknowledgedIds);
   for (const [id, payment] of Object.entries(outcome.payments)) {
     const entries = debits.get(id) ?? 0;
+    if (!acknowledgedSet.has(id) && payment.status === "RECEIVED" && !payment.parked) {
+      // Its client never heard back (a lost answer, a client that gave up): the sweeper's to settle.
+      broken("no-payment-left-received", `${id} (never acknowledged) is still RECEIVED`);
+    }
     if (payment.status === "COMPLETED" && entries !== 1) {
       broken("completed-has-one-ledger-entry", `${id} is COMPLETED with ${entries} ledger entries`);
     }

@@ -510,7 +510,10 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
   }
 }
 
-/** Every acknowledged payment settled in the writer's table, nothing queued, nothing running. */
+/**
+ * Every payment settled in the writer's table (acknowledged or not: one whose answer was lost is
+ * the sweeper's to settle), nothing queued, nothing running.
+ */
 async function quiet(world: World, acknowledged: readonly Acknowledgement[]): Promise<boolean> {
   if (
     world.busy() ||
@@ -520,6 +523,10 @@ async function quiet(world: World, acknowledged: readonly Acknowledgement[]): Pr
   ) {
     return false;
   }
-  const settled = await world.settledIds();
-  return acknowledged.every((a) => settled.has(a.paymentId));
+  const statuses = await world.statuses();
+  const settled = (status: string | undefined) => status === "COMPLETED" || status === "FAILED";
+  return (
+    acknowledged.every((a) => settled(statuses.get(a.paymentId))) &&
+    [...statuses.values()].every(settled)
+  );
 }

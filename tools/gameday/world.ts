@@ -1122,14 +1122,10 @@ export class World {
     return this.aurora.writerRegion === this.regionNames.secondary ? "secondary" : "primary";
   }
 
-  /** Ids of the payments COMPLETED or FAILED in the writer region's table. */
-  async settledIds(): Promise<Set<string>> {
+  /** Each payment's status in the writer region's table, by id. */
+  async statuses(): Promise<Map<string, string>> {
     const items = await this.payments(this.writerRole());
-    return new Set(
-      items
-        .filter((i) => i.status?.S === "COMPLETED" || i.status?.S === "FAILED")
-        .map((i) => String(i.paymentId?.S)),
-    );
+    return new Map(items.map((i) => [String(i.paymentId?.S), String(i.status?.S)]));
   }
 
   /** The end state the invariants judge (./invariants.ts), from the writer region's view. */
