@@ -142,6 +142,13 @@ async function main(): Promise<number> {
     plans.set(stack, await evaluate({ stack }));
   }
   const postgres = await startPostgres();
+  // Interrupted (Ctrl-C, a test's time bound): the throw-away PostgreSQL goes too.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      postgres.stop();
+      process.exit(130);
+    });
+  }
   const results: Played[] = [];
   try {
     for (const { scenario, mutation } of games) {

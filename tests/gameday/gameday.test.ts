@@ -31,7 +31,7 @@ function run(
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const timer = setTimeout(() => {
-      child.kill("SIGKILL");
+      child.kill("SIGTERM");
       reject(new Error(`${script} ran longer than ${BOUND_MS} ms:\n${output}`));
     }, BOUND_MS);
     child.once("exit", (code) => {

@@ -73,6 +73,9 @@ for (const [, name] of fs
 }
 const handler = require(file).handler;
 
+// The game day that started this environment is gone (ended, or killed): so is the environment.
+process.on("disconnect", () => process.exit(0));
+
 process.on("message", (message) => {
   if (message === null || typeof message !== "object" || message.invoke === undefined) {
     return;
