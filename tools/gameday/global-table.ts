@@ -90,7 +90,9 @@ export class GlobalTable {
         request.on("end", () => {
           const forward = http.request(
             db.endpoint + (request.url ?? "/"),
-            { method: request.method, headers: request.headers },
+            // A fresh connection each time: a kept-alive one that dynalite has just closed fails
+            // the request before dynalite sees it ("socket hang up").
+            { method: request.method, headers: request.headers, agent: false },
             (answer) => {
               let text = "";
               answer.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -104,6 +106,16 @@ export class GlobalTable {
               });
             },
           );
+          forward.on("error", (error) => {
+            // What DynamoDB answers when it fails inside: a 500 the SDK retries.
+            response.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
+            response.end(
+              JSON.stringify({
+                __type: "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                message: `the game day's dynalite did not answer: ${error.message}`,
+              }),
+            );
+          });
           forward.end(body);
         });
       });
