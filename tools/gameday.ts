@@ -142,12 +142,18 @@ async function main(): Promise<number> {
     plans.set(stack, await evaluate({ stack }));
   }
   const postgres = await startPostgres();
-  // Interrupted (Ctrl-C, a test's time bound): the throw-away PostgreSQL goes too.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
+  // However the game day ends (done, a crash, Ctrl-C, a test's time bound), the throw-away
+  // PostgreSQL goes with it.
+  let stopped = false;
+  const stopPostgres = () => {
+    if (!stopped) {
+      stopped = true;
       postgres.stop();
-      process.exit(130);
-    });
+    }
+  };
+  process.once("exit", stopPostgres);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => process.exit(130));
   }
   const results: Played[] = [];
   try {
@@ -168,7 +174,7 @@ async function main(): Promise<number> {
       results.push(mutation === undefined ? result : { ...result, mutation });
     }
   } finally {
-    postgres.stop();
+    stopPostgres();
   }
   console.log(table(results));
   for (const result of results) {
