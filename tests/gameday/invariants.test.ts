@@ -36,6 +36,8 @@ describe("game day invariants", () => {
       lost: 0,
       doubleCharged: 0,
       maxRegionsAcceptingWrites: 1,
+      rpoLost: 0,
+      rpoRestored: 0,
       violations: [],
     });
   });

@@ -101,6 +101,9 @@ export interface GameDayVerdict {
   /** Intents with more than one COMPLETED payment, plus payments with more than one debit. */
   readonly doubleCharged: number;
   readonly maxRegionsAcceptingWrites: number;
+  /** Ledger entries an unplanned failover lost (inside the RPO window), and how many came back. */
+  readonly rpoLost: number;
+  readonly rpoRestored: number;
   readonly violations: readonly Violation[];
 }
 
@@ -250,6 +253,8 @@ export function judge(outcome: GameDayOutcome): GameDayVerdict {
     lost,
     doubleCharged,
     maxRegionsAcceptingWrites,
+    rpoLost: outcome.rpo.lost.length,
+    rpoRestored: outcome.rpo.lost.length - unrestored.length,
     violations,
   };
 }
