@@ -64,7 +64,11 @@ function createShell(): Shell {
     ports: {
       activeRegion: async () => {
         const result = await flags.send(new ssm.GetParameterCommand({ Name: parameter }));
-        return result.Parameter?.Value ?? "";
+        const changed = result.Parameter?.LastModifiedDate;
+        return {
+          region: result.Parameter?.Value ?? "",
+          ...(changed === undefined ? {} : { changedAt: changed.toISOString() }),
+        };
       },
       runbookRunning: async () => {
         const [own, peer] = await Promise.all([

@@ -38,6 +38,15 @@ export interface FailoverContext {
   readonly peerRegion: string;
   /** The region the active-region flag names. */
   readonly activeRegion: string;
+  /**
+   * When the flag last changed (SSM GetParameter's `LastModifiedDate`:
+   * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Parameter.html), if known.
+   * The writes moved then (a runbook, a fence, a returning region fencing itself): an alarm within
+   * the incident window after it must not move them again by itself, or a region that has just
+   * returned (its alarms breaching on the data its outage left missing) takes the writes back,
+   * and the other takes them again: a failover storm. An operator decides instead.
+   */
+  readonly activeRegionChangedAt?: string;
   /** A runbook execution is running in either region. */
   readonly runbookRunning: boolean;
   /**
@@ -132,6 +141,14 @@ export function decideFailover(signal: FailoverSignal, context: FailoverContext)
       return ignore(
         `alarm ${signal.alarmName} is critical, but automatic write failover is off: an operator decides`,
       );
+    }
+    if (context.activeRegionChangedAt !== undefined) {
+      const ageSeconds = (Date.parse(signal.at) - Date.parse(context.activeRegionChangedAt)) / 1000;
+      if (ageSeconds < context.incidentWindowSeconds) {
+        return ignore(
+          `alarm ${signal.alarmName} came ${Math.max(0, Math.round(ageSeconds))} s after the active-region flag last changed (within the ${context.incidentWindowSeconds} s incident window): moving the writes again by itself would be a failover storm; an operator decides`,
+        );
+      }
     }
     mode = "unplanned";
     reason = `critical alarm ${signal.alarmName} in ${signal.region}`;
@@ -229,8 +246,8 @@ export function signalsOf(
 }
 
 export interface OrchestratorPorts {
-  /** The active-region flag as this region reads it now. */
-  readonly activeRegion: () => Promise<string>;
+  /** The active-region flag as this region reads it now, and when it last changed if known. */
+  readonly activeRegion: () => Promise<{ readonly region: string; readonly changedAt?: string }>;
   /** Whether a runbook runs in either region (an unreachable peer counts as not running). */
   readonly runbookRunning: () => Promise<boolean>;
   /** Starts the runbook; false when an execution of that name exists (this incident's run). */
@@ -247,14 +264,17 @@ export interface OrchestratorResult {
 /** Decides on each signal and starts the runbook when the decision says so. */
 export async function orchestrate(
   event: SnsDelivery | ManualTrigger,
-  settings: Omit<FailoverContext, "activeRegion" | "runbookRunning" | "peerAnswers">,
+  settings: Omit<
+    FailoverContext,
+    "activeRegion" | "activeRegionChangedAt" | "runbookRunning" | "peerAnswers"
+  >,
   ports: OrchestratorPorts,
   now: Date,
 ): Promise<OrchestratorResult> {
   const { signals, problems } = signalsOf(event, now);
   const decisions: (FailoverDecision & { started?: boolean })[] = [];
   for (const signal of signals) {
-    const [activeRegion, runbookRunning] = await Promise.all([
+    const [flag, runbookRunning] = await Promise.all([
       ports.activeRegion(),
       ports.runbookRunning(),
     ]);
@@ -265,7 +285,8 @@ export async function orchestrate(
         : undefined;
     const decision = decideFailover(signal, {
       ...settings,
-      activeRegion,
+      activeRegion: flag.region,
+      ...(flag.changedAt === undefined ? {} : { activeRegionChangedAt: flag.changedAt }),
       runbookRunning,
       ...(peerAnswers === undefined ? {} : { peerAnswers }),
     });

@@ -77,6 +77,12 @@ describe("failover orchestrator core", () => {
       "alarm acmepay-prod-region-impaired-use1 is critical, but automatic write failover is off: an operator decides",
     ],
     [
+      "a critical alarm moments after the writes moved (a returning region's missing data)",
+      CRITICAL,
+      { activeRegionChangedAt: new Date(Date.parse(CRITICAL.at) - 8_000).toISOString() },
+      "alarm acmepay-prod-region-impaired-use1 came 8 s after the active-region flag last changed (within the 900 s incident window): moving the writes again by itself would be a failover storm; an operator decides",
+    ],
+    [
       "a critical alarm while a runbook runs",
       CRITICAL,
       { runbookRunning: true },
@@ -105,7 +111,9 @@ describe("failover orchestrator core", () => {
   }
 
   it("starts an unplanned failover to this region on a critical alarm of the active region", () => {
-    assert.deepEqual(decideFailover(CRITICAL, CONTEXT), {
+    // The flag last changed a window and a second before: the alarm is a new incident.
+    const settled = new Date(Date.parse(AT) - 901_000).toISOString();
+    assert.deepEqual(decideFailover(CRITICAL, { ...CONTEXT, activeRegionChangedAt: settled }), {
       start: true,
       executionName: incidentExecutionName("us-west-2", AT, 900),
       input: {
@@ -187,6 +195,7 @@ describe("failover orchestrator", () => {
     const ports: OrchestratorPorts & {
       running: boolean;
       active: string;
+      changedAt?: string;
       peerUp: boolean;
       probes: number;
     } = {
@@ -194,7 +203,10 @@ describe("failover orchestrator", () => {
       active: "us-east-1",
       peerUp: false,
       probes: 0,
-      activeRegion: async () => ports.active,
+      activeRegion: async () => ({
+        region: ports.active,
+        ...(ports.changedAt === undefined ? {} : { changedAt: ports.changedAt }),
+      }),
       runbookRunning: async () => ports.running,
       peerAnswers: async () => {
         ports.probes += 1;

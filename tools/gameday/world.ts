@@ -57,6 +57,8 @@ export interface RegionView {
   up: boolean;
   readonly queues: RegionQueues;
   readonly parameters: Map<string, string>;
+  /** When each parameter was last put (SSM's LastModifiedDate), in simulated ms. */
+  readonly parametersModified: Map<string, number>;
   readonly mappings: Map<string, SqsEventSource & { maximumConcurrency: number; queueUrl: string }>;
   /** Routing control state (ARC), when the stack has them. */
   routingControlOn: boolean;
@@ -279,11 +281,12 @@ export class World {
           clock.now,
         );
         const parameters = new Map<string, string>();
+        const parametersModified = new Map<string, number>();
         const parameter = flag(role);
-        parameters.set(
-          str(parameter?.outputs.name ?? parameter?.inputs.name),
-          str(parameter?.rawInputs.value),
-        );
+        const parameterName = str(parameter?.outputs.name ?? parameter?.inputs.name);
+        parameters.set(parameterName, str(parameter?.rawInputs.value));
+        // Put at deployment, long before the game.
+        parametersModified.set(parameterName, clock.now() - 86_400_000);
         return [
           role,
           {
@@ -292,6 +295,7 @@ export class World {
             up: true,
             queues,
             parameters,
+            parametersModified,
             mappings: new Map(),
             routingControlOn: true,
             healthy: true,
@@ -592,7 +596,18 @@ export class World {
           if (value === undefined) {
             throw namedError("ParameterNotFound", name);
           }
-          return { json: { Parameter: { Name: name, Type: "String", Value: value, Version: 1 } } };
+          // LastModifiedDate: epoch seconds in the JSON protocol
+          // (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Parameter.html).
+          return {
+            json: {
+              Parameter: {
+                Name: name,
+                Type: "String",
+                Value: value,
+                LastModifiedDate: (view.parametersModified.get(name) ?? 0) / 1000,
+              },
+            },
+          };
         }
         if (operation === "PutParameter") {
           this.setParameter(view, name, str(body.Value));
@@ -1095,6 +1110,8 @@ export class World {
       this.log(`${view.name}'s ${name} now names ${value}`);
     }
     view.parameters.set(name, value);
+    // Every put is a new version, the same value or not (PutParameter with Overwrite).
+    view.parametersModified.set(name, clock.now());
   }
 
   /** Stops the pollers, schedules and checks (the end of the game). */
