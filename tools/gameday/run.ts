@@ -80,7 +80,9 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
   const wallStart = clock.realNow();
   const simStart = Math.floor(wallStart / 60_000) * 60_000;
   clock.install({ wall0: wallStart, sim0: simStart, factor: busyFactor });
-  const at = () => (clock.now() - simStart) / 1000;
+  /** A simulated instant (ms), in seconds from the game's start. */
+  const simSeconds = (ms: number) => (ms - simStart) / 1000;
+  const at = () => simSeconds(clock.now());
 
   const world = await World.start({
     evaluation,
@@ -100,11 +102,10 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
       const entered = execution.history
         .filter((e) => e.stateEnteredEventDetails !== undefined)
         .map(
-          (e) =>
-            `${e.stateEnteredEventDetails?.name} ${(e.timestamp - simStart / 1000).toFixed(0)}`,
+          (e) => `${e.stateEnteredEventDetails?.name} ${simSeconds(e.timestamp * 1000).toFixed(0)}`,
         );
       log(
-        `  ${execution.name}, started at ${((execution.startDate - simStart) / 1000).toFixed(0)} s: ${entered.join(", ")}`,
+        `  ${execution.name}, started at ${simSeconds(execution.startDate).toFixed(0)} s: ${entered.join(", ")}`,
       );
     }
   };
@@ -421,7 +422,6 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
       // at the outage, or when a planned run fences it (its flag moves away). A target whose
       // check asks `role=active` (the primary's) passes only once it takes writes itself (its
       // flag names it), which is the write path's time: traffic is timed from the later of the two.
-      const simSeconds = (ms: number) => (ms - simStart) / 1000;
       const oldRegion = regionNames[move.to === "primary" ? "secondary" : "primary"];
       const fenced = world.flagChanges.find(
         (c) => c.region === oldRegion && c.value !== oldRegion && simSeconds(c.at) >= move.from,
@@ -443,12 +443,10 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
       // Traffic has moved when Route 53 answers with the target and the last client's cached
       // answer for the old region has run out (the record's TTL, which the clients honour).
       const answered = world.route53.changes.find(
-        (c) => c.region === target && (c.atMs - simStart) / 1000 >= trafficFrom,
+        (c) => c.region === target && simSeconds(c.atMs) >= trafficFrom,
       );
       const traffic =
-        answered === undefined
-          ? null
-          : (answered.atMs - simStart) / 1000 + world.route53.ttlSeconds;
+        answered === undefined ? null : simSeconds(answered.atMs) + world.route53.ttlSeconds;
       const write = firstAfter(accepts, target, move.from);
       // Detection is the surviving region's: a region that is down raises nothing.
       const alarm = world.cloudwatch.changes.find(
@@ -456,15 +454,13 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
           c.to === "ALARM" &&
           c.region === target &&
           (c.name.includes("peer-down") || c.name.includes("region-impaired")) &&
-          c.at / 1000 - simStart / 1000 >= move.from,
+          simSeconds(c.at) >= move.from,
       );
       const runbookBudget =
         writePath?.[move.unplanned ? "unplanned" : "planned"].worstCaseSeconds ?? null;
       measures = {
         detectionSeconds:
-          outages.length > 0 && alarm !== undefined
-            ? (alarm.at - simStart) / 1000 - move.from
-            : null,
+          outages.length > 0 && alarm !== undefined ? simSeconds(alarm.at) - move.from : null,
         detectionBudgetSeconds: outages.length > 0 ? detectionBudget : null,
         trafficSeconds: traffic === null ? null : traffic - trafficFrom,
         trafficBudgetSeconds: recovery.traffic?.worstCaseSeconds ?? null,
