@@ -186,6 +186,11 @@ export const paymentsTable = {
   name: data.primary.tableName,
   globalTableArn: data.primary.globalTableArn,
 };
+/** What `npm run merchant` works on: the API keys' table and the pepper of their hashes. */
+export const merchantKeys = {
+  table: data.primary.merchants.tableName,
+  pepperSecrets: perRegion((r) => data[r].apiSecrets.pepperSecretArn),
+};
 export const keyArns = perRegion((r) => keys[r].arn);
 export const activeRegionParameter = data.primary.activeRegionParameter;
 export const ledger = {

@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { healthHandler } from "../handlers/health.lambda";
+import { merchantAuthorizerHandler } from "../handlers/merchant-authorizer.lambda";
 import { paymentsApiHandler } from "../handlers/payments-api.lambda";
 import { paymentsProcessorHandler } from "../handlers/payments-processor.lambda";
 import { ledgerAccess, ledgerEnvironment } from "./data/ledger";
@@ -54,7 +55,14 @@ const REPAIR_CONCURRENCY = 2;
 
 export type ComputeConfig = Pick<
   StackConfig,
-  "production" | "logRetentionDays" | "authorization" | "api" | "processor" | "queue" | "sweeper"
+  | "environment"
+  | "production"
+  | "logRetentionDays"
+  | "authorization"
+  | "api"
+  | "processor"
+  | "queue"
+  | "sweeper"
 >;
 
 export type ComputeTierArgs = ComputeTierCommon &
@@ -141,12 +149,20 @@ export class ComputeTier extends pulumi.ComponentResource {
             actions: ["ssm:GetParameter"],
             resources: [data.activeRegionParameterArn],
           },
+          {
+            // Its region's replica of the secret (decrypted with the region's key, above).
+            sid: "ReadThePaymentIdKey",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [data.apiSecrets.paymentIdSecretArn],
+          },
         ],
         environment: {
           PAYMENTS_TABLE: data.tableName,
           PAYMENTS_QUEUE_URL: queue.queueUrl,
           ACTIVE_REGION_PARAMETER: data.activeRegionParameter,
+          PAYMENT_ID_SECRET_ARN: data.apiSecrets.paymentIdSecretArn,
           PAYMENT_LIMITS: JSON.stringify(config.authorization.maxAmountMinor),
+          TOKEN_PREFIX: config.api.tokenPrefix,
         },
         timeoutSeconds: config.api.timeoutSeconds,
         memoryMb: 512,
@@ -295,6 +311,42 @@ export class ComputeTier extends pulumi.ComponentResource {
       parent,
     );
 
+    const authorizerFunction = handlerFunction(
+      `${name}-merchant-authorizer`,
+      {
+        ...common,
+        base: "merchant-authorizer",
+        description: "Authenticates merchants' API keys for every payment route",
+        callback: merchantAuthorizerHandler,
+        statements: [
+          {
+            sid: "ReadTheMerchantsKeys",
+            actions: ["dynamodb:GetItem"],
+            resources: [data.merchants.tableArn],
+          },
+          {
+            sid: "ReadTheKeyPepper",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [data.apiSecrets.pepperSecretArn],
+          },
+          {
+            // The table and the secret are encrypted under the region's key.
+            sid: "DecryptTheKeysAndThePepper",
+            actions: ["kms:Decrypt"],
+            resources: [data.keyArn],
+          },
+        ],
+        environment: {
+          MERCHANTS_TABLE: data.merchants.tableName,
+          PEPPER_SECRET_ARN: data.apiSecrets.pepperSecretArn,
+          KEY_ENVIRONMENT: config.environment,
+        },
+        timeoutSeconds: 5,
+        memoryMb: 256,
+        reservedConcurrency: config.api.reservedConcurrency,
+      },
+      parent,
+    );
     const api = new PaymentApi(
       `${name}-api`,
       {
@@ -306,6 +358,21 @@ export class ComputeTier extends pulumi.ComponentResource {
         production: config.production,
         paymentsFunctionInvokeArn: apiFunction.invokeArn,
         healthFunctionInvokeArn: healthFunction.invokeArn,
+        authorizerFunctionInvokeArn: authorizerFunction.invokeArn,
+      },
+      parent,
+    );
+    // API Gateway calls the authorizer through the function's resource policy; the source ARN of
+    // an authorizer call is `<execution ARN>/authorizers/<authorizer id>` (API Gateway Developer
+    // Guide, "Configure a Lambda authorizer":
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html).
+    new aws.lambda.Permission(
+      `${name}-merchant-authorizer`,
+      {
+        action: "lambda:InvokeFunction",
+        function: authorizerFunction.name,
+        principal: "apigateway.amazonaws.com",
+        sourceArn: pulumi.interpolate`${api.executionArn}/authorizers/*`,
       },
       parent,
     );

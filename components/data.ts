@@ -1,7 +1,7 @@
 /**
  * The data tier of one region: what a payment company cannot lose. Each store is a part of its
- * own (components/data/): the payments global table, the receipts bucket, the Aurora ledger and
- * the backups of all three. Every encrypted resource uses its own region's key (components/keys.ts).
+ * own (components/data/): the payments and merchants global tables, the API's keys, the receipts
+ * bucket, the Aurora ledger and the backups of the stores. Every encrypted resource uses its own region's key (components/keys.ts).
  * The tier itself holds the active-region flag (SSM) the handlers read and the failover runbook
  * flips, and wires the two regions together once both exist (`replicateTo`).
  */
@@ -12,7 +12,8 @@ import type { Namer } from "../model/naming";
 import type { AwsRegion } from "../model/regions";
 import { Backups } from "./data/backups";
 import { Ledger } from "./data/ledger";
-import { PaymentsTable } from "./data/payments-table";
+import { ApiSecrets } from "./data/api-secrets";
+import { MerchantsTable, PaymentsTable } from "./data/global-tables";
 import { Receipts } from "./data/receipts";
 import type { DataKeys } from "./keys";
 import type { Network } from "./network";
@@ -76,6 +77,9 @@ export class DataTier extends pulumi.ComponentResource {
   /** Writer endpoint of the global database: it follows the writer across regions. */
   readonly globalWriterEndpoint: pulumi.Output<string>;
   readonly payments: PaymentsTable;
+  readonly merchants: MerchantsTable;
+  /** The API's keys (merchant key pepper, payment-id key): this region's copies. */
+  readonly apiSecrets: ApiSecrets;
   readonly ledger: Ledger;
   private readonly receipts: Receipts;
   private readonly backups: Backups;
@@ -103,6 +107,32 @@ export class DataTier extends pulumi.ComponentResource {
         ...(args.role === "primary"
           ? { role: "primary", peer, witnessRegion: config.dynamodb.witnessRegion }
           : { role: "secondary", primary: args.primary.payments }),
+      },
+      part,
+    );
+    this.merchants = new MerchantsTable(
+      `${name}-merchants`,
+      {
+        ...store,
+        tableName: namer.global("dynamodbTable", "merchants"),
+        keys: args.keys,
+        pitrRecoveryDays: config.pitrRecoveryDays,
+        consistency: config.dynamodb.consistency,
+        ...(args.role === "primary"
+          ? { role: "primary", peer, witnessRegion: config.dynamodb.witnessRegion }
+          : { role: "secondary", primary: args.primary.merchants }),
+      },
+      part,
+    );
+    this.apiSecrets = new ApiSecrets(
+      `${name}-api-secrets`,
+      {
+        ...store,
+        namer,
+        keys: args.keys,
+        ...(args.role === "primary"
+          ? { role: "primary", peer }
+          : { role: "secondary", primary: args.primary.apiSecrets }),
       },
       part,
     );
@@ -141,9 +171,9 @@ export class DataTier extends pulumi.ComponentResource {
         retentionDays: config.backupRetentionDays,
         production: config.production,
         stores: {
-          DynamoDB: this.payments.tableArn,
-          Aurora: this.ledger.clusterArn,
-          S3: this.receipts.bucketArn,
+          DynamoDB: [this.payments.tableArn, this.merchants.tableArn],
+          Aurora: [this.ledger.clusterArn],
+          S3: [this.receipts.bucketArn],
         },
         tierName: name,
       },

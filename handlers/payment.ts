@@ -6,10 +6,16 @@
  * Written without a schema library: handlers are deployed with their dependencies, and zod
  * alone is several megabytes against a 1 MiB artifact budget.
  */
+import type { TableSchema } from "./table-schema";
 
 export const PAYMENT_METHODS = ["card", "bank_transfer", "wallet"] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
+/**
+ * A payment as it travels: on the queues, in workflow executions, events and receipts. It names
+ * the payment method's type only; the token stays in the payments table (PaymentRecord), the
+ * system of record, so no message, execution history, archive or topic ever carries it.
+ */
 export interface Payment {
   readonly paymentId: string;
   readonly merchantId: string;
@@ -18,7 +24,7 @@ export interface Payment {
   readonly amountMinor: number;
   /** ISO 4217 code, upper case. */
   readonly currency: string;
-  readonly paymentMethod: { readonly type: PaymentMethod; readonly token: string };
+  readonly paymentMethod: { readonly type: PaymentMethod };
   /** ISO 8601 instant the payment was accepted. */
   readonly createdAt: string;
 }
@@ -27,6 +33,8 @@ export type PaymentStatus = "RECEIVED" | "COMPLETED" | "FAILED";
 
 /** The payments table item, as the API writes it (the workflow later sets status and outcome). */
 export interface PaymentRecord extends Payment {
+  /** The tokenized method the merchant sent: only the table holds the token. */
+  readonly paymentMethod: { readonly type: PaymentMethod; readonly token: string };
   readonly status: PaymentStatus;
   readonly idempotencyKey: string;
   /** SHA-256 of the validated request: a replay must match it. */
@@ -49,35 +57,20 @@ export const SETTLED_INDEX = "bySettledHour";
 /** The authorize step's velocity window: a merchant's payments by time. */
 export const MERCHANT_INDEX = "byMerchant";
 
-/** A global secondary index of the payments table (string keys). */
-export interface TableIndex {
-  readonly name: string;
-  readonly hashKey: string;
-  readonly rangeKey: string;
-  /** Every attribute, or these besides the keys. */
-  readonly projection: "ALL" | { readonly include: readonly string[] };
-}
-
 /** The payments table's key and indexes: declared once, for the data tier and the emulators. */
-export const PAYMENTS_TABLE_KEY = "paymentId";
-export const PAYMENTS_TABLE_INDEXES: readonly TableIndex[] = [
-  { name: MERCHANT_INDEX, hashKey: "merchantId", rangeKey: "createdAt", projection: "ALL" },
-  { name: PENDING_INDEX, hashKey: "pendingShard", rangeKey: "createdAt", projection: "ALL" },
-  {
-    name: SETTLED_INDEX,
-    hashKey: "settledHour",
-    rangeKey: "paymentId",
-    projection: { include: ["merchantId", "amountMinor", "currency", "statusDetail"] },
-  },
-];
-
-/** Every attribute the table's key and indexes name, the key first. */
-export const PAYMENTS_TABLE_KEY_ATTRIBUTES: readonly string[] = [
-  ...new Set([
-    PAYMENTS_TABLE_KEY,
-    ...PAYMENTS_TABLE_INDEXES.flatMap((i) => [i.hashKey, i.rangeKey]),
-  ]),
-];
+export const PAYMENTS_TABLE_SCHEMA: TableSchema = {
+  key: "paymentId",
+  indexes: [
+    { name: MERCHANT_INDEX, hashKey: "merchantId", rangeKey: "createdAt", projection: "ALL" },
+    { name: PENDING_INDEX, hashKey: "pendingShard", rangeKey: "createdAt", projection: "ALL" },
+    {
+      name: SETTLED_INDEX,
+      hashKey: "settledHour",
+      rangeKey: "paymentId",
+      projection: { include: ["merchantId", "amountMinor", "currency", "statusDetail"] },
+    },
+  ],
+};
 
 /** The shard of the `pending` index a payment is in: stable for its id. */
 export function pendingShard(paymentId: string): string {
@@ -98,8 +91,51 @@ export const PENDING_SHARD_KEYS: readonly string[] = Array.from(
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** An ISO 4217 currency code. */
 export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
-/** A tokenized payment method (never a card number). */
-export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+/** What follows a token's prefix: a tokenization provider's opaque reference. */
+const TOKEN_BODY = /^[A-Za-z0-9_-]{8,120}$/;
+
+/** The Luhn checksum every card number (PAN) satisfies (ISO/IEC 7812-1). */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i += 1) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) {
+        digit -= 9;
+      }
+    }
+    sum += digit;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+/**
+ * Whether a token may be a card number, which this platform must never accept or store (PCI DSS
+ * 4.0 requirement 3: card numbers are 12 to 19 digits, Luhn-valid): a run of 12 or more digits
+ * (separators ignored), or 12 to 19 digits in all that pass Luhn.
+ */
+export function looksLikeCardNumber(token: string): boolean {
+  if (/\d{12,}/.test(token.replace(/[\s_-]/g, ""))) {
+    return true;
+  }
+  const digits = token.replace(/\D/g, "");
+  return digits.length >= 12 && digits.length <= 19 && passesLuhn(digits);
+}
+
+/** Why `token` is not a tokenized payment method under `prefix`, or undefined when it is one. */
+export function tokenProblem(token: unknown, prefix: string): string | undefined {
+  const body =
+    typeof token === "string" && token.startsWith(prefix) ? token.slice(prefix.length) : undefined;
+  if (body === undefined || !TOKEN_BODY.test(body)) {
+    return `must be a token of your tokenization provider: ${prefix} followed by 8-120 letters, digits, hyphens or underscores`;
+  }
+  if (looksLikeCardNumber(String(token))) {
+    return "looks like a card number: send the token your tokenization provider issued, never card data";
+  }
+  return undefined;
+}
+
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 /** The largest amount JSON and DynamoDB numbers carry exactly. */
 export const MAX_SAFE_AMOUNT = Number.MAX_SAFE_INTEGER;
@@ -136,15 +172,11 @@ export function validatePayment(input: unknown): { payment: Payment } | { proble
   const methodRecord =
     typeof method === "object" && method !== null ? (method as Record<string, unknown>) : {};
   const methodType = field(methodRecord, "type");
-  const token = field(methodRecord, "token");
   if (
     typeof methodType !== "string" ||
     !(PAYMENT_METHODS as readonly string[]).includes(methodType)
   ) {
     problems.push(`paymentMethod.type must be one of ${PAYMENT_METHODS.join(", ")}`);
-  }
-  if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) {
-    problems.push("paymentMethod.token must be 8-128 letters, digits, hyphens or underscores");
   }
   const createdAt = field(record, "createdAt");
   if (
@@ -161,7 +193,10 @@ export function validatePayment(input: unknown): { payment: Payment } | { proble
   return { payment: paymentFields(record as unknown as Payment) };
 }
 
-/** Exactly the fields of a Payment, copied from anything that has them. */
+/**
+ * Exactly the fields of a Payment, copied from anything that has them: a PaymentRecord loses its
+ * token here (a message queued before the token left the messages loses it too).
+ */
 export function paymentFields(payment: Payment): Payment {
   return {
     paymentId: payment.paymentId,
@@ -169,7 +204,7 @@ export function paymentFields(payment: Payment): Payment {
     customerId: payment.customerId,
     amountMinor: payment.amountMinor,
     currency: payment.currency,
-    paymentMethod: { type: payment.paymentMethod.type, token: payment.paymentMethod.token },
+    paymentMethod: { type: payment.paymentMethod.type },
     createdAt: payment.createdAt,
   };
 }

@@ -1,11 +1,13 @@
 /**
  * The payments-api Lambda (thin AWS shell around ./payments-api): the payments table through
  * DynamoDB (one conditional put per accepted payment), the queue through SQS, the active-region
- * flag through SSM (runtime.ts, cached briefly). Clients are created on the first request
- * and kept for the life of the execution environment.
+ * flag through SSM (runtime.ts, cached briefly), the payment ids' key through Secrets Manager (read
+ * once; the secret is replicated to every region the API runs in). Clients are created on the first
+ * request and kept for the life of the execution environment.
  *
- * Environment: PAYMENTS_TABLE, PAYMENTS_QUEUE_URL, ACTIVE_REGION_PARAMETER, PAYMENT_LIMITS (JSON:
- * largest amount per accepted currency) and the runtime's AWS_REGION.
+ * Environment: PAYMENTS_TABLE, PAYMENTS_QUEUE_URL, ACTIVE_REGION_PARAMETER, PAYMENT_ID_SECRET_ARN,
+ * PAYMENT_LIMITS (JSON: largest amount per accepted currency), TOKEN_PREFIX and the runtime's
+ * AWS_REGION.
  */
 import {
   type ApiPorts,
@@ -15,7 +17,14 @@ import {
   errorResponse,
   handleApiRequest,
 } from "./payments-api";
-import { activeRegionFlag, claimRequeue, fromItem, requiredEnv, toItem } from "./runtime";
+import {
+  activeRegionFlag,
+  claimRequeue,
+  fromItem,
+  requiredEnv,
+  secretString,
+  toItem,
+} from "./runtime";
 
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type Sqs = typeof import("@aws-sdk/client-sqs");
@@ -29,6 +38,8 @@ function connect(): { ports: ApiPorts; settings: ApiSettings } {
   const parameter = requiredEnv("ACTIVE_REGION_PARAMETER");
   const region = requiredEnv("AWS_REGION");
   const maxAmountMinor = JSON.parse(requiredEnv("PAYMENT_LIMITS")) as Record<string, number>;
+  const tokenPrefix = requiredEnv("TOKEN_PREFIX");
+  const paymentIdSecret = requiredEnv("PAYMENT_ID_SECRET_ARN");
   // Required here, not imported: the Lambda runtime provides the SDK, and a client must not be
   // captured by the serialized function.
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -51,6 +62,8 @@ function connect(): { ports: ApiPorts; settings: ApiSettings } {
   };
   const ports: ApiPorts = {
     activeRegion: activeRegionFlag(parameter),
+    // Never changes: a new key would give replays new ids.
+    paymentIdKey: secretString(paymentIdSecret),
     async putPaymentIfAbsent(record) {
       try {
         await db.send(
@@ -108,7 +121,7 @@ function connect(): { ports: ApiPorts; settings: ApiSettings } {
       );
     },
   };
-  return { ports, settings: { region, maxAmountMinor, now: () => new Date() } };
+  return { ports, settings: { region, maxAmountMinor, tokenPrefix, now: () => new Date() } };
 }
 
 export async function paymentsApiHandler(event: ApiRequest): Promise<ApiResponse> {

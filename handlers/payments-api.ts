@@ -4,13 +4,18 @@
  * (./payments-api.lambda) or a test provides. Plain data in, plain data out: every error is a
  * JSON body with a stable code and a message, never a stack trace.
  *
- * Idempotency without a separate table: the payment id is derived from the merchant and the
- * `Idempotency-Key`, and the payment is written with one conditional put. The first writer wins;
- * a replay with the same request gets the stored response; the same key with a different request
- * is rejected and writes nothing. Validation is hand-written for the same reason as in
- * ./payment: a schema library would be most of the artifact.
+ * The caller is the merchant the API's authorizer (./merchant-authorizer.ts) authenticated, never
+ * whatever a body says: API Gateway hands its context to the handler in
+ * `requestContext.authorizer`. A body may name the merchant, and must then name the caller.
+ *
+ * Idempotency without a separate table: the payment id is a keyed hash (HMAC-SHA256 under a
+ * secret the program generates) of the merchant and the `Idempotency-Key`, so keys are scoped to
+ * the merchant and outsiders cannot compute ids; the payment is written with one conditional put.
+ * The first writer wins; a replay with the same request gets the stored response; the same key
+ * with a different request is rejected and writes nothing. Validation is hand-written for the
+ * same reason as in ./payment: a schema library would be most of the artifact.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import {
   CURRENCY_PATTERN,
   ID_PATTERN,
@@ -19,7 +24,7 @@ import {
   paymentFields,
   type PaymentMethod,
   type PaymentRecord,
-  TOKEN_PATTERN,
+  tokenProblem,
 } from "./payment";
 
 /**
@@ -43,6 +48,14 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_INVALID: {
     status: 400,
     meaning: "the Idempotency-Key is not 1-255 printable ASCII characters",
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    meaning: "no valid API key: send Authorization: Bearer <your secret key>",
+  },
+  FORBIDDEN_MERCHANT: {
+    status: 403,
+    meaning: "the body names another merchant than the API key's",
   },
   PAYMENT_NOT_FOUND: { status: 404, meaning: "no payment with this id in this region" },
   ROUTE_NOT_FOUND: { status: 404, meaning: "no such route" },
@@ -80,6 +93,10 @@ export interface ApiRequest {
   readonly pathParameters?: Readonly<Record<string, string | undefined>> | null;
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
+  /** The authorizer's context (`requestContext.authorizer`): the authenticated merchant. */
+  readonly requestContext?: {
+    readonly authorizer?: Readonly<Record<string, unknown>> | null;
+  } | null;
 }
 
 export interface ApiResponse {
@@ -92,6 +109,8 @@ export interface ApiResponse {
 export interface ApiPorts {
   /** The region that takes writes (the active-region flag), possibly cached briefly. */
   activeRegion(): Promise<string>;
+  /** The key of the payment ids' keyed hash (a Secrets Manager secret, read once). */
+  paymentIdKey(): Promise<string>;
   /** Writes the record unless a payment with its id exists; returns the existing one if so. */
   putPaymentIfAbsent(
     record: PaymentRecord,
@@ -112,6 +131,8 @@ export interface ApiSettings {
   readonly region: string;
   /** Largest payment per accepted currency, minor units; the keys are the accepted currencies. */
   readonly maxAmountMinor: Readonly<Record<string, number>>;
+  /** The prefix of the tokenization provider's tokens (`tok_`). */
+  readonly tokenPrefix: string;
   readonly now: () => Date;
 }
 
@@ -120,6 +141,7 @@ export interface FieldProblem {
   readonly message: string;
 }
 
+/** A validated request, its merchant the authenticated caller. */
 export interface PaymentRequest {
   readonly merchantId: string;
   readonly customerId: string;
@@ -148,23 +170,30 @@ function has(record: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(record, key);
 }
 
-/** Validates a parsed JSON object against the accepted currencies and limits. */
+/** The rules a request is validated against: the stack's limits and tokenization prefix. */
+export type RequestRules = Pick<ApiSettings, "maxAmountMinor" | "tokenPrefix">;
+
+/**
+ * Validates a parsed JSON object of `merchantId` (the caller) against the accepted currencies,
+ * limits and tokens. A `merchantId` in the body is the caller's (handleApiRequest refuses any
+ * other before this), so the body's is never used.
+ */
 export function validateRequest(
   body: Readonly<Record<string, unknown>>,
-  maxAmountMinor: Readonly<Record<string, number>>,
+  merchantId: string,
+  rules: RequestRules,
 ): { request: PaymentRequest } | { problems: FieldProblem[] } {
+  const { maxAmountMinor } = rules;
   const problems: FieldProblem[] = [];
   for (const key of Object.keys(body).filter((k) => !REQUEST_FIELDS.includes(k))) {
     problems.push({ field: key.slice(0, 64), message: "is not a field of a payment request" });
   }
-  for (const key of ["merchantId", "customerId"]) {
-    const value = has(body, key) ? body[key] : undefined;
-    if (typeof value !== "string" || !ID_PATTERN.test(value)) {
-      problems.push({
-        field: key,
-        message: "must be 1-64 letters, digits, hyphens or underscores",
-      });
-    }
+  const customerId = has(body, "customerId") ? body.customerId : undefined;
+  if (typeof customerId !== "string" || !ID_PATTERN.test(customerId)) {
+    problems.push({
+      field: "customerId",
+      message: "must be 1-64 letters, digits, hyphens or underscores",
+    });
   }
   const currency = has(body, "currency") ? body.currency : undefined;
   const limit =
@@ -210,12 +239,13 @@ export function validateRequest(
         message: `must be one of ${PAYMENT_METHODS.join(", ")}`,
       });
     }
-    const token = has(methodRecord, "token") ? methodRecord.token : undefined;
-    if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) {
-      problems.push({
-        field: "paymentMethod.token",
-        message: "must be 8-128 letters, digits, hyphens or underscores (a tokenized method)",
-      });
+    // The message never repeats the token: it may be card data that must go nowhere.
+    const tokenIssue = tokenProblem(
+      has(methodRecord, "token") ? methodRecord.token : undefined,
+      rules.tokenPrefix,
+    );
+    if (tokenIssue !== undefined) {
+      problems.push({ field: "paymentMethod.token", message: tokenIssue });
     }
   }
   if (problems.length > 0) {
@@ -224,7 +254,7 @@ export function validateRequest(
   const valid = body as unknown as PaymentRequest;
   return {
     request: {
-      merchantId: valid.merchantId,
+      merchantId,
       customerId: valid.customerId,
       amountMinor: valid.amountMinor,
       currency: valid.currency,
@@ -237,9 +267,13 @@ function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** The payment id of a merchant's idempotency key: the same key always names the same payment. */
-export function paymentIdFor(merchantId: string, idempotencyKey: string): string {
-  return `pay_${sha256(`${merchantId}\u0000${idempotencyKey}`).slice(0, 32)}`;
+/**
+ * The payment id of a merchant's idempotency key: the same key always names the same payment, and
+ * without `secret` nobody can tell which id a merchant's key names.
+ */
+export function paymentIdFor(secret: string, merchantId: string, idempotencyKey: string): string {
+  const mac = createHmac("sha256", secret).update(`${merchantId}\u0000${idempotencyKey}`);
+  return `pay_${mac.digest("hex").slice(0, 32)}`;
 }
 
 /** A fingerprint of the validated request (fixed field order), for replays. */
@@ -302,6 +336,7 @@ function parseBody(request: ApiRequest): { value: unknown } | { error: ApiRespon
 
 async function createPayment(
   request: ApiRequest,
+  merchantId: string,
   ports: ApiPorts,
   settings: ApiSettings,
 ): Promise<ApiResponse> {
@@ -319,10 +354,11 @@ async function createPayment(
   if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
     return errorResponse("INVALID_JSON");
   }
-  const validated = validateRequest(
-    parsed.value as Record<string, unknown>,
-    settings.maxAmountMinor,
-  );
+  const fields = parsed.value as Record<string, unknown>;
+  if (has(fields, "merchantId") && fields.merchantId !== merchantId) {
+    return errorResponse("FORBIDDEN_MERCHANT");
+  }
+  const validated = validateRequest(fields, merchantId, settings);
   if ("problems" in validated) {
     return errorResponse("VALIDATION_FAILED", "the payment request is invalid", {
       details: validated.problems,
@@ -341,7 +377,7 @@ async function createPayment(
   const at = now.toISOString();
   const record: PaymentRecord = {
     ...body,
-    paymentId: paymentIdFor(body.merchantId, key),
+    paymentId: paymentIdFor(await ports.paymentIdKey(), merchantId, key),
     createdAt: at,
     status: "RECEIVED",
     idempotencyKey: key,
@@ -381,10 +417,15 @@ async function createPayment(
   return accepted(stored, !written.created);
 }
 
-async function readPayment(request: ApiRequest, ports: ApiPorts): Promise<ApiResponse> {
+async function readPayment(
+  request: ApiRequest,
+  merchantId: string,
+  ports: ApiPorts,
+): Promise<ApiResponse> {
   const id = request.pathParameters?.paymentId ?? "";
   const record = PAYMENT_ID.test(id) ? await ports.getPayment(id) : undefined;
-  if (record === undefined) {
+  // Another merchant's payment is answered as if it did not exist: the answer leaks nothing.
+  if (record === undefined || record.merchantId !== merchantId) {
     return errorResponse("PAYMENT_NOT_FOUND", `no payment ${id.slice(0, 64)} in this region`);
   }
   return json(200, {
@@ -421,10 +462,16 @@ export async function handleApiRequest(
       headers: { Allow: Object.keys(ROUTES[route]).join(", ") },
     });
   }
+  // API Gateway puts the authorizer's context here; a route that reached the handler without one
+  // (a definition without the authorizer) serves nobody.
+  const merchantId = request.requestContext?.authorizer?.merchantId;
+  if (typeof merchantId !== "string" || !ID_PATTERN.test(merchantId)) {
+    return errorResponse("UNAUTHENTICATED");
+  }
   try {
     return method === "POST"
-      ? await createPayment(request, ports, settings)
-      : await readPayment(request, ports);
+      ? await createPayment(request, merchantId, ports, settings)
+      : await readPayment(request, merchantId, ports);
   } catch (error) {
     // Logged for the operators (the function's JSON log), never returned to the caller.
     console.error("payment API request failed", error);

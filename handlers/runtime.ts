@@ -7,6 +7,7 @@ import { pendingShard, type PaymentRecord } from "./payment";
 type AttributeValue = import("@aws-sdk/client-dynamodb").AttributeValue;
 type DynamoDb = typeof import("@aws-sdk/client-dynamodb");
 type RdsData = typeof import("@aws-sdk/client-rds-data");
+type SecretsManager = typeof import("@aws-sdk/client-secrets-manager");
 type Ssm = typeof import("@aws-sdk/client-ssm");
 
 /**
@@ -83,6 +84,23 @@ export function activeRegionFlag(parameter: string, maxAttempts?: number): () =>
     const result = await client.send(new ssm.GetParameterCommand({ Name: parameter }));
     return result.Parameter?.Value ?? "";
   }, ACTIVE_REGION_CACHE_MS);
+}
+
+/**
+ * A Secrets Manager secret's string that never changes (a key the program generated), read once
+ * per execution environment; a failed read is not kept, so the next call reads again.
+ */
+export function secretString(secretArn: string): () => Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const secrets = require("@aws-sdk/client-secrets-manager") as SecretsManager;
+  const client = new secrets.SecretsManagerClient({});
+  return cached(async () => {
+    const result = await client.send(new secrets.GetSecretValueCommand({ SecretId: secretArn }));
+    if (result.SecretString === undefined || result.SecretString === "") {
+      throw new Error(`secret ${secretArn} has no string value`);
+    }
+    return result.SecretString;
+  }, Number.POSITIVE_INFINITY);
 }
 
 /** A promise's value, or its error as a value: never rejects. */

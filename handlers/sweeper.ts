@@ -18,7 +18,7 @@
  * Both act only where the region is the active writer (the processor's gate); elsewhere they do
  * nothing.
  */
-import type { Payment, PaymentRecord } from "./payment";
+import { type Payment, paymentFields, type PaymentRecord } from "./payment";
 import { PENDING_SHARD_KEYS } from "./payment";
 
 export interface SweepSettings {
@@ -68,15 +68,7 @@ export async function sweep(
         continue;
       }
       try {
-        await ports.enqueue({
-          paymentId: record.paymentId,
-          merchantId: record.merchantId,
-          customerId: record.customerId,
-          amountMinor: record.amountMinor,
-          currency: record.currency,
-          paymentMethod: record.paymentMethod,
-          createdAt: record.createdAt,
-        });
+        await ports.enqueue(paymentFields(record));
         requeued += 1;
       } catch (error) {
         // Claimed but not sent: the next sweep after the window tries again.

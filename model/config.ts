@@ -161,6 +161,9 @@ const currencyAmounts = z.array(
   }),
 );
 
+/** The largest number an EventBridge event pattern's numeric matching compares. */
+const HIGH_VALUE_MAX = 5_000_000_000;
+
 function amountsByCurrency(pairs: readonly string[]): Record<string, number> {
   return Object.fromEntries(pairs.map((pair) => [pair.slice(0, 3), Number(pair.slice(4))]));
 }
@@ -369,6 +372,26 @@ const keys = z.object({
     default: 1000,
     description: "Most payments a merchant may take within the velocity window.",
   }),
+  highValueAmounts: configKey(currencyAmounts, {
+    default: ["EUR:500000", "USD:500000", "GBP:500000"],
+    description:
+      "Completed payments at or above these amounts, as CURRENCY:MINOR_UNITS (at most 5000000000, EventBridge's numeric matching range), raise a notification on the high-value topic. Currencies from paymentLimits; empty for none.",
+  }),
+  paymentTokenPrefix: configKey(
+    z.string().regex(/^[a-z][a-z0-9]{1,15}_$/, {
+      error: 'must be 2-16 lowercase letters or digits followed by "_" (such as tok_)',
+    }),
+    {
+      default: "tok_",
+      description:
+        "Prefix of the payment-method tokens your tokenization provider issues (tok_): the API refuses any other token, and anything that looks like a card number.",
+    },
+  ),
+  authorizerCacheSeconds: configKey(integer(0, 3_600, "seconds"), {
+    default: 60,
+    description:
+      "Seconds API Gateway caches the authorizer's answer for an API key (0-3600; 0 checks every request). A revoked key stops working in both regions within this plus the merchants table's replication lag.",
+  }),
   authorizeTimeoutSeconds: configKey(integer(1, 60, "seconds"), {
     default: 10,
     description: "Timeout of the authorize Lambda in seconds (1-60).",
@@ -412,7 +435,8 @@ const keys = z.object({
   }),
   apiReservedConcurrency: configKey(integer(1, 900, "concurrent executions"), {
     default: 50,
-    description: "Reserved concurrency of the payments-api Lambda (1-900).",
+    description:
+      "Reserved concurrency of the payments-api Lambda (1-900), and of the merchant authorizer in front of it.",
   }),
   processorTimeoutSeconds: configKey(integer(1, 900, "seconds"), {
     default: 30,
@@ -691,8 +715,31 @@ const validated = keys.superRefine((c, ctx) => {
       `must name the same currencies as paymentLimits (${accepted.replace(/,/g, ", ")})`,
     );
   }
+  if (c.highValueAmounts.every((p) => CURRENCY_AMOUNT.test(p))) {
+    const highValue = amountsByCurrency(c.highValueAmounts);
+    const unknown = Object.keys(highValue).filter(
+      (currency) => !accepted.split(",").includes(currency),
+    );
+    if (wellFormed && unknown.length > 0) {
+      fail(
+        "highValueAmounts",
+        `names ${unknown.join(", ")}, which paymentLimits does not accept (${accepted.replace(/,/g, ", ")})`,
+      );
+    }
+    // EventBridge compares numbers between -5.0e9 and 5.0e9 (Amazon EventBridge User Guide,
+    // "Numeric matching": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-numeric-matching).
+    const over = Object.entries(highValue).filter(([, amount]) => amount > HIGH_VALUE_MAX);
+    if (over.length > 0) {
+      fail(
+        "highValueAmounts",
+        `${over.map(([currency, amount]) => `${currency}:${amount}`).join(", ")} is over ${HIGH_VALUE_MAX}, the largest number an EventBridge rule compares`,
+      );
+    }
+  }
+  // The merchant authorizer reserves as much as the API it guards (components/compute.ts).
   const reservations = [
     c.authorizeReservedConcurrency,
+    c.apiReservedConcurrency,
     c.apiReservedConcurrency,
     c.processorReservedConcurrency,
   ];
@@ -701,7 +748,7 @@ const validated = keys.superRefine((c, ctx) => {
   if (eachInRange && reserved > ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY) {
     fail(
       "processorReservedConcurrency",
-      `makes the region's functions reserve ${reserved} concurrent executions (authorize, api, processor and ${FIXED_RESERVED_CONCURRENCY} for health, failover, the sweeper and the peer watch); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
+      `makes the region's functions reserve ${reserved} concurrent executions (authorize, api and its authorizer, processor and ${FIXED_RESERVED_CONCURRENCY} for health, failover, the sweeper and the peer watch); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
     );
   }
   if (c.processorBatchSize > 10 && c.processorBatchWindowSeconds === 0) {
@@ -774,6 +821,8 @@ function stackConfigSchema(context: StackContext) {
           maxAmountMinor: amountsByCurrency(c.velocityAmountLimits),
         },
       },
+      /** Completed payments at or above these amounts notify the high-value topic. */
+      highValueAmountMinor: amountsByCurrency(c.highValueAmounts),
       authorizeFunction: {
         timeoutSeconds: c.authorizeTimeoutSeconds,
         reservedConcurrency: c.authorizeReservedConcurrency,
@@ -792,6 +841,10 @@ function stackConfigSchema(context: StackContext) {
         wafRateLimit: c.wafRateLimit,
         timeoutSeconds: c.apiTimeoutSeconds,
         reservedConcurrency: c.apiReservedConcurrency,
+        /** The tokenization provider's token prefix: the only payment methods accepted. */
+        tokenPrefix: c.paymentTokenPrefix,
+        /** Seconds API Gateway caches an API key's authorization (0: none). */
+        authorizerCacheSeconds: c.authorizerCacheSeconds,
       },
       processor: {
         timeoutSeconds: c.processorTimeoutSeconds,

@@ -25,6 +25,7 @@ export interface PaymentApiArgs {
   readonly production: boolean;
   readonly paymentsFunctionInvokeArn: pulumi.Input<string>;
   readonly healthFunctionInvokeArn: pulumi.Input<string>;
+  readonly authorizerFunctionInvokeArn: pulumi.Input<string>;
 }
 
 export class PaymentApi extends pulumi.ComponentResource {
@@ -40,12 +41,18 @@ export class PaymentApi extends pulumi.ComponentResource {
     const child = movedChild(this, { parent: opts.parent });
     const apiName = namer.regional("restApi", "payments", region);
     const body = pulumi
-      .all([args.paymentsFunctionInvokeArn, args.healthFunctionInvokeArn])
-      .apply(([paymentsArn, healthArn]) =>
+      .all([
+        args.paymentsFunctionInvokeArn,
+        args.healthFunctionInvokeArn,
+        args.authorizerFunctionInvokeArn,
+      ])
+      .apply(([paymentsArn, healthArn, authorizerArn]) =>
         JSON.stringify(
           paymentApiDefinition({
             paymentsFunctionInvokeArn: paymentsArn,
             healthFunctionInvokeArn: healthArn,
+            authorizerFunctionInvokeArn: authorizerArn,
+            authorizerCacheSeconds: args.settings.authorizerCacheSeconds,
             title: apiName,
           }),
         ),

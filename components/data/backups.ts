@@ -1,6 +1,6 @@
 /**
  * AWS Backup for one region's data stores: a CMK vault (locked in production), the role AWS Backup
- * works with, a plan with daily (production: also hourly) backups of the table, the cluster and the
+ * works with, a plan with daily (production: also hourly) backups of the tables, the cluster and the
  * bucket, each copied to the peer region's vault (`copyTo`, called once both regions exist), and in
  * production a restore testing plan, so that restores are proven on a schedule.
  */
@@ -29,7 +29,7 @@ export interface BackupsArgs {
   /** Production adds hourly backups, the vault lock and restore testing. */
   readonly production: boolean;
   /** The ARNs of the region's data stores, by AWS Backup's resource type. */
-  readonly stores: Readonly<Record<"DynamoDB" | "Aurora" | "S3", pulumi.Input<string>>>;
+  readonly stores: Readonly<Record<"DynamoDB" | "Aurora" | "S3", readonly pulumi.Input<string>[]>>;
   /** The data tier's logical name: restore testing stood under it as `<tier>-restore-testing…`. */
   readonly tierName: string;
 }
@@ -122,7 +122,7 @@ export class Backups extends pulumi.ComponentResource {
       },
       formerly(""),
     );
-    for (const [type, arn] of Object.entries(this.settings.stores)) {
+    for (const [type, arns] of Object.entries(this.settings.stores)) {
       const suffix = `-${type.toLowerCase()}`;
       new aws.backup.RestoreTestingSelection(
         `${name}${suffix}`,
@@ -130,7 +130,7 @@ export class Backups extends pulumi.ComponentResource {
           name: `payments_${type.toLowerCase()}`,
           restoreTestingPlanName: plan.name,
           protectedResourceType: type,
-          protectedResourceArns: [arn],
+          protectedResourceArns: [...arns],
           iamRoleArn: this.role.arn,
           validationWindowHours: 4,
         },
@@ -182,7 +182,7 @@ export class Backups extends pulumi.ComponentResource {
         name: namer.regional("backupPlan", "data-stores", region),
         planId: plan.id,
         iamRoleArn: this.role.arn,
-        resources: Object.values(this.settings.stores),
+        resources: Object.values(this.settings.stores).flat(),
       },
       { ...this.child, dependsOn: this.attached },
     );

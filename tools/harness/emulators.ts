@@ -12,11 +12,9 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from "@aws-sdk/client-dynamodb";
-import {
-  PAYMENTS_TABLE_INDEXES,
-  PAYMENTS_TABLE_KEY,
-  PAYMENTS_TABLE_KEY_ATTRIBUTES,
-} from "../../handlers/payment";
+import { MERCHANTS_TABLE_SCHEMA } from "../../handlers/merchant-keys";
+import { PAYMENTS_TABLE_SCHEMA } from "../../handlers/payment";
+import { type TableSchema, tableKeyAttributes } from "../../handlers/table-schema";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite") as (options: object) => http.Server;
@@ -75,16 +73,25 @@ export async function startDynamoDb(): Promise<LocalDynamoDb> {
 
 /** The payments table as the data tier declares it (key and its three indexes). */
 export async function createPaymentsTable(db: LocalDynamoDb, table: string): Promise<void> {
+  await createTable(db, table, PAYMENTS_TABLE_SCHEMA);
+}
+
+/** The merchants table as the data tier declares it (key and its index). */
+export async function createMerchantsTable(db: LocalDynamoDb, table: string): Promise<void> {
+  await createTable(db, table, MERCHANTS_TABLE_SCHEMA);
+}
+
+async function createTable(db: LocalDynamoDb, table: string, schema: TableSchema): Promise<void> {
   await db.client.send(
     new CreateTableCommand({
       TableName: table,
       BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: PAYMENTS_TABLE_KEY_ATTRIBUTES.map((name) => ({
+      AttributeDefinitions: tableKeyAttributes(schema).map((name) => ({
         AttributeName: name,
         AttributeType: "S",
       })),
-      KeySchema: [{ AttributeName: PAYMENTS_TABLE_KEY, KeyType: "HASH" }],
-      GlobalSecondaryIndexes: PAYMENTS_TABLE_INDEXES.map((index) => ({
+      KeySchema: [{ AttributeName: schema.key, KeyType: "HASH" }],
+      GlobalSecondaryIndexes: schema.indexes.map((index) => ({
         IndexName: index.name,
         KeySchema: [
           { AttributeName: index.hashKey, KeyType: "HASH" },

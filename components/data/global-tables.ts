@@ -1,5 +1,7 @@
 /**
- * The `payments` DynamoDB global table, one region's part of it. The primary region creates the
+ * The DynamoDB global tables, one region's part of each: `payments` (the system of record of every
+ * payment) and `merchants` (the merchants' API keys, which the authorizer of each region reads from
+ * its own replica). Both are replicated the same way. The primary region creates the
  * table; in eventual mode the secondary joins with a `TableReplica`, so each region owns its part
  * with its own provider, key, protection and tags and the dependency stays one-way (secondary on
  * primary); the table then ignores `replicas`, as AWS requires when TableReplica manages them.
@@ -12,16 +14,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DynamodbConsistency } from "../../model/config";
-import {
-  PAYMENTS_TABLE_INDEXES,
-  PAYMENTS_TABLE_KEY,
-  PAYMENTS_TABLE_KEY_ATTRIBUTES,
-} from "../../handlers/payment";
+import { MERCHANTS_TABLE_SCHEMA } from "../../handlers/merchant-keys";
+import { PAYMENTS_TABLE_SCHEMA } from "../../handlers/payment";
+import { type TableSchema, tableKeyAttributes } from "../../handlers/table-schema";
 import type { AwsRegion } from "../../model/regions";
 import { movedChild, type PartOptions } from "../building-blocks/parts";
 import type { DataKeys } from "../keys";
 
-interface PaymentsTableCommon {
+interface GlobalTableCommon {
   readonly tableName: string;
   readonly region: AwsRegion;
   readonly keys: DataKeys;
@@ -30,7 +30,7 @@ interface PaymentsTableCommon {
   readonly consistency: DynamodbConsistency;
 }
 
-export type PaymentsTableArgs = PaymentsTableCommon &
+export type GlobalTableArgs = GlobalTableCommon &
   (
     | {
         readonly role: "primary";
@@ -38,18 +38,25 @@ export type PaymentsTableArgs = PaymentsTableCommon &
         readonly peer: { readonly region: AwsRegion; readonly keys: DataKeys };
         readonly witnessRegion: AwsRegion | undefined;
       }
-    | { readonly role: "secondary"; readonly primary: PaymentsTable }
+    | { readonly role: "secondary"; readonly primary: GlobalTable }
   );
 
-export class PaymentsTable extends pulumi.ComponentResource {
+/** One region's part of a global table whose key and indexes `schema` declares. */
+abstract class GlobalTable extends pulumi.ComponentResource {
   /** ARN of the global table (created in the primary region). */
   readonly globalTableArn: pulumi.Output<string>;
   /** This region's part of the table: the table in the primary, the replica elsewhere. */
   readonly tableArn: pulumi.Output<string>;
   readonly tableName: pulumi.Output<string>;
 
-  constructor(name: string, args: PaymentsTableArgs, opts: PartOptions) {
-    super("payments:data:PaymentsTable", name, {}, opts);
+  protected constructor(
+    type: string,
+    schema: TableSchema,
+    name: string,
+    args: GlobalTableArgs,
+    opts: PartOptions,
+  ) {
+    super(type, name, {}, opts);
     const dataStore = {
       ...movedChild(this, { parent: opts.parent }),
       protect: args.protectData,
@@ -63,14 +70,14 @@ export class PaymentsTable extends pulumi.ComponentResource {
         {
           name: args.tableName,
           billingMode: "PAY_PER_REQUEST",
-          hashKey: PAYMENTS_TABLE_KEY,
-          attributes: PAYMENTS_TABLE_KEY_ATTRIBUTES.map((name) => ({ name, type: "S" })),
-          // `pending` and `bySettledHour` are sparse: only RECEIVED payments carry pendingShard,
-          // only COMPLETED ones settledHour (handlers/payment.ts). An item without an index's
-          // key attributes is not in the index (DynamoDB Developer Guide, "Take advantage of
-          // sparse indexes":
+          hashKey: schema.key,
+          attributes: tableKeyAttributes(schema).map((name) => ({ name, type: "S" })),
+          // The payments table's `pending` and `bySettledHour` are sparse: only RECEIVED payments
+          // carry pendingShard, only COMPLETED ones settledHour (handlers/payment.ts). An item
+          // without an index's key attributes is not in the index (DynamoDB Developer Guide, "Take
+          // advantage of sparse indexes":
           // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-indexes-general-sparse-indexes.html).
-          globalSecondaryIndexes: PAYMENTS_TABLE_INDEXES.map((index) => ({
+          globalSecondaryIndexes: schema.indexes.map((index) => ({
             name: index.name,
             keySchemas: [
               { attributeName: index.hashKey, keyType: "HASH" },
@@ -128,5 +135,19 @@ export class PaymentsTable extends pulumi.ComponentResource {
     }
     this.tableName = pulumi.output(args.tableName);
     this.registerOutputs({ globalTableArn: this.globalTableArn, tableArn: this.tableArn });
+  }
+}
+
+/** The `payments` table (handlers/payment.ts declares its key and indexes). */
+export class PaymentsTable extends GlobalTable {
+  constructor(name: string, args: GlobalTableArgs, opts: PartOptions) {
+    super("payments:data:PaymentsTable", PAYMENTS_TABLE_SCHEMA, name, args, opts);
+  }
+}
+
+/** The `merchants` table of API keys (handlers/merchant-keys.ts declares its key and index). */
+export class MerchantsTable extends GlobalTable {
+  constructor(name: string, args: GlobalTableArgs, opts: PartOptions) {
+    super("payments:data:MerchantsTable", MERCHANTS_TABLE_SCHEMA, name, args, opts);
   }
 }
