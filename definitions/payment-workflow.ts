@@ -157,6 +157,18 @@ function publish(
 /** The stored payment's fields (DynamoDB JSON), as the ledger, the receipt and the event carry them. */
 const ITEM = "$.record.Item";
 
+/** The stored payment's attributes the workflow reads (names, so reserved words need no care). */
+const RECORD_FIELDS = [
+  "paymentId",
+  "merchantId",
+  "customerId",
+  "amountMinor",
+  "currency",
+  "createdAt",
+  "status",
+  "ledgerAttemptedAt",
+] as const;
+
 export function paymentWorkflowDefinition(targets: WorkflowTargets): WorkflowDefinition {
   const ledger = {
     ResourceArn: targets.clusterArn,
@@ -179,6 +191,10 @@ export function paymentWorkflowDefinition(targets: WorkflowTargets): WorkflowDef
         TableName: targets.tableName,
         Key: { paymentId: { "S.$": "$.payment.paymentId" } },
         ConsistentRead: true,
+        // Every field the workflow reads, and not the payment method: a Task's raw result is in
+        // the execution's history (TaskSucceeded), so the token must not be in it.
+        ProjectionExpression: `${RECORD_FIELDS.map((f) => `#${f}`).join(", ")}`,
+        ExpressionAttributeNames: Object.fromEntries(RECORD_FIELDS.map((f) => [`#${f}`, f])),
       }),
       { ...beforeLedger(TRANSIENT_ERRORS.dynamodb, "Recorded?"), resultPath: "$.record" },
     ),

@@ -57,7 +57,15 @@ export async function merchantAuthorizerHandler(
   environment.current ??= connect();
   const result = await authenticate(event, environment.current.ports, environment.current.settings);
   if ("rejected" in result) {
-    console.warn(JSON.stringify({ rejected: result.rejected, keyId: result.keyId }));
+    // One JSON line for the function's log (a refusal is expected traffic, not a fault).
+    console.log(
+      JSON.stringify({
+        level: "WARN",
+        message: "request refused",
+        rejected: result.rejected,
+        keyId: result.keyId,
+      }),
+    );
     throw new Error("Unauthorized");
   }
   return result.allow;

@@ -125,13 +125,13 @@ export function looksLikeCardNumber(token: string): boolean {
 
 /** Why `token` is not a tokenized payment method under `prefix`, or undefined when it is one. */
 export function tokenProblem(token: unknown, prefix: string): string | undefined {
+  if (typeof token === "string" && looksLikeCardNumber(token)) {
+    return "looks like a card number: send the token your tokenization provider issued, never card data";
+  }
   const body =
     typeof token === "string" && token.startsWith(prefix) ? token.slice(prefix.length) : undefined;
   if (body === undefined || !TOKEN_BODY.test(body)) {
     return `must be a token of your tokenization provider: ${prefix} followed by 8-120 letters, digits, hyphens or underscores`;
-  }
-  if (looksLikeCardNumber(String(token))) {
-    return "looks like a card number: send the token your tokenization provider issued, never card data";
   }
   return undefined;
 }

@@ -720,7 +720,7 @@ const validated = keys.superRefine((c, ctx) => {
     const unknown = Object.keys(highValue).filter(
       (currency) => !accepted.split(",").includes(currency),
     );
-    if (wellFormed && unknown.length > 0) {
+    if (wellFormed && accepted !== "" && unknown.length > 0) {
       fail(
         "highValueAmounts",
         `names ${unknown.join(", ")}, which paymentLimits does not accept (${accepted.replace(/,/g, ", ")})`,

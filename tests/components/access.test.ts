@@ -42,6 +42,14 @@ describe("access: every call of the money and failover paths is allowed by its r
           `:${evaluation.config.regions.primary}:`,
           `:${region}:`,
         );
+        const merchants = `arn:aws:dynamodb:${region}:${account}:table/${String(
+          find(evaluation, "aws:dynamodb/table:Table", "primary-data-merchants").outputs.name,
+        )}`;
+        const apiSecret = (name: string) =>
+          out("aws:secretsmanager/secret:Secret", `primary-data-api-secrets-${name}`).replace(
+            `:${evaluation.config.regions.primary}:`,
+            `:${region}:`,
+          );
         const globalCluster = `arn:aws:rds::${account}:global-cluster:${out(
           "aws:rds/globalCluster:GlobalCluster",
           "primary-data-ledger",
@@ -71,6 +79,13 @@ describe("access: every call of the money and failover paths is allowed by its r
             ["dynamodb:UpdateItem", table],
             ["sqs:SendMessage", queue(role, "compute-payments-queue")],
             ["ssm:GetParameter", parameter(role)],
+            ["secretsmanager:GetSecretValue", apiSecret("payment-id-key")],
+            ["kms:Decrypt", key(role)],
+          ],
+          "compute-merchant-authorizer": [
+            ["dynamodb:GetItem", merchants],
+            ["secretsmanager:GetSecretValue", apiSecret("merchant-key-pepper")],
+            ["kms:Decrypt", key(role)],
           ],
           "compute-payments-processor": [
             ["ssm:GetParameter", parameter(role)],
@@ -201,6 +216,33 @@ describe("access: every call of the money and failover paths is allowed by its r
           assert.deepEqual(denied, []);
         });
       }
+
+      it("each API secret is readable only by the function that uses it", async () => {
+        const judge = new AccessJudge(evaluation);
+        const secret = (name: string) =>
+          out("aws:secretsmanager/secret:Secret", `primary-data-api-secrets-${name}`);
+        const decisions = await Promise.all(
+          (
+            [
+              ["compute-payments-api", "merchant-key-pepper"],
+              ["compute-merchant-authorizer", "payment-id-key"],
+              ["compute-payments-processor", "merchant-key-pepper"],
+            ] as const
+          ).map(async ([fn, name]) => [
+            fn,
+            name,
+            await judge.decide(`primary-${fn}`, "secretsmanager:GetSecretValue", secret(name)),
+          ]),
+        );
+        assert.deepEqual(
+          decisions.map(([fn, name, result]) => `${fn} ${name} ${result}`),
+          [
+            "compute-payments-api merchant-key-pepper ImplicitlyDenied",
+            "compute-merchant-authorizer payment-id-key ImplicitlyDenied",
+            "compute-payments-processor merchant-key-pepper ImplicitlyDenied",
+          ],
+        );
+      });
     });
   }
 });

@@ -57,6 +57,75 @@ describe("compute tier", () => {
             assert.ok(routes.every(([, , uri]) => uri.includes(`:${region()}:`)));
           });
 
+          // What the deployed definition says is what API Gateway enforces: an operation with a
+          // security requirement goes through the authorizer before its integration runs.
+          it("puts the merchant authorizer of its own region in front of every route but /health", () => {
+            const api = get("aws:apigateway/restApi:RestApi", role, "api");
+            const spec = JSON.parse(String(api.rawInputs.body)) as {
+              paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
+              components: { securitySchemes: Record<string, Record<string, unknown>> };
+              "x-amazon-apigateway-gateway-responses": Record<string, Record<string, unknown>>;
+            };
+            const security = Object.entries(spec.paths).flatMap(([path, methods]) =>
+              Object.entries(methods).map(([method, op]) => [
+                `${method.toUpperCase()} ${path}`,
+                JSON.stringify(op.security ?? null),
+              ]),
+            );
+            assert.deepEqual(security, [
+              ["POST /payments", '[{"merchantKey":[]}]'],
+              ["GET /payments/{paymentId}", '[{"merchantKey":[]}]'],
+              ["GET /health", "null"],
+            ]);
+            const authorizerFn = get("aws:lambda/function:Function", role, "merchant-authorizer");
+            assert.deepEqual(spec.components.securitySchemes, {
+              merchantKey: {
+                type: "apiKey",
+                name: "Authorization",
+                in: "header",
+                "x-amazon-apigateway-authtype": "custom",
+                "x-amazon-apigateway-authorizer": {
+                  type: "request",
+                  identitySource: "method.request.header.Authorization",
+                  authorizerUri: authorizerFn.outputs.invokeArn,
+                  authorizerResultTtlInSeconds: evaluation.config.api.authorizerCacheSeconds,
+                },
+              },
+            });
+            assert.ok(String(authorizerFn.outputs.invokeArn).includes(`:${region()}:`));
+            assert.deepEqual(spec["x-amazon-apigateway-gateway-responses"].UNAUTHORIZED, {
+              statusCode: "401",
+              responseParameters: {
+                "gatewayresponse.header.Cache-Control": "'no-store'",
+                "gatewayresponse.header.WWW-Authenticate": "'Bearer'",
+              },
+              responseTemplates: {
+                "application/json":
+                  '{"error":{"code":"UNAUTHENTICATED","message":"no valid API key: send Authorization: Bearer <your secret key>"}}',
+              },
+            });
+            const permission = get("aws:lambda/permission:Permission", role, "merchant-authorizer");
+            assert.deepEqual(
+              [permission.rawInputs.principal, permission.rawInputs.sourceArn],
+              ["apigateway.amazonaws.com", `${String(api.outputs.executionArn)}/authorizers/*`],
+            );
+            assert.deepEqual(
+              (authorizerFn.rawInputs.environment as { variables: Record<string, string> })
+                .variables,
+              {
+                MERCHANTS_TABLE: `acmepay-${stack}-merchants`,
+                PEPPER_SECRET_ARN: String(
+                  find(
+                    evaluation,
+                    "aws:secretsmanager/secret:Secret",
+                    "primary-data-api-secrets-merchant-key-pepper",
+                  ).outputs.arn,
+                ).replace(`:${evaluation.config.regions.primary}:`, `:${region()}:`),
+                KEY_ENVIRONMENT: stack,
+              },
+            );
+          });
+
           it("throttles the stage from config and logs access as JSON to an encrypted group", () => {
             const settings = get("aws:apigateway/methodSettings:MethodSettings", role, "api");
             assert.deepEqual(settings.rawInputs.settings, {
@@ -259,7 +328,12 @@ describe("compute tier", () => {
               "aws:ec2/securityGroup:SecurityGroup",
               `${role}-network-lambda`,
             );
-            for (const name of ["payments-api", "payments-processor", "health"]) {
+            for (const name of [
+              "payments-api",
+              "merchant-authorizer",
+              "payments-processor",
+              "health",
+            ]) {
               const fn = get("aws:lambda/function:Function", role, name);
               assert.deepEqual(fn.rawInputs.vpcConfig, {
                 subnetIds: vpc.outputs.privateSubnetIds,
@@ -316,7 +390,13 @@ describe("compute tier", () => {
               QueuePayments: ["sqs:SendMessage"],
               EncryptQueuedPayments: ["kms:Decrypt", "kms:GenerateDataKey"],
               ReadTheActiveRegion: ["ssm:GetParameter"],
+              ReadThePaymentIdKey: ["secretsmanager:GetSecretValue"],
             });
+            assert.deepEqual(Object.keys(policy("merchant-authorizer")).slice(3), [
+              "ReadTheMerchantsKeys",
+              "ReadTheKeyPepper",
+              "DecryptTheKeysAndThePepper",
+            ]);
             assert.deepEqual(Object.keys(policy("payments-processor")).slice(3), [
               "ConsumeThePaymentAndRepairQueues",
               "DecryptQueuedPaymentsAndLedgerCredentials",
@@ -331,7 +411,12 @@ describe("compute tier", () => {
               "AskTheLedgerWhetherItWrites",
               "ReadLedgerCredentials",
             ]);
-            for (const name of ["payments-api", "payments-processor", "health"]) {
+            for (const name of [
+              "payments-api",
+              "merchant-authorizer",
+              "payments-processor",
+              "health",
+            ]) {
               const statements = (
                 JSON.parse(
                   String(get("aws:iam/rolePolicy:RolePolicy", role, name).rawInputs.policy),

@@ -240,6 +240,79 @@ describe("data tier", () => {
         });
       });
 
+      it("keeps merchants' API keys in a global table like the payments table's, by key id", () => {
+        const merchants = find(evaluation, "aws:dynamodb/table:Table", "primary-data-merchants");
+        const inputs = merchants.rawInputs;
+        assert.equal(merchants.region, evaluation.config.regions.primary);
+        assert.equal(inputs.name, `acmepay-${stack}-merchants`);
+        assert.equal(inputs.hashKey, "keyId");
+        assert.deepEqual(inputs.globalSecondaryIndexes, [
+          {
+            name: "byMerchant",
+            keySchemas: [
+              { attributeName: "merchantId", keyType: "HASH" },
+              { attributeName: "createdAt", keyType: "RANGE" },
+            ],
+            projectionType: "INCLUDE",
+            nonKeyAttributes: ["status", "revokedAt"],
+          },
+        ]);
+        for (const field of [
+          "billingMode",
+          "streamEnabled",
+          "streamViewType",
+          "pointInTimeRecovery",
+          "serverSideEncryption",
+          "deletionProtectionEnabled",
+        ]) {
+          assert.deepEqual(inputs[field], table().rawInputs[field], field);
+        }
+        assert.deepEqual(merchants.options.ignoreChanges, ["replicas"]);
+        assert.equal(merchants.options.protect, protect);
+        const copy = find(
+          evaluation,
+          "aws:dynamodb/tableReplica:TableReplica",
+          "secondary-data-merchants",
+        );
+        assert.equal(copy.region, evaluation.config.regions.secondary);
+        assert.equal(copy.rawInputs.globalTableArn, merchants.outputs.arn);
+        assert.equal(copy.rawInputs.kmsKeyArn, key("secondary").outputs.arn);
+        assert.equal(copy.rawInputs.pointInTimeRecovery, true);
+        assert.equal(copy.rawInputs.deletionProtectionEnabled, protect);
+      });
+
+      it("generates the API's two keys, each a secret replicated under the secondary's key", () => {
+        for (const name of ["merchant-key-pepper", "payment-id-key"]) {
+          const secret = find(
+            evaluation,
+            "aws:secretsmanager/secret:Secret",
+            `primary-data-api-secrets-${name}`,
+          );
+          assert.equal(secret.region, evaluation.config.regions.primary);
+          assert.equal(secret.rawInputs.name, `acmepay-${stack}-${name}`);
+          assert.equal(secret.rawInputs.kmsKeyId, key("primary").outputs.arn);
+          assert.deepEqual(secret.rawInputs.replicas, [
+            {
+              region: evaluation.config.regions.secondary,
+              kmsKeyId: key("secondary").outputs.arn,
+            },
+          ]);
+          assert.equal(secret.options.protect, protect);
+          const bytes = find(
+            evaluation,
+            "random:index/randomBytes:RandomBytes",
+            `primary-data-api-secrets-${name}`,
+          );
+          assert.equal(bytes.rawInputs.length, 32);
+          const version = find(
+            evaluation,
+            "aws:secretsmanager/secretVersion:SecretVersion",
+            `primary-data-api-secrets-${name}`,
+          );
+          assert.equal(version.rawInputs.secretId, secret.outputs.arn);
+        }
+      });
+
       it("joins the secondary region with a replica under the secondary's own key", () => {
         const inputs = replica().rawInputs;
         assert.equal(replica().region, evaluation.config.regions.secondary);
@@ -748,8 +821,16 @@ describe("data tier", () => {
           );
           const [selection] = regional(role, "aws:backup/selection:Selection");
           const tablePart = role === "primary" ? table().outputs.arn : replica().outputs.arn;
+          const merchantsPart = find(
+            evaluation,
+            role === "primary"
+              ? "aws:dynamodb/table:Table"
+              : "aws:dynamodb/tableReplica:TableReplica",
+            `${role}-data-merchants`,
+          ).outputs.arn;
           assert.deepEqual(selection.rawInputs.resources, [
             tablePart,
+            merchantsPart,
             cluster(role).outputs.arn,
             bucket(role).outputs.arn,
           ]);
@@ -791,7 +872,19 @@ describe("data tier", () => {
                 .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
               [
                 ["Aurora", [cluster(role).outputs.arn]],
-                ["DynamoDB", [role === "primary" ? table().outputs.arn : replica().outputs.arn]],
+                [
+                  "DynamoDB",
+                  [
+                    role === "primary" ? table().outputs.arn : replica().outputs.arn,
+                    find(
+                      evaluation,
+                      role === "primary"
+                        ? "aws:dynamodb/table:Table"
+                        : "aws:dynamodb/tableReplica:TableReplica",
+                      `${role}-data-merchants`,
+                    ).outputs.arn,
+                  ],
+                ],
                 ["S3", [bucket(role).outputs.arn]],
               ],
             );
@@ -843,6 +936,11 @@ describe("data tier", () => {
           // replica (below), as do their roles.
           "secondary-compute-health",
           "secondary-compute-health",
+          // The authorizer and the API read their keys from the API secrets' replicas.
+          "secondary-compute-merchant-authorizer",
+          "secondary-compute-merchant-authorizer",
+          "secondary-compute-payments-api",
+          "secondary-compute-payments-api",
           "secondary-compute-payments-processor",
           "secondary-compute-payments-processor",
           // So does the sweeper's.
@@ -850,6 +948,7 @@ describe("data tier", () => {
           "secondary-compute-sweeper",
           "secondary-data-backups",
           "secondary-data-ledger",
+          "secondary-data-merchants",
           "secondary-data-payments",
           "secondary-data-receipts-to-use1",
           "secondary-data-receipts-to-use1",

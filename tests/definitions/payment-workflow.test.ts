@@ -38,6 +38,7 @@ import {
 import { type Postgres, startPostgres } from "../../tools/harness/postgres";
 import { executeStatement, fromIntegration } from "../../tools/harness/data-api";
 import { stackPlan } from "../fixtures/plan";
+import { STORED_METHOD } from "../fixtures/payments";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require("asl-validator") as (definition: unknown) => {
@@ -83,7 +84,7 @@ function newPayment(overrides: Partial<Payment> = {}): Payment {
     customerId: "cust_42",
     amountMinor: 1250,
     currency: "EUR",
-    paymentMethod: { type: "card", token: "tok_4242424242" },
+    paymentMethod: { type: "card" },
     createdAt: "2026-11-21T10:00:00.000Z",
     ...overrides,
   };
@@ -132,6 +133,7 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
   async function record(payment: Payment, extra: Record<string, { S: string }> = {}) {
     const item: PaymentRecord = {
       ...payment,
+      paymentMethod: STORED_METHOD,
       status: "RECEIVED",
       idempotencyKey: `key-${payment.paymentId}`,
       requestHash: "0".repeat(64),

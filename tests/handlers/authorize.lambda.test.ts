@@ -24,7 +24,7 @@ const PAYMENT: Payment = {
   customerId: "cust_42",
   amountMinor: 1000,
   currency: "EUR",
-  paymentMethod: { type: "card", token: "tok_4242424242" },
+  paymentMethod: { type: "card" },
   createdAt: "2026-11-21T10:00:00.000Z",
 };
 const minutesBefore = (minutes: number) =>

@@ -18,7 +18,7 @@ const PAYMENT: Payment = {
   customerId: "cust_42",
   amountMinor: 12_50,
   currency: "EUR",
-  paymentMethod: { type: "card", token: "tok_4242424242" },
+  paymentMethod: { type: "card" },
   createdAt: "2026-11-21T10:00:00.000Z",
 };
 

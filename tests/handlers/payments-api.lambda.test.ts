@@ -7,6 +7,7 @@ import {
   type AwsStub,
   createPaymentsTable,
   type LocalDynamoDb,
+  secretValue,
   sqsSendMessage,
   ssmParameter,
   startAwsStub,
@@ -20,6 +21,10 @@ import {
 
 const TABLE = "acmepay-dev-payments";
 const BODY = PAYMENT_REQUEST;
+/** The payment-id key the Secrets Manager stub holds. */
+const ID_KEY = "c2VjcmV0LXBheW1lbnQtaWQta2V5LWZvci10ZXN0cw==";
+/** What API Gateway passes on from the merchant authorizer (requestContext.authorizer). */
+const CALLER = { authorizer: { merchantId: BODY.merchantId, keyId: "0123456789abcdef" } };
 
 function post(body: unknown, key = "order-1001") {
   return {
@@ -29,6 +34,7 @@ function post(body: unknown, key = "order-1001") {
     headers: { "content-type": "application/json", "idempotency-key": key },
     body: JSON.stringify(body),
     isBase64Encoded: false,
+    requestContext: CALLER,
   };
 }
 
@@ -56,6 +62,7 @@ describe("payments-api handler (serialized) against dynalite", function () {
     aws = await startAwsStub({
       "AmazonSQS.SendMessage": sqsSendMessage,
       "AmazonSSM.GetParameter": ssmParameter("us-east-1"),
+      "secretsmanager.GetSecretValue": secretValue(ID_KEY),
     });
     const evaluation = await stackPlan("dev");
     code = serializedCode(evaluation, "primary-compute-payments-api");
@@ -69,6 +76,7 @@ describe("payments-api handler (serialized) against dynalite", function () {
       AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
       AWS_ENDPOINT_URL_SQS: aws.endpoint,
       AWS_ENDPOINT_URL_SSM: aws.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
     };
   });
 
@@ -83,12 +91,15 @@ describe("payments-api handler (serialized) against dynalite", function () {
   });
 
   it("runs with the environment the plan deploys", () => {
-    assert.deepEqual(Object.keys(environment).sort().slice(0, 4), [
+    assert.deepEqual(Object.keys(environment).sort().slice(0, 5), [
       "ACTIVE_REGION_PARAMETER",
       "AWS_ENDPOINT_URL_DYNAMODB",
+      "AWS_ENDPOINT_URL_SECRETS_MANAGER",
       "AWS_ENDPOINT_URL_SQS",
       "AWS_ENDPOINT_URL_SSM",
     ]);
+    assert.match(environment.PAYMENT_ID_SECRET_ARN, /^arn:aws:secretsmanager:us-east-1:/);
+    assert.equal(environment.TOKEN_PREFIX, "tok_");
     assert.equal(environment.PAYMENTS_TABLE, TABLE);
   });
 
@@ -112,13 +123,19 @@ describe("payments-api handler (serialized) against dynalite", function () {
 
     const items = await db.items(TABLE);
     assert.equal(items.length, 1);
-    assert.equal(items[0].paymentId.S, paymentIdFor("merchant-7", "order-1001"));
+    assert.equal(items[0].paymentId.S, paymentIdFor(ID_KEY, "merchant-7", "order-1001"));
     assert.equal(items[0].status.S, "RECEIVED");
     const writes = db.operations.filter((op) => !["GetItem", "Query", "Scan"].includes(op));
     assert.deepEqual(new Set(writes), new Set(["PutItem"]));
     assert.equal(writes.length, 200);
-    // Each environment reads the active-region flag once and caches it.
+    // Each environment reads the active-region flag once and caches it, and the payment-id key
+    // once for its life.
     assert.equal(aws.calls.filter((c) => c.target === "AmazonSSM.GetParameter").length, 4);
+    const keyReads = aws.calls.filter((c) => c.target === "secretsmanager.GetSecretValue");
+    assert.deepEqual(
+      keyReads.map((c) => c.body.SecretId),
+      Array.from({ length: 4 }, () => environment.PAYMENT_ID_SECRET_ARN),
+    );
   });
 
   it("rejects a changed body under the same key with 422 and writes nothing", async () => {
@@ -148,18 +165,30 @@ describe("payments-api handler (serialized) against dynalite", function () {
     };
     assert.equal(message.payment.paymentId, paymentId);
     assert.equal(message.payment.amountMinor, 12_345);
+    // The message carries the payment without its token; the table keeps the token.
+    assert.ok(!String(sends[0].body.MessageBody).includes(BODY.paymentMethod.token));
+    const stored = (await db.items(TABLE)).find((item) => item.paymentId.S === paymentId);
+    assert.equal(stored?.paymentMethod.M?.token.S, BODY.paymentMethod.token);
   });
 
   it("reads a payment back from the table", async () => {
-    const paymentId = paymentIdFor("merchant-7", "order-1001");
-    const [run] = await runSerializedEvents(
-      code,
-      [{ httpMethod: "GET", resource: "/payments/{paymentId}", pathParameters: { paymentId } }],
-      environment,
-    );
-    const read = answer(run);
-    assert.equal(read.statusCode, 200);
-    assert.equal((JSON.parse(read.body) as { status: string }).status, "RECEIVED");
+    const paymentId = paymentIdFor(ID_KEY, "merchant-7", "order-1001");
+    const read = (merchantId: string) => ({
+      httpMethod: "GET",
+      resource: "/payments/{paymentId}",
+      pathParameters: { paymentId },
+      requestContext: { authorizer: { merchantId } },
+    });
+    const [own, other] = (
+      await runSerializedEvents(code, [read("merchant-7"), read("merchant-8")], environment)
+    ).map(answer);
+    assert.equal(own.statusCode, 200);
+    assert.equal((JSON.parse(own.body) as { status: string }).status, "RECEIVED");
+    // Another merchant's payment is answered as an unknown one.
+    assert.equal(other.statusCode, 404);
+    assert.deepEqual(JSON.parse(other.body), {
+      error: { code: "PAYMENT_NOT_FOUND", message: `no payment ${paymentId} in this region` },
+    });
   });
 
   it("refuses writes with 503 when the flag names the other region", async () => {
@@ -182,7 +211,7 @@ describe("payments-api handler (serialized) against dynalite", function () {
   });
 
   it("a replay queues a RECEIVED payment again only once its last queuing is a window old, with one conditional update", async () => {
-    const paymentId = paymentIdFor("merchant-7", "order-4004");
+    const paymentId = paymentIdFor(ID_KEY, "merchant-7", "order-4004");
     await runSerializedEvents(code, [post(BODY, "order-4004")], environment);
     const sends = () => aws.calls.filter((c) => c.target === "AmazonSQS.SendMessage").length;
     assert.equal(sends(), 1);

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
-import type { Payment, PaymentRecord } from "../../handlers/payment";
+import { looksLikeCardNumber, type Payment, type PaymentRecord } from "../../handlers/payment";
 import {
   type ApiPorts,
   type ApiRequest,
@@ -20,17 +20,39 @@ import {
 const REGION = "us-east-1";
 const LIMITS = { EUR: 1_000_000, USD: 500_000 };
 const NOW = new Date("2026-11-21T10:00:00.000Z");
-const SETTINGS = { region: REGION, maxAmountMinor: LIMITS, now: () => NOW };
+const SETTINGS = { region: REGION, maxAmountMinor: LIMITS, tokenPrefix: "tok_", now: () => NOW };
+/** The payment ids' key the memory ports hold (in AWS: a generated Secrets Manager secret). */
+const ID_KEY = "test-payment-id-key";
 
 const BODY = PAYMENT_REQUEST;
+const MERCHANT = BODY.merchantId;
 
-function post(body: unknown, headers: Record<string, string> = {}): ApiRequest {
+/** What API Gateway passes on from the merchant authorizer for `merchantId`'s key. */
+function caller(merchantId: string = MERCHANT) {
+  return { authorizer: { merchantId, keyId: "0123456789abcdef", principalId: merchantId } };
+}
+
+function post(
+  body: unknown,
+  headers: Record<string, string> = {},
+  merchantId: string = MERCHANT,
+): ApiRequest {
   return {
     httpMethod: "POST",
     resource: "/payments",
     path: "/payments",
     headers: { "Content-Type": "application/json", "Idempotency-Key": "order-1001", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
+    requestContext: caller(merchantId),
+  };
+}
+
+function get(paymentId: string, merchantId: string = MERCHANT): ApiRequest {
+  return {
+    httpMethod: "GET",
+    resource: "/payments/{paymentId}",
+    pathParameters: { paymentId },
+    requestContext: caller(merchantId),
   };
 }
 
@@ -42,6 +64,7 @@ function memoryPorts(options: { active?: string; failSends?: number } = {}) {
   let failSends = options.failSends ?? 0;
   const ports: ApiPorts = {
     activeRegion: () => Promise.resolve(options.active ?? REGION),
+    paymentIdKey: () => Promise.resolve(ID_KEY),
     putPaymentIfAbsent(record) {
       const existing = table.get(record.paymentId);
       if (existing !== undefined) {
@@ -150,10 +173,24 @@ const CASES: [string, ApiRequest, ErrorCode, string?][] = [
     "currency",
   ],
   [
-    "a missing merchant",
-    post({ ...BODY, merchantId: undefined }),
-    "VALIDATION_FAILED",
-    "merchantId",
+    "a body naming another merchant",
+    post({ ...BODY, merchantId: "merchant-8" }),
+    "FORBIDDEN_MERCHANT",
+  ],
+  [
+    "a body naming another merchant, and invalid too",
+    post({ ...BODY, merchantId: "merchant-8", amountMinor: -1 }),
+    "FORBIDDEN_MERCHANT",
+  ],
+  [
+    "a request without the authorizer's context",
+    { ...post(BODY), requestContext: undefined },
+    "UNAUTHENTICATED",
+  ],
+  [
+    "an authorizer context without a merchant",
+    { ...post(BODY), requestContext: { authorizer: { keyId: "0123456789abcdef" } } },
+    "UNAUTHENTICATED",
   ],
   [
     "a customer id of 65 characters",
@@ -175,6 +212,24 @@ const CASES: [string, ApiRequest, ErrorCode, string?][] = [
     "paymentMethod.token",
   ],
   [
+    "a card number behind the token prefix",
+    post({ ...BODY, paymentMethod: { type: "card", token: "tok_4111111111111111" } }),
+    "VALIDATION_FAILED",
+    "paymentMethod.token",
+  ],
+  [
+    "a card number with separators behind the prefix",
+    post({ ...BODY, paymentMethod: { type: "card", token: "tok_4111-1111-1111-1111" } }),
+    "VALIDATION_FAILED",
+    "paymentMethod.token",
+  ],
+  [
+    "a token of another tokenization provider",
+    post({ ...BODY, paymentMethod: { type: "card", token: "pm_1Nv0aB2eZvKYlo2C" } }),
+    "VALIDATION_FAILED",
+    "paymentMethod.token",
+  ],
+  [
     "a payment method as an array",
     post({ ...BODY, paymentMethod: [] }),
     "VALIDATION_FAILED",
@@ -186,15 +241,7 @@ const CASES: [string, ApiRequest, ErrorCode, string?][] = [
     { httpMethod: "DELETE", resource: "/payments" },
     "METHOD_NOT_ALLOWED",
   ],
-  [
-    "an unknown payment",
-    {
-      httpMethod: "GET",
-      resource: "/payments/{paymentId}",
-      pathParameters: { paymentId: "pay_0" },
-    },
-    "PAYMENT_NOT_FOUND",
-  ],
+  ["an unknown payment", get("pay_0"), "PAYMENT_NOT_FOUND"],
 ];
 
 describe("payments API core", () => {
@@ -228,7 +275,7 @@ describe("payments API core", () => {
   it("accepts a payment: one record, one message, 202 with id, status and region", async () => {
     const world = memoryPorts();
     const response = await handleApiRequest(post(BODY), world.ports, SETTINGS);
-    const paymentId = paymentIdFor("merchant-7", "order-1001");
+    const paymentId = paymentIdFor(ID_KEY, MERCHANT, "order-1001");
     assert.equal(response.statusCode, 202);
     assert.deepEqual(JSON.parse(response.body), {
       paymentId,
@@ -238,8 +285,12 @@ describe("payments API core", () => {
     });
     assert.equal(response.headers.Location, `/payments/${paymentId}`);
     assert.deepEqual(world.created, [paymentId]);
-    assert.deepEqual(world.sent, [{ ...BODY, paymentId, createdAt: NOW.toISOString() }]);
+    // The queue gets the payment without its token; only the table keeps the token.
+    assert.deepEqual(world.sent, [
+      { ...BODY, paymentMethod: { type: "card" }, paymentId, createdAt: NOW.toISOString() },
+    ]);
     assert.equal(world.table.get(paymentId)?.status, "RECEIVED");
+    assert.deepEqual(world.table.get(paymentId)?.paymentMethod, BODY.paymentMethod);
   });
 
   it("answers a replay with the stored response and creates nothing", async () => {
@@ -309,9 +360,101 @@ describe("payments API core", () => {
     assert.equal(world.sent.length, 1);
   });
 
-  it("scopes keys to the merchant: two merchants' equal keys are two payments", () => {
-    assert.notEqual(paymentIdFor("merchant-7", "k-1"), paymentIdFor("merchant-8", "k-1"));
-    assert.match(paymentIdFor("merchant-7", "k-1"), /^pay_[0-9a-f]{32}$/);
+  it("scopes keys to the merchant, and ids cannot be computed without the key", () => {
+    assert.notEqual(
+      paymentIdFor(ID_KEY, MERCHANT, "k-1"),
+      paymentIdFor(ID_KEY, "merchant-8", "k-1"),
+    );
+    assert.notEqual(
+      paymentIdFor(ID_KEY, MERCHANT, "k-1"),
+      paymentIdFor("other-key", MERCHANT, "k-1"),
+    );
+    assert.match(paymentIdFor(ID_KEY, MERCHANT, "k-1"), /^pay_[0-9a-f]{32}$/);
+  });
+
+  it("takes the merchant from the authorizer: a body without one is the caller's payment", async () => {
+    const world = memoryPorts();
+    const { merchantId: _named, ...unnamed } = BODY;
+    const response = await handleApiRequest(post(unnamed), world.ports, SETTINGS);
+    assert.equal(response.statusCode, 202);
+    assert.equal([...world.table.values()][0].merchantId, MERCHANT);
+  });
+
+  it("makes key squatting impossible: another merchant's use of a key is its own payment", async () => {
+    const world = memoryPorts();
+    // The attacker knows the victim's merchant id and guesses its next Idempotency-Key.
+    const squat = await handleApiRequest(post(BODY, {}, "merchant-evil"), world.ports, SETTINGS);
+    assert.equal(squat.statusCode, 403);
+    assert.equal(errorOf(squat).code, "FORBIDDEN_MERCHANT");
+    assert.deepEqual([world.created, world.sent], [[], []]);
+    const { merchantId: _victim, ...own } = BODY;
+    const attackersOwn = await handleApiRequest(
+      post({ ...own, amountMinor: 1 }, {}, "merchant-evil"),
+      world.ports,
+      SETTINGS,
+    );
+    assert.equal(attackersOwn.statusCode, 202);
+    // The victim's real request is accepted as a new payment, not refused as a reused key.
+    const victim = await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    assert.equal(victim.statusCode, 202);
+    assert.equal(victim.headers["Idempotent-Replayed"], undefined);
+    assert.deepEqual(
+      [...world.table.values()].map((r) => [r.merchantId, r.amountMinor]),
+      [
+        ["merchant-evil", 1],
+        [MERCHANT, BODY.amountMinor],
+      ],
+    );
+  });
+
+  it("answers another merchant's payment exactly as an unknown one (404)", async () => {
+    const world = memoryPorts();
+    await handleApiRequest(post(BODY), world.ports, SETTINGS);
+    const paymentId = paymentIdFor(ID_KEY, MERCHANT, "order-1001");
+    const stranger = await handleApiRequest(get(paymentId, "merchant-8"), world.ports, SETTINGS);
+    const unknown = await handleApiRequest(get(paymentId), memoryPorts().ports, SETTINGS);
+    assert.equal(stranger.statusCode, 404);
+    assert.deepEqual(stranger, unknown);
+    const owner = await handleApiRequest(get(paymentId), world.ports, SETTINGS);
+    assert.equal(owner.statusCode, 200);
+  });
+
+  it("refuses a card number as a token without repeating it, and writes nothing", async () => {
+    for (const token of [
+      "tok_4111111111111111",
+      "tok_5555 5555 5555 4444",
+      "tok_a4111b1111c1111d1111",
+    ]) {
+      const world = memoryPorts();
+      const body = { ...BODY, paymentMethod: { type: "card", token } };
+      const response = await handleApiRequest(post(body), world.ports, SETTINGS);
+      assert.equal(response.statusCode, 400, token);
+      assert.deepEqual(errorOf(response).details, [
+        {
+          field: "paymentMethod.token",
+          message:
+            "looks like a card number: send the token your tokenization provider issued, never card data",
+        },
+      ]);
+      assert.ok(!response.body.includes(token.slice(4, 12)), token);
+      assert.deepEqual([world.created, world.sent], [[], []]);
+    }
+  });
+
+  it("tells card numbers from tokens: 12-19 digit runs, or 12-19 digits passing Luhn", () => {
+    const cases: [string, boolean][] = [
+      ["tok_4111111111111111", true], // Visa test PAN
+      ["tok_378282246310005", true], // Amex test PAN, 15 digits
+      ["tok_4111111111111112", true], // 16 digits in a row, Luhn or not
+      ["tok_a4b1c1d1e1f1g1h1i1j1k1l1m1n1o1p1", true], // 16 digits passing Luhn, interleaved
+      ["tok_a4b1c1d1e1f1g1h1i1j1k1l1m1n1o1p2", false], // 16 digits failing Luhn, interleaved
+      ["tok_4242424242", false], // 10 digits
+      ["tok_9f8e7d6c5b4a3f2e1d0c", false],
+      ["tok_01234567890", false], // 11 digits
+    ];
+    for (const [token, expected] of cases) {
+      assert.equal(looksLikeCardNumber(token), expected, token);
+    }
   });
 
   it("refuses writes in the standby region with 503 and the active region, writing nothing", async () => {
@@ -341,12 +484,8 @@ describe("payments API core", () => {
   it("reads a payment back without its payment token", async () => {
     const world = memoryPorts();
     await handleApiRequest(post(BODY), world.ports, SETTINGS);
-    const paymentId = paymentIdFor("merchant-7", "order-1001");
-    const response = await handleApiRequest(
-      { httpMethod: "GET", resource: "/payments/{paymentId}", pathParameters: { paymentId } },
-      world.ports,
-      SETTINGS,
-    );
+    const paymentId = paymentIdFor(ID_KEY, MERCHANT, "order-1001");
+    const response = await handleApiRequest(get(paymentId), world.ports, SETTINGS);
     assert.equal(response.statusCode, 200);
     assert.deepEqual(JSON.parse(response.body), {
       paymentId,
@@ -393,7 +532,10 @@ describe("payments API core", () => {
     const method = fc.oneof(
       fc.record({
         type: fc.oneof(fc.constantFrom("card", "bank_transfer", "wallet", "cash"), text),
-        token: fc.oneof(fc.constantFrom("tok_4242424242", "short"), text),
+        token: fc.oneof(
+          fc.constantFrom("tok_4242424242", "short", "tok_4111111111111111", "4242424242424242"),
+          text,
+        ),
       }),
       fc.anything(),
     );
@@ -433,6 +575,12 @@ describe("payments API core", () => {
       pathParameters: fc.option(fc.record({ paymentId: text })),
       body: fc.option(body),
       isBase64Encoded: fc.boolean(),
+      requestContext: fc.oneof(
+        fc.constant(caller()),
+        fc.constant(caller()),
+        fc.record({ authorizer: fc.record({ merchantId: text }) }),
+        fc.constantFrom(undefined, null, {}, { authorizer: null }),
+      ),
     });
     await fc.assert(
       fc.asyncProperty(request, async (generated) => {

@@ -7,7 +7,7 @@
 import { strict as assert } from "node:assert";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { stackPlan } from "../fixtures/plan";
-import { QUEUED_PAYMENT } from "../fixtures/payments";
+import { QUEUED_PAYMENT, STORED_METHOD } from "../fixtures/payments";
 import { applySchema } from "../../handlers/ledger-schema";
 import type { PaymentRecord } from "../../handlers/payment";
 import { toItem } from "../../handlers/runtime";
@@ -48,6 +48,7 @@ describe("sweeper handler (serialized) against dynalite, PostgreSQL and SQS/SSM 
   }
   const payment = (id: string, status: PaymentRecord["status"], createdAt: string) => ({
     ...QUEUED_PAYMENT,
+    paymentMethod: STORED_METHOD,
     paymentId: id,
     createdAt,
     status,

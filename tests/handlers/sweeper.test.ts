@@ -8,7 +8,7 @@ import {
   sweep,
   type SweepPorts,
 } from "../../handlers/sweeper";
-import { QUEUED_PAYMENT } from "../fixtures/payments";
+import { QUEUED_PAYMENT, STORED_METHOD } from "../fixtures/payments";
 
 const NOW = new Date("2026-11-29T21:30:00.000Z");
 const SETTINGS = { minAgeSeconds: 900, requeueWindowSeconds: 300, maxPerRun: 100 };
@@ -16,6 +16,7 @@ const SETTINGS = { minAgeSeconds: 900, requeueWindowSeconds: 300, maxPerRun: 100
 function record(id: string, queuedAt?: string): PaymentRecord {
   return {
     ...QUEUED_PAYMENT,
+    paymentMethod: STORED_METHOD,
     paymentId: id,
     status: "RECEIVED",
     idempotencyKey: `k-${id}`,

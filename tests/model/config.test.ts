@@ -47,6 +47,9 @@ const DEV: RawConfig = {
   velocityAmountLimits: '["EUR:5000000","USD:5000000"]',
   velocityWindowSeconds: "3600",
   velocityMaxPayments: "1000",
+  highValueAmounts: '["EUR:500000","USD:500000"]',
+  paymentTokenPrefix: "tok_",
+  authorizerCacheSeconds: "60",
   authorizeTimeoutSeconds: "10",
   authorizeReservedConcurrency: "20",
   hostedZoneId: "",
@@ -356,8 +359,28 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
   ],
   [
     "reserved concurrencies that together would starve the account",
-    { ...DEV, apiReservedConcurrency: "600", processorReservedConcurrency: "300" },
-    "payments-dr:processorReservedConcurrency = 300: makes the region's functions reserve 930 concurrent executions (authorize, api, processor and 10 for health, failover, the sweeper and the peer watch); at most 900 leaves 100 of the default 1000 unreserved",
+    { ...DEV, apiReservedConcurrency: "400", processorReservedConcurrency: "100" },
+    "payments-dr:processorReservedConcurrency = 100: makes the region's functions reserve 930 concurrent executions (authorize, api and its authorizer, processor and 10 for health, failover, the sweeper and the peer watch); at most 900 leaves 100 of the default 1000 unreserved",
+  ],
+  [
+    "a high-value threshold in a currency that is not accepted",
+    { ...DEV, highValueAmounts: '["EUR:500000","JPY:100000"]' },
+    'payments-dr:highValueAmounts = ["EUR:500000","JPY:100000"]: names JPY, which paymentLimits does not accept (EUR, USD)',
+  ],
+  [
+    "a high-value threshold EventBridge cannot compare",
+    { ...DEV, highValueAmounts: '["EUR:5000000001"]' },
+    'payments-dr:highValueAmounts = ["EUR:5000000001"]: EUR:5000000001 is over 5000000000, the largest number an EventBridge rule compares',
+  ],
+  [
+    "a token prefix without its underscore",
+    { ...DEV, paymentTokenPrefix: "tok" },
+    'payments-dr:paymentTokenPrefix = "tok": must be 2-16 lowercase letters or digits followed by "_" (such as tok_)',
+  ],
+  [
+    "an authorizer cache beyond API Gateway's hour",
+    { ...DEV, authorizerCacheSeconds: "3601" },
+    "payments-dr:authorizerCacheSeconds = 3601: must be between 0 and 3600 seconds",
   ],
   [
     "a hosted zone id that is not one",

@@ -5,18 +5,12 @@ import { POLICIES, POLICY_DOMAINS } from "../../policy/policies";
 import { parseStackConfig } from "../../model/config";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
 import { enforcementLevelOf, loadPackConfig } from "../../tools/engine/policy-runner";
-import { readProject, readStackSettings } from "../../tools/engine/stack-files";
+import { projectKeys, readProject, readStackSettings } from "../../tools/engine/stack-files";
 
 function stackConfig(stack: string) {
   const project = readProject(PROJECT_ROOT);
   const settings = readStackSettings(PROJECT_ROOT, project, stack);
-  const prefix = `${project.name}:`;
-  const raw = Object.fromEntries(
-    Object.entries(settings.config)
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([k, v]) => [k.slice(prefix.length), v]),
-  );
-  return parseStackConfig(raw, { project: project.name, stack });
+  return parseStackConfig(projectKeys(project, settings.config), { project: project.name, stack });
 }
 
 describe("the policy pack's configuration", () => {

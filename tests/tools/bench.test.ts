@@ -121,7 +121,7 @@ describe("the bench's helpers", () => {
       );
       assert.deepEqual(floors, {
         "primary-compute-payments-api":
-          "client-ssm (SSMClient), client-dynamodb (DynamoDBClient), client-sqs (SQSClient)",
+          "client-ssm (SSMClient), client-secrets-manager (SecretsManagerClient), client-dynamodb (DynamoDBClient), client-sqs (SQSClient)",
         "primary-compute-payments-processor":
           "client-ssm (SSMClient), client-sfn (SFNClient), client-rds-data (RDSDataClient), batch",
         "primary-orchestration-authorize":

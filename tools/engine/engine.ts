@@ -13,7 +13,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import { type StackConfig, parseStackConfig, type RawConfig } from "../../model/config";
 import { isGlobalServiceType } from "../../model/regions";
 import { type AwsContext, mockInvoke, mockResourceState } from "./aws-attributes";
-import { type ProjectFile, readProject, readStackSettings } from "./stack-files";
+import { type ProjectFile, projectKeys, readProject, readStackSettings } from "./stack-files";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
@@ -456,12 +456,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
       values[`${project.name}:${key}`] = value;
     }
   }
-  const prefix = `${project.name}:`;
-  const raw = Object.fromEntries(
-    Object.entries(values)
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([k, v]) => [k.slice(prefix.length), v]),
-  ) as RawConfig;
+  const raw: RawConfig = projectKeys(project, values);
   const recorder = new Recorder(
     options.stack,
     pinnedAccount(raw) ?? DEFAULT_ACCOUNT_ID,

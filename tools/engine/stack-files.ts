@@ -75,6 +75,19 @@ function asConfigString(value: unknown): string {
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
 
+/** The project's own keys of fully qualified config values (`project:key`), by bare key. */
+export function projectKeys(
+  project: ProjectFile,
+  values: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const prefix = `${project.name}:`;
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
+}
+
 export function readStackSettings(
   root: string,
   project: ProjectFile,

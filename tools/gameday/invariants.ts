@@ -62,6 +62,11 @@ export interface GameDayOutcome {
   };
   /** Calls the plan's policies refused (an AccessDenied on AWS). */
   readonly denied?: readonly string[];
+  /**
+   * Calls and Task results that carried a payment-method token anywhere but into the payments
+   * table (a queue message, an execution's input or state, an event, a receipt, a notification).
+   */
+  readonly tokenLeaks?: readonly string[];
   /** Measured and budgeted recovery times of the scenario's failover, if it had one. */
   readonly rto?: {
     readonly trafficSeconds: number;
@@ -78,6 +83,7 @@ export type InvariantName =
   | "failed-has-no-ledger-entry"
   | "never-failed-after-ledger-step"
   | "parked-payment-alarmed"
+  | "token-stays-in-the-table"
   | "no-double-charge"
   | "rpo-losses-restored"
   | "one-region-accepts-writes"
@@ -244,6 +250,9 @@ export function judge(outcome: GameDayOutcome): GameDayVerdict {
   }
   for (const call of outcome.denied ?? []) {
     broken("every-call-allowed", call);
+  }
+  for (const leak of outcome.tokenLeaks ?? []) {
+    broken("token-stays-in-the-table", leak);
   }
   return {
     acknowledged: acknowledgedIds.length,

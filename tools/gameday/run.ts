@@ -19,7 +19,7 @@ import type { Postgres } from "../harness/postgres";
 import * as clock from "./clock";
 import { type Acknowledgement, type GameDayVerdict, judge, type WriteWindow } from "./invariants";
 import type { Scenario, ScenarioEvent } from "./scenario";
-import { type Role, World } from "./world";
+import { GAMEDAY_TOKEN_PREFIX, type Role, World } from "./world";
 
 /** How long a merchant's HTTP client waits for an answer. */
 const CLIENT_TIMEOUT_SECONDS = 30;
@@ -88,6 +88,7 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
     evaluation,
     postgres: options.postgres,
     promotionSeconds: PROMOTION_SECONDS,
+    merchants: Array.from({ length: MERCHANTS }, (_, i) => `merchant-${i}`),
     log,
   });
   world.log = (line) => log(`${at().toFixed(0)} s: ${line}`);
@@ -137,12 +138,15 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
     const pay = async (index: number) => {
       const merchant = `merchant-${index % MERCHANTS}`;
       const key = `order-${index}`;
+      // The merchant is the API key's; the body does not name it.
       const body = JSON.stringify({
-        merchantId: merchant,
         customerId: `customer-${index}`,
         amountMinor: 1_000 + (index % 500),
         currency: "EUR",
-        paymentMethod: { type: "card", token: `tok_${index.toString(16).padStart(10, "0")}` },
+        paymentMethod: {
+          type: "card",
+          token: `${GAMEDAY_TOKEN_PREFIX}${index.toString(16).padStart(10, "0")}`,
+        },
       });
       for (let attempt = 0; ; attempt += 1) {
         const region = world.route53.resolve(merchant, clock.now());
@@ -152,7 +156,11 @@ export async function runScenario(options: RunOptions): Promise<GameDayResult> {
             httpMethod: "POST",
             resource: "/payments",
             path: "/payments",
-            headers: { "content-type": "application/json", "idempotency-key": key },
+            headers: {
+              "content-type": "application/json",
+              "idempotency-key": key,
+              authorization: `Bearer ${world.merchantKey(merchant)}`,
+            },
             body,
             isBase64Encoded: false,
           }),

@@ -17,9 +17,12 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { randomBytes } from "node:crypto";
+import { keyHash, keyToItem, newApiKey } from "../../handlers/merchant-keys";
 import { namedError } from "../../handlers/runtime";
 import type { Evaluation } from "../engine/engine";
 import { fromIntegration } from "../harness/data-api";
+import { createMerchantsTable } from "../harness/emulators";
 import { serializedCode } from "../harness/serialized";
 import type { Postgres } from "../harness/postgres";
 import { AuroraGlobal } from "./aurora";
@@ -66,11 +69,17 @@ export interface RegionView {
   healthy: boolean;
 }
 
+/** The payment-method tokens of game-day payments: `tok_gameday` and ten hex digits. */
+export const GAMEDAY_TOKEN_PREFIX = "tok_gameday";
+const GAMEDAY_TOKEN = new RegExp(`${GAMEDAY_TOKEN_PREFIX}[0-9a-f]{10}`);
+
 export interface WorldOptions {
   readonly evaluation: Evaluation;
   readonly postgres: Postgres;
   /** How long Aurora takes to promote a member (no writer meanwhile). */
   readonly promotionSeconds: number;
+  /** The merchants that get an API key before the game day starts. */
+  readonly merchants: readonly string[];
   readonly log?: (line: string) => void;
 }
 
@@ -97,6 +106,17 @@ export class World {
     failingSends: { primary: 0, secondary: 0 } as Record<Role, number>,
     healthFailing: { primary: false, secondary: false } as Record<Role, boolean>,
   };
+  /** Where a payment-method token went other than into the payments table (a leak each). */
+  readonly tokenLeaks: string[] = [];
+  /** The secret strings of the program's generated secrets (the API's keys), by secret name. */
+  private readonly secrets = new Map<string, string>();
+  /** API Gateway's cache of the authorizer's answers, by region and Authorization header. */
+  private readonly authorizerCache = new Map<
+    string,
+    { context: Record<string, unknown>; until: number }
+  >();
+  /** Each merchant's API key, as `npm run merchant -- create` would have shown it. */
+  private readonly merchantKeys = new Map<string, string>();
   /** Each change of a region's active-region flag: when, where, to what. */
   readonly flagChanges: { at: number; region: string; value: string }[] = [];
   /** The game day's log (verbose mode). */
@@ -305,6 +325,7 @@ export class World {
     ) as Record<Role, RegionView>;
     const world = new World({ evaluation, table, aurora, front, regions, tableName, apiDomain });
     holder.world = world;
+    await world.issueMerchantKeys(options.merchants);
     world.createFunctions(options.log);
     world.createMappings();
     return world;
@@ -312,6 +333,56 @@ export class World {
 
   get endpoint(): string {
     return this.front.endpoint;
+  }
+
+  /**
+   * The API's generated secrets, and one key per merchant in the merchants table of both regions:
+   * created before the game day, so replicated everywhere by the time it starts (the game day does
+   * not revoke keys).
+   */
+  private async issueMerchantKeys(merchants: readonly string[]): Promise<void> {
+    for (const secret of byType(this.evaluation, "aws:secretsmanager/secret:Secret")) {
+      if (secret.name.startsWith("primary-data-api-secrets-")) {
+        this.secrets.set(str(secret.rawInputs.name), randomBytes(32).toString("base64"));
+      }
+    }
+    const pepper = [...this.secrets.entries()].find(([name]) =>
+      name.endsWith("-merchant-key-pepper"),
+    )?.[1];
+    const merchantsTable = str(
+      byType(this.evaluation, "aws:dynamodb/table:Table").find(
+        (r) => r.name === "primary-data-merchants",
+      )?.outputs.name,
+    );
+    if (pepper === undefined || merchantsTable === "") {
+      throw new Error("the plan has no merchants table or key pepper");
+    }
+    for (const region of Object.values(this.table.regions)) {
+      await createMerchantsTable(region.db, merchantsTable);
+    }
+    for (const merchantId of merchants) {
+      const { key, keyId } = newApiKey(this.evaluation.config.environment);
+      this.merchantKeys.set(merchantId, key);
+      const item = keyToItem({
+        keyId,
+        merchantId,
+        keyHash: keyHash(pepper, key),
+        status: "active",
+        createdAt: new Date(clock.now() - 86_400_000).toISOString(),
+      });
+      for (const region of Object.values(this.table.regions)) {
+        await region.db.client.send(new PutItemCommand({ TableName: merchantsTable, Item: item }));
+      }
+    }
+  }
+
+  /** The API key of `merchantId` (one of the merchants the world was started with). */
+  merchantKey(merchantId: string): string {
+    const key = this.merchantKeys.get(merchantId);
+    if (key === undefined) {
+      throw new Error(`no API key was issued to ${merchantId}`);
+    }
+    return key;
   }
 
   roleOf(arn: string): string {
@@ -526,6 +597,14 @@ export class World {
         ];
       case "rds":
         return [[`rds:${operation}`, this.globalClusterArn(str(body.GlobalClusterIdentifier))]];
+      // A secret under a customer managed key is decrypted with the caller's permissions too
+      // (Secrets Manager User Guide, "Secret encryption and decryption":
+      // https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+      case "secretsmanager":
+        return [
+          [`secretsmanager:${operation}`, str(body.SecretId)],
+          ["kms:Decrypt", this.keyArn(region)],
+        ];
       case "lambda":
         return [
           [
@@ -566,6 +645,14 @@ export class World {
       // The scenario's queue-send failure: SQS answers an internal error (HTTP 500).
       this.faults.failingSends[caller] -= 1;
       return { error: "InternalFailure", message: "the game day fails this send", status: 500 };
+    }
+    // The API's conditional put of a payment is the one call that carries its token.
+    const keepsTheRecord =
+      request.service === "dynamodb" &&
+      request.operation === "PutItem" &&
+      str(request.body.TableName) === this.tableName;
+    if (!keepsTheRecord) {
+      this.watchForToken(`${request.role} ${request.service}:${request.operation}`, request.text);
     }
     if (!(await this.allowed(request.role, this.authorizations(request)))) {
       return {
@@ -614,6 +701,18 @@ export class World {
           return { json: { Version: 2, Tier: "Standard" } };
         }
         break;
+      }
+      case "secretsmanager": {
+        // A secret's ARN is its name, a hyphen and six random characters.
+        const id = str(body.SecretId);
+        const name = id.startsWith("arn:") ? id.split(":")[6].replace(/-[A-Za-z0-9]{6}$/, "") : id;
+        const value = this.secrets.get(name);
+        if (operation !== "GetSecretValue" || value === undefined) {
+          throw namedError("ResourceNotFoundException", `Secrets Manager can't find ${id}`);
+        }
+        return {
+          json: { ARN: id, Name: name, SecretString: value, VersionStages: ["AWSCURRENT"] },
+        };
       }
       case "rds-data": {
         const cluster = str(body.resourceArn);
@@ -739,7 +838,12 @@ export class World {
       return { statusCode: 503, body: JSON.stringify({ status: "unhealthy", reason: "game day" }) };
     }
     const suffix = health ? "compute-health" : "compute-payments-api";
-    const answer = await this.fn(view.role, suffix).invoke(event);
+    const authorized = health ? event : await this.authorize(view.role, event);
+    if ("statusCode" in authorized) {
+      this.cloudwatch.apiRequest(region, Number(authorized.statusCode));
+      return authorized as unknown as ApiAnswer;
+    }
+    const answer = await this.fn(view.role, suffix).invoke(authorized);
     const response: ApiAnswer = answer.ok
       ? (answer.result as ApiAnswer)
       : answer.errorType === "Sandbox.Timedout"
@@ -747,6 +851,55 @@ export class World {
         : { statusCode: 502, body: JSON.stringify({ message: "Internal server error" }) };
     this.cloudwatch.apiRequest(region, response.statusCode);
     return response;
+  }
+
+  /**
+   * API Gateway's REQUEST authorizer step for a payment route (API Gateway Developer Guide, "Use
+   * API Gateway Lambda authorizers":
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html):
+   * without the identity source (the Authorization header) a 401 without a call; the function's
+   * "Unauthorized" a 401; any other failure a 500; an answer's context goes to the integration as
+   * `requestContext.authorizer`. An answer is cached per region and header value for the
+   * authorizer's TTL (authorizerResultTtlInSeconds), on the game day's clock.
+   */
+  private async authorize(
+    role: Role,
+    event: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | ApiAnswer> {
+    const unauthorized = {
+      statusCode: 401,
+      body: JSON.stringify({ error: { code: "UNAUTHENTICATED", message: "no valid API key" } }),
+    };
+    const headers = (event.headers ?? {}) as Record<string, string>;
+    const authorization = Object.entries(headers).find(
+      ([name]) => name.toLowerCase() === "authorization",
+    )?.[1];
+    if (authorization === undefined || authorization === "") {
+      return unauthorized;
+    }
+    const region = this.regionNames[role];
+    const cacheKey = `${region} ${authorization}`;
+    const cached = this.authorizerCache.get(cacheKey);
+    if (cached !== undefined && cached.until > clock.now()) {
+      return { ...event, requestContext: { authorizer: cached.context } };
+    }
+    const answer = await this.fn(role, "compute-merchant-authorizer").invoke({
+      type: "REQUEST",
+      methodArn: `arn:aws:execute-api:${region}:${this.account}:gameday/v1/${str(event.httpMethod)}${str(event.path)}`,
+      headers,
+    });
+    if (!answer.ok) {
+      return answer.error === "Unauthorized"
+        ? unauthorized
+        : { statusCode: 500, body: JSON.stringify({ error: { code: "UNAVAILABLE" } }) };
+    }
+    const result = answer.result as { principalId: string; context: Record<string, unknown> };
+    const context = { ...result.context, principalId: result.principalId };
+    const ttlMs = this.evaluation.config.api.authorizerCacheSeconds * 1000;
+    if (ttlMs > 0) {
+      this.authorizerCache.set(cacheKey, { context, until: clock.now() + ttlMs });
+    }
+    return { ...event, requestContext: { authorizer: context } };
   }
 
   private async apiByHost(host: string, method: string, path: string, query: URLSearchParams) {
@@ -786,11 +939,23 @@ export class World {
   // ---------------------------------------------------------------------------------------------
   // Step Functions' Tasks, as the state machine's role
 
+  /** Records `where` as a leak when `payload` carries a game day payment-method token. */
+  private watchForToken(where: string, payload: unknown): void {
+    const text = typeof payload === "string" ? payload : JSON.stringify(payload);
+    if (text !== undefined && GAMEDAY_TOKEN.test(text)) {
+      this.tokenLeaks.push(where);
+    }
+  }
+
   private async task(call: TaskCall): Promise<unknown> {
     this.onBusy();
     this.tasksInFlight += 1;
     try {
-      return await this.taskAnswer(call);
+      // What a Task sends and what it gets back are in the execution's history.
+      this.watchForToken(`${call.machine.name} ${call.state} parameters`, call.input);
+      const result = await this.taskAnswer(call);
+      this.watchForToken(`${call.machine.name} ${call.state} result`, result);
+      return result;
     } catch (error) {
       this.log(
         `${call.machine.name} ${call.state}: ${(error as Error).name}: ${(error as Error).message.slice(0, 200)}`,
@@ -1184,6 +1349,7 @@ export class World {
       rpo: { lost, restored: lost.filter((id) => debits.includes(id)) },
       writer: { region: this.regionNames[writer], moves: this.aurora.moves },
       denied: this.denials.map((d) => `${d.role}: ${d.action} on ${d.resource} (${d.verdict})`),
+      tokenLeaks: [...new Set(this.tokenLeaks)],
     };
   }
 

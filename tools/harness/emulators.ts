@@ -1,7 +1,8 @@
 /**
  * Local stand-ins for the AWS services the handlers call, on 127.0.0.1 only: dynalite for
  * DynamoDB (with a record of every operation it served), and a stub for the JSON-protocol services
- * that have no emulator on npm (SQS, SSM, Step Functions), answering from handlers a test gives.
+ * that have no emulator on npm (SQS, SSM, Step Functions, Secrets Manager), answering from handlers
+ * a test gives.
  */
 import { createHash } from "node:crypto";
 import * as http from "node:http";
@@ -136,6 +137,24 @@ export function sqsSendMessage(body: Record<string, unknown>): StubAnswer {
       MD5OfMessageBody: createHash("md5").update(String(body.MessageBody)).digest("hex"),
     },
   };
+}
+
+/**
+ * Secrets Manager's answer to GetSecretValue for a string secret (AWS Secrets Manager API
+ * Reference, GetSecretValue, "Response Syntax": ARN, Name, VersionId, SecretString, VersionStages,
+ * CreatedDate: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
+ */
+export function secretValue(value: string): StubHandler {
+  return (body) => ({
+    body: {
+      ARN: String(body.SecretId),
+      Name: String(body.SecretId).split(":").pop(),
+      VersionId: "00000000-0000-4000-8000-000000000001",
+      SecretString: value,
+      VersionStages: ["AWSCURRENT"],
+      CreatedDate: 1_764_000_000,
+    },
+  });
 }
 
 export function ssmParameter(value: string): StubHandler {
