@@ -64,6 +64,8 @@ export class GlobalTable {
   /** The simulated time of the last write applied to each key in each region (last writer wins). */
   private readonly lastWrite = new Map<string, number>();
   private readonly proxies: http.Server[];
+  /** The replication pass under way, if any: closing waits for it (dynalite throws otherwise). */
+  private delivering: Promise<number> = Promise.resolve(0);
 
   private constructor(
     private readonly options: GlobalTableOptions,
@@ -175,7 +177,13 @@ export class GlobalTable {
    * source region holds it now (or its deletion), unless the destination wrote the item later
    * (last writer wins).
    */
-  async deliver(upToMs: number): Promise<number> {
+  deliver(upToMs: number): Promise<number> {
+    const pass = this.delivering.then(() => this.deliverDue(upToMs));
+    this.delivering = pass.catch(() => 0);
+    return pass;
+  }
+
+  private async deliverDue(upToMs: number): Promise<number> {
     const due = this.pending.filter(
       (p) => p.dueAtMs <= upToMs && this.reachable[p.from] && this.reachable[this.peerOf(p.from)],
     );
@@ -230,12 +238,13 @@ export class GlobalTable {
   }
 
   async close(): Promise<void> {
+    for (const proxy of this.proxies) {
+      await close(proxy);
+    }
+    await this.delivering;
     for (const region of Object.values(this.regions)) {
       region.client.destroy();
       await region.db.close();
-    }
-    for (const proxy of this.proxies) {
-      await close(proxy);
     }
   }
 }
