@@ -211,6 +211,8 @@ export const dns = {
 };
 export const paymentQueues = perRegion((r) => compute[r].queueUrl);
 export const alarmTopics = perRegion((r) => failover[r].alarmsTopicArn);
+/** Completed payments at or above `highValueAmounts` (null when none is configured). */
+export const highValueTopics = perRegion((r) => orchestration[r].highValueTopicArn ?? null);
 export const dashboardName = dashboard.dashboardName;
 /** Where producers send payment events when eventBridgeGlobalEndpoint is on; null when off. */
 export const eventEndpointUrl = eventEndpoint?.url ?? null;

@@ -2,7 +2,8 @@
  * The orchestration tier of one region: the payment workflow (STANDARD Step Functions state
  * machine, definitions/payment-workflow.ts) with its authorize handler, and the region's events:
  * a custom EventBridge bus (the same name in every region), an archive for replay, and a rule
- * that forwards PaymentCompleted and PaymentFailed to the region's payment-events topic. With
+ * that forwards PaymentCompleted and PaymentFailed to the region's payment-events topic, and the
+ * high-value alerts (./orchestration/high-value-alerts.ts). With
  * `eventBridgeGlobalEndpoint`, a global endpoint over both regions' buses
  * (./orchestration/global-event-endpoint.ts).
  * Everything is encrypted with the region's key; the workflow logs (ALL in dev, ERROR in prod)
@@ -22,13 +23,21 @@ import { encryptedStateMachine } from "./building-blocks/state-machine";
 import type { AwsRegion } from "../model/regions";
 import { LEDGER_DATABASE, ledgerAccess } from "./data/ledger";
 import { MAX_RETENTION_DAYS, PaymentQueue } from "./compute/payment-queue";
+import { highValueAlerts } from "./orchestration/high-value-alerts";
 
 export const PAYMENT_EVENT_SOURCE = "payments.workflow";
 
 /** The stack settings the orchestration tier reads (production logs only execution errors). */
 export type OrchestrationConfig = Pick<
   StackConfig,
-  "production" | "logRetentionDays" | "authorization" | "authorizeFunction" | "processor" | "queue"
+  | "production"
+  | "logRetentionDays"
+  | "authorization"
+  | "authorizeFunction"
+  | "processor"
+  | "queue"
+  | "highValueAmountMinor"
+  | "alertEmail"
 >;
 
 export interface OrchestrationTierArgs {
@@ -43,6 +52,8 @@ export class OrchestrationTier extends pulumi.ComponentResource {
   readonly authorizeFunctionName: pulumi.Output<string>;
   readonly eventBusArn: pulumi.Output<string>;
   readonly eventsTopicArn: pulumi.Output<string>;
+  /** The high-value payments topic; undefined when no threshold is configured. */
+  readonly highValueTopicArn: pulumi.Output<string> | undefined;
   /** Payments parked after their ledger step; the processor consumes it (the compute tier). */
   readonly repairQueueArn: pulumi.Output<string>;
   readonly repairQueueName: pulumi.Output<string>;
@@ -139,6 +150,19 @@ export class OrchestrationTier extends pulumi.ComponentResource {
     new aws.cloudwatch.EventTarget(
       `${name}-outcomes`,
       { rule: rule.name, eventBusName: bus.name, arn: topic.arn },
+      parent,
+    );
+    this.highValueTopicArn = highValueAlerts(
+      name,
+      {
+        region,
+        namer,
+        keyArn: data.keyArn,
+        busName: bus.name,
+        source: PAYMENT_EVENT_SOURCE,
+        thresholds: args.config.highValueAmountMinor,
+        alertEmail: args.config.alertEmail,
+      },
       parent,
     );
 

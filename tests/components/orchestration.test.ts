@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { paymentWorkflowDefinition } from "../../definitions/payment-workflow";
 import type { Evaluation } from "../../tools/engine/engine";
 import { find, stackPlan } from "../fixtures/plan";
+import { eventOf, matchesPattern } from "../../tools/harness/event-patterns";
 
 type Role = "primary" | "secondary";
 
@@ -197,6 +198,59 @@ describe("orchestration tier", () => {
               topicPolicy.Statement.map((st) => [st.Principal, st.Action, st.Condition]),
               [[{ Service: "events.amazonaws.com" }, "sns:Publish", undefined]],
             );
+          });
+
+          it("notifies the high-value topic of completed payments at or above their currency's threshold", () => {
+            const bus = get("aws:cloudwatch/eventBus:EventBus", role, "orchestration-bus");
+            const rule = get(
+              "aws:cloudwatch/eventRule:EventRule",
+              role,
+              "orchestration-high-value",
+            );
+            assert.equal(rule.rawInputs.eventBusName, bus.outputs.name);
+            const topic = get("aws:sns/topic:Topic", role, "orchestration-high-value");
+            assert.equal(topic.rawInputs.kmsMasterKeyId, key(role));
+            assert.equal(
+              get("aws:cloudwatch/eventTarget:EventTarget", role, "orchestration-high-value")
+                .rawInputs.arn,
+              topic.outputs.arn,
+            );
+            const pattern = JSON.parse(String(rule.rawInputs.eventPattern)) as Record<
+              string,
+              unknown
+            >;
+            // The workflow's PutEvents entry, as PublishCompleted sends it (the settlement).
+            const completed = (currency: string, amountMinor: number, type = "PaymentCompleted") =>
+              eventOf(
+                {
+                  Source: "payments.workflow",
+                  DetailType: type,
+                  Detail: {
+                    paymentId: "pay_0123",
+                    merchantId: "merchant-7",
+                    customerId: "customer-42",
+                    amountMinor,
+                    currency,
+                    createdAt: "2026-11-30T10:00:00.000Z",
+                    region: region(),
+                  },
+                },
+                region(),
+                "111122223333",
+              );
+            const thresholds = evaluation.config.highValueAmountMinor;
+            assert.deepEqual(thresholds, { EUR: 500_000, GBP: 500_000, USD: 500_000 });
+            const cases: [Record<string, unknown>, boolean][] = [
+              [completed("EUR", 500_000), true],
+              [completed("EUR", 499_999), false],
+              [completed("USD", 9_000_000), true],
+              [completed("GBP", 1), false],
+              [completed("JPY", 9_000_000), false],
+              [completed("EUR", 900_000, "PaymentFailed"), false],
+            ];
+            for (const [event, expected] of cases) {
+              assert.equal(matchesPattern(pattern, event), expected, JSON.stringify(event.detail));
+            }
           });
         });
       }

@@ -216,14 +216,19 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
   /** Runs one execution; `handlers` replace the judges of some Tasks. */
   async function execute(input: unknown, handlers: Record<string, Handler> = {}) {
     const calls: string[] = [];
+    /** What each Task was given and answered: the execution's history holds both. */
+    const history: unknown[] = [input];
     const local = Object.fromEntries(
       TASKS.map((state) => [
         state,
         async (taskInput: unknown) => {
           calls.push(state);
-          return (await (handlers[state] ?? REAL[state])(
+          history.push(taskInput);
+          const result = await (handlers[state] ?? REAL[state])(
             taskInput as Record<string, unknown>,
-          )) as never;
+          );
+          history.push(result);
+          return result as never;
         },
       ]),
     );
@@ -242,10 +247,11 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
       },
     });
     try {
-      return { output: (await run.result) as Record<string, unknown>, error: undefined, calls };
+      const output = (await run.result) as Record<string, unknown>;
+      return { output, error: undefined, calls, history: [...history, output] };
     } catch (error) {
       const failure = error as Error & { cause?: Error };
-      return { output: undefined, error: failure.cause?.name ?? failure.name, calls };
+      return { output: undefined, error: failure.cause?.name ?? failure.name, calls, history };
     }
   }
 
@@ -257,8 +263,15 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
   it("settles a payment once: COMPLETED, one ledger entry, a receipt and an event without the payment method", async () => {
     const payment = newPayment();
     await record(payment);
-    const { error, calls } = await execute({ payment });
+    const { error, calls, history } = await execute({ payment });
     assert.equal(error, undefined);
+    // The table keeps the token; nothing in the execution's history does (ReadPayment projects
+    // the fields the workflow reads).
+    assert.equal(
+      (await stored(payment.paymentId))?.paymentMethod?.M?.token?.S,
+      STORED_METHOD.token,
+    );
+    assert.ok(!JSON.stringify(history).includes(STORED_METHOD.token));
     assert.deepEqual(calls, [
       "ReadPayment",
       "Authorize",
