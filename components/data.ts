@@ -156,6 +156,7 @@ export class DataTier extends pulumi.ComponentResource {
         network: args.network,
         database,
         logRetentionDays: config.logRetentionDays,
+        credentialsRotationDays: config.aurora.credentialsRotationDays,
         ...(args.role === "primary"
           ? { role: "primary", peer }
           : { role: "secondary", primary: args.primary.ledger }),
@@ -227,5 +228,6 @@ export class DataTier extends pulumi.ComponentResource {
   replicateTo(peer: DataTier): void {
     this.backups.copyTo(peer.backups);
     this.receipts.replicateTo(peer.receipts);
+    this.ledger.rotateCredentials(peer.ledger);
   }
 }

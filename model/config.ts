@@ -342,6 +342,11 @@ const keys = z.object({
     description:
       "Maximum Aurora Serverless v2 capacity in ACUs (1-256) when the class is db.serverless.",
   }),
+  ledgerCredentialsRotationDays: configKey(integer(1, 365, "days"), {
+    default: 30,
+    description:
+      "Days between rotations of the ledger's writer credentials (1-365), which the handlers use instead of the master user's; Secrets Manager runs the program's rotation function on this schedule.",
+  }),
   dynamodbConsistency: configKey(
     z.enum(DYNAMODB_CONSISTENCY, { error: `must be one of ${DYNAMODB_CONSISTENCY.join(", ")}` }),
     {
@@ -831,6 +836,8 @@ function stackConfigSchema(context: StackContext) {
         engineVersion: c.auroraEngineVersion,
         instanceClass: c.auroraInstanceClass,
         maxCapacity: c.auroraMaxCapacity,
+        /** Days between rotations of the writer credentials (handlers/ledger-credentials.ts). */
+        credentialsRotationDays: c.ledgerCredentialsRotationDays,
       },
       /** An existing public hosted zone for dnsZoneName; undefined: the program creates the zone. */
       hostedZoneId: c.hostedZoneId,

@@ -1,18 +1,22 @@
 /**
  * The ledger: an Aurora PostgreSQL Global Database, one region's member of it. The primary region
  * creates the global cluster and the writer cluster; the secondary a headed secondary cluster with
- * one reader. Credentials are generated, never written in code or config, and kept in a Secrets
- * Manager secret the program owns (global database members cannot use RDS-managed passwords),
- * replicated under the secondary's key. No Backtrack (global members cannot), the RDS Data API on
- * both clusters. The schema is applied at deploy time by a migration handler
- * (handlers/ledger-schema.lambda.ts) that `aws.lambda.Invocation` runs whenever the schema version
- * changes.
+ * one reader. Master credentials are generated, never written in code or config, and kept in a
+ * Secrets Manager secret the program owns (global database members cannot use RDS-managed
+ * passwords), replicated under the secondary's key; only the migration and the rotation use them.
+ * The handlers use the writer credentials (a role that may only insert and read ledger entries),
+ * in a second replicated secret that the migration fills and a rotation function deployed here
+ * rotates on the configured schedule (handlers/ledger-credentials.ts). No Backtrack (global
+ * members cannot), the RDS Data API on both clusters. The schema is applied at deploy time by a
+ * migration handler (handlers/ledger-schema.lambda.ts) that `aws.lambda.Invocation` runs whenever
+ * the schema version changes.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
 import { migrateLedger } from "../../handlers/ledger-schema.lambda";
+import { rotateLedgerCredentials } from "../../handlers/ledger-credentials.lambda";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
 import { serviceRole, type Statement } from "../building-blocks/iam";
@@ -78,6 +82,8 @@ interface LedgerCommon {
   readonly database: DatabaseSettings;
   readonly protectData: boolean;
   readonly logRetentionDays: number;
+  /** Days between rotations of the writer credentials. */
+  readonly credentialsRotationDays: number;
 }
 
 export type LedgerArgs = LedgerCommon &
@@ -99,15 +105,27 @@ export class Ledger extends pulumi.ComponentResource {
   readonly clusterIdentifier: pulumi.Output<string>;
   readonly clusterEndpoint: pulumi.Output<string>;
   readonly clusterReaderEndpoint: pulumi.Output<string>;
-  /** The credentials secret in this region (the secondary's is the primary's replica). */
+  /**
+   * The writer credentials' secret in this region (the secondary's is the primary's replica): what
+   * every handler reaches the ledger with.
+   */
   readonly credentialsSecretArn: pulumi.Output<string>;
+  /** The master credentials' secret in this region: the migration's and the rotation's only. */
+  readonly adminSecretArn: pulumi.Output<string>;
+  private readonly settings: LedgerArgs;
+  private readonly child: ChildOptions;
+  private readonly logicalName: string;
+  private migrated?: aws.lambda.Invocation;
   /** The secondary cluster waits for the primary's first instance. */
   readonly firstInstance: aws.rds.ClusterInstance;
 
   constructor(name: string, args: LedgerArgs, opts: PartOptions) {
     super("payments:data:Ledger", name, {}, opts);
+    this.settings = args;
     const { namer, region, database } = args;
     const child = movedChild(this, { parent: opts.parent });
+    this.child = { parent: this };
+    this.logicalName = name;
     const dataStore = { ...child, protect: args.protectData, retainOnDelete: args.protectData };
     const clusterIdentifier = namer.regional("rdsCluster", LEDGER_DATABASE, region);
 
@@ -158,15 +176,31 @@ export class Ledger extends pulumi.ComponentResource {
         },
         child,
       );
-      this.credentialsSecretArn = secret.arn;
+      this.adminSecretArn = secret.arn;
+      // Created empty: the migration puts its first value, so no password of it is ever in the
+      // deployment's state, and the rotation owns every later one.
+      const writerSecret = new aws.secretsmanager.Secret(
+        `${name}-writer`,
+        {
+          name: namer.global("secret", "ledger-writer"),
+          description:
+            "Aurora ledger writer credentials (insert and read ledger entries): the handlers' RDS Data API secret, rotated",
+          kmsKeyId: args.keys.arn,
+          replicas: [{ region: args.peer.region, kmsKeyId: args.peer.keys.arn }],
+          recoveryWindowInDays: args.protectData ? 30 : 0,
+        },
+        dataStore,
+      );
+      this.credentialsSecretArn = writerSecret.arn;
     } else {
       const writer = args.primary;
       this.globalClusterId = writer.globalClusterId;
       this.globalWriterEndpoint = writer.globalWriterEndpoint;
       // A replica secret has the primary's ARN in the replica's region.
-      this.credentialsSecretArn = writer.credentialsSecretArn.apply((arn) =>
-        arn.replace(/:secretsmanager:[^:]+:/, `:secretsmanager:${region}:`),
-      );
+      const inRegion = (arn: pulumi.Output<string>) =>
+        arn.apply((a) => a.replace(/:secretsmanager:[^:]+:/, `:secretsmanager:${region}:`));
+      this.adminSecretArn = inRegion(writer.adminSecretArn);
+      this.credentialsSecretArn = inRegion(writer.credentialsSecretArn);
     }
 
     const subnets = new aws.rds.SubnetGroup(
@@ -301,14 +335,28 @@ export class Ledger extends pulumi.ComponentResource {
             resources: [cluster.arn],
           },
           {
-            sid: "ReadTheLedgerCredentials",
+            sid: "ReadTheMasterCredentials",
             actions: ["secretsmanager:GetSecretValue"],
+            resources: [this.adminSecretArn],
+          },
+          {
+            sid: "ProvisionTheWriterCredentials",
+            actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
             resources: [this.credentialsSecretArn],
+          },
+          // GetRandomPassword acts on no resource (Service Authorization Reference, AWS Secrets
+          // Manager: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
+          { sid: "MakePasswords", actions: ["secretsmanager:GetRandomPassword"], resources: ["*"] },
+          {
+            sid: "EncryptTheWriterCredentials",
+            actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+            resources: [args.keys.arn],
           },
         ],
         environment: {
           CLUSTER_ARN: cluster.arn,
-          SECRET_ARN: this.credentialsSecretArn,
+          SECRET_ARN: this.adminSecretArn,
+          WRITER_SECRET_ARN: this.credentialsSecretArn,
           DATABASE: LEDGER_DATABASE,
         },
         timeoutSeconds: 120,
@@ -317,7 +365,7 @@ export class Ledger extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.lambda.Invocation(
+    this.migrated = new aws.lambda.Invocation(
       `${name}-schema`,
       {
         functionName: migration.name,
@@ -325,6 +373,102 @@ export class Ledger extends pulumi.ComponentResource {
         triggers: { schemaVersion: LEDGER_SCHEMA_VERSION },
       },
       { ...child, dependsOn: after },
+    );
+  }
+
+  /**
+   * The writer credentials' rotation (the primary region's ledger, once the peer's exists): the
+   * rotation function, Secrets Manager's permission to call it, and the schedule. The function
+   * changes a role's password on whichever region's cluster is the writer, so it knows both.
+   */
+  rotateCredentials(peer: Ledger): void {
+    const args = this.settings;
+    if (args.role !== "primary" || this.migrated === undefined) {
+      return;
+    }
+    const name = this.logicalName;
+    const targets = [this, peer].map((ledger) => ({
+      region: ledger.settings.region,
+      clusterArn: ledger.clusterArn,
+      masterSecretArn: ledger.adminSecretArn,
+    }));
+    const rotation = handlerFunction(
+      `${name}-rotation`,
+      {
+        base: "ledger-rotation",
+        description:
+          "Rotates the ledger writer's credentials (alternating users) for Secrets Manager",
+        callback: rotateLedgerCredentials,
+        region: args.region,
+        namer: args.namer,
+        keyArn: args.keys.arn,
+        logRetentionDays: args.logRetentionDays,
+        statements: [
+          {
+            // What a rotation function does to its secret (Secrets Manager User Guide, "Lambda
+            // rotation functions", permissions:
+            // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html).
+            sid: "RotateTheWriterCredentials",
+            actions: [
+              "secretsmanager:DescribeSecret",
+              "secretsmanager:GetSecretValue",
+              "secretsmanager:PutSecretValue",
+              "secretsmanager:UpdateSecretVersionStage",
+            ],
+            resources: [this.credentialsSecretArn],
+          },
+          { sid: "MakePasswords", actions: ["secretsmanager:GetRandomPassword"], resources: ["*"] },
+          {
+            sid: "SetPasswordsAsTheMasterUser",
+            actions: ["rds-data:ExecuteStatement"],
+            resources: targets.map((t) => t.clusterArn),
+          },
+          {
+            sid: "ReadTheMasterCredentials",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: targets.map((t) => t.masterSecretArn),
+          },
+          {
+            sid: "UseTheSecretsKeys",
+            actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+            resources: [args.keys.arn, args.peer.keys.arn],
+          },
+        ],
+        environment: {
+          LEDGER_TARGETS: pulumi.jsonStringify(targets),
+          LEDGER_DATABASE,
+        },
+        timeoutSeconds: 60,
+        memoryMb: 256,
+        reservedConcurrency: 1,
+      },
+      this.child,
+    );
+    // Secrets Manager calls the function with the secret's ARN and account as the source: with
+    // aws:SourceArn the function rotates only this secret (Secrets Manager User Guide, "Set up
+    // automatic rotation", step 5:
+    // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_turn-on-for-other.html).
+    const permission = new aws.lambda.Permission(
+      `${name}-rotation`,
+      {
+        action: "lambda:InvokeFunction",
+        function: rotation.name,
+        principal: "secretsmanager.amazonaws.com",
+        sourceArn: this.credentialsSecretArn,
+        sourceAccount: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+      },
+      this.child,
+    );
+    new aws.secretsmanager.SecretRotation(
+      `${name}-writer`,
+      {
+        secretId: this.credentialsSecretArn,
+        rotationLambdaArn: rotation.arn,
+        rotationRules: { automaticallyAfterDays: args.credentialsRotationDays },
+        // The first rotation waits for the schedule; the migration gave the secret its value.
+        rotateImmediately: false,
+      },
+      { ...this.child, dependsOn: [permission, this.migrated] },
     );
   }
 

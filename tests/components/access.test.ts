@@ -38,10 +38,11 @@ describe("access: every call of the money and failover paths is allowed by its r
         // A global table's replica in a region is that region's table of the same name.
         const table = `arn:aws:dynamodb:${region}:${account}:table/${tableName}`;
         // A replica secret has the primary's ARN with the replica's region.
-        const secret = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-admin").replace(
-          `:${evaluation.config.regions.primary}:`,
-          `:${region}:`,
-        );
+        // The handlers' ledger credentials: the writer's, never the master user's.
+        const secret = out(
+          "aws:secretsmanager/secret:Secret",
+          "primary-data-ledger-writer",
+        ).replace(`:${evaluation.config.regions.primary}:`, `:${region}:`);
         const merchants = `arn:aws:dynamodb:${region}:${account}:table/${String(
           find(evaluation, "aws:dynamodb/table:Table", "primary-data-merchants").outputs.name,
         )}`;
@@ -216,6 +217,59 @@ describe("access: every call of the money and failover paths is allowed by its r
           assert.deepEqual(denied, []);
         });
       }
+
+      it("rotates the writer credentials with the master user's secret on either region's cluster", async () => {
+        const judge = new AccessJudge(evaluation);
+        const writer = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-writer");
+        const admin = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-admin");
+        const { primary, secondary } = evaluation.config.regions;
+        const calls: [string, string][] = [
+          ["secretsmanager:DescribeSecret", writer],
+          ["secretsmanager:GetSecretValue", writer],
+          ["secretsmanager:PutSecretValue", writer],
+          ["secretsmanager:UpdateSecretVersionStage", writer],
+          ["secretsmanager:GetRandomPassword", "*"],
+          ["secretsmanager:GetSecretValue", admin],
+          ["secretsmanager:GetSecretValue", admin.replace(`:${primary}:`, `:${secondary}:`)],
+          ["rds-data:ExecuteStatement", out("aws:rds/cluster:Cluster", "primary-data-ledger")],
+          ["rds-data:ExecuteStatement", out("aws:rds/cluster:Cluster", "secondary-data-ledger")],
+          ["kms:Decrypt", out("aws:kms/key:Key", "primary-keys-key")],
+          ["kms:Decrypt", out("aws:kms/replicaKey:ReplicaKey", "secondary-keys-key")],
+        ];
+        const results = await Promise.all(
+          calls.map(async ([action, resource]) => [
+            action,
+            await judge.decide("primary-data-ledger-rotation", action, resource),
+          ]),
+        );
+        assert.deepEqual(
+          results.filter(([, result]) => result !== "Allowed"),
+          [],
+        );
+      });
+
+      it("lets no handler read the master user's secret", async () => {
+        const judge = new AccessJudge(evaluation);
+        const admin = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-admin");
+        const handlers = [
+          "compute-payments-api",
+          "compute-payments-processor",
+          "compute-health",
+          "compute-sweeper",
+          "orchestration-workflow",
+          "orchestration-authorize",
+          "failover-steps",
+        ];
+        const results = await Promise.all(
+          handlers.map(async (name) =>
+            judge.decide(`primary-${name}`, "secretsmanager:GetSecretValue", admin),
+          ),
+        );
+        assert.deepEqual(
+          results,
+          handlers.map(() => "ImplicitlyDenied"),
+        );
+      });
 
       it("each API secret is readable only by the function that uses it", async () => {
         const judge = new AccessJudge(evaluation);

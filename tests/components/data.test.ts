@@ -646,6 +646,74 @@ describe("data tier", () => {
         },
       );
 
+      const writerSecret = () =>
+        find(evaluation, "aws:secretsmanager/secret:Secret", "primary-data-ledger-writer");
+
+      it("keeps the handlers' writer credentials in a second replicated secret, empty until the migration, rotated on schedule", () => {
+        const secret = writerSecret();
+        assert.equal(secret.rawInputs.name, `acmepay-${stack}-ledger-writer`);
+        assert.equal(secret.rawInputs.kmsKeyId, key("primary").outputs.arn);
+        assert.deepEqual(secret.rawInputs.replicas, [
+          { region: evaluation.config.regions.secondary, kmsKeyId: key("secondary").outputs.arn },
+        ]);
+        assert.equal(secret.options.protect, protect);
+        // No version in the program: no password of it is in the deployment's state.
+        assert.equal(
+          evaluation.resources.filter(
+            (r) =>
+              r.type === "aws:secretsmanager/secretVersion:SecretVersion" &&
+              r.rawInputs.secretId === secret.outputs.arn,
+          ).length,
+          0,
+        );
+        const rotation = find(
+          evaluation,
+          "aws:secretsmanager/secretRotation:SecretRotation",
+          "primary-data-ledger-writer",
+        );
+        const fn = find(evaluation, "aws:lambda/function:Function", "primary-data-ledger-rotation");
+        assert.deepEqual(rotation.rawInputs, {
+          secretId: secret.outputs.arn,
+          rotationLambdaArn: fn.outputs.arn,
+          rotationRules: { automaticallyAfterDays: 30 },
+          rotateImmediately: false,
+        });
+        const permission = find(
+          evaluation,
+          "aws:lambda/permission:Permission",
+          "primary-data-ledger-rotation",
+        );
+        assert.deepEqual(
+          [permission.rawInputs.principal, permission.rawInputs.sourceArn],
+          ["secretsmanager.amazonaws.com", secret.outputs.arn],
+        );
+        assert.match(String(permission.rawInputs.sourceAccount), /^\d{12}$/);
+        assert.ok(
+          rotation.options.dependsOn.includes(
+            find(evaluation, "aws:lambda/invocation:Invocation", "primary-data-ledger-schema").urn,
+          ),
+          "the first rotation waits for the migration's first credentials",
+        );
+        const targets = JSON.parse(
+          (fn.rawInputs.environment as { variables: Record<string, string> }).variables
+            .LEDGER_TARGETS,
+        ) as { region: string; clusterArn: string }[];
+        assert.deepEqual(
+          targets.map((t) => [t.region, t.clusterArn]),
+          (["primary", "secondary"] as const).map((role) => [
+            evaluation.config.regions[role],
+            cluster(role).outputs.arn,
+          ]),
+        );
+        assert.equal(
+          evaluation.resources.filter(
+            (r) => r.type === "aws:secretsmanager/secretRotation:SecretRotation",
+          ).length,
+          1,
+          "rotation is configured on the primary secret only; replicas follow it",
+        );
+      });
+
       it("keeps the credentials in a secret the program owns, replicated under the secondary's key", () => {
         const secret = find(
           evaluation,
@@ -742,7 +810,18 @@ describe("data tier", () => {
               "rds-data:ExecuteStatement",
               cluster("primary").outputs.arn,
             ],
-            ["ReadTheLedgerCredentials", "secretsmanager:GetSecretValue", secret.outputs.arn],
+            ["ReadTheMasterCredentials", "secretsmanager:GetSecretValue", secret.outputs.arn],
+            [
+              "ProvisionTheWriterCredentials",
+              ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+              writerSecret().outputs.arn,
+            ],
+            ["MakePasswords", "secretsmanager:GetRandomPassword", "*"],
+            [
+              "EncryptTheWriterCredentials",
+              ["kms:GenerateDataKey", "kms:Decrypt"],
+              key("primary").outputs.arn,
+            ],
           ],
         );
         assert.deepEqual(

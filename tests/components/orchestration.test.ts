@@ -40,14 +40,14 @@ describe("orchestration tier", () => {
                     find(
                       evaluation,
                       "aws:secretsmanager/secret:Secret",
-                      "primary-data-ledger-admin",
+                      "primary-data-ledger-writer",
                     ).outputs.arn,
                   )
                 : String(
                     find(
                       evaluation,
                       "aws:secretsmanager/secret:Secret",
-                      "primary-data-ledger-admin",
+                      "primary-data-ledger-writer",
                     ).outputs.arn,
                   ).replace(evaluation.config.regions.primary, region());
             assert.deepEqual(

@@ -52,7 +52,7 @@ const TARGETS = {
   tableName: "acmepay-dev-payments",
   clusterArn: "arn:aws:rds:us-east-1:111122223333:cluster:acmepay-dev-ledger-use1",
   credentialsSecretArn:
-    "arn:aws:secretsmanager:us-east-1:111122223333:secret:acmepay-dev-ledger-admin-AbCdEf",
+    "arn:aws:secretsmanager:us-east-1:111122223333:secret:acmepay-dev-ledger-writer-AbCdEf",
   database: "ledger",
   receiptsBucket: "acmepay-dev-receipts-use1",
   eventBusName: "acmepay-dev-payments",

@@ -41,6 +41,7 @@ const DEV: RawConfig = {
   auroraEngineVersion: "16.6",
   auroraInstanceClass: "db.serverless",
   auroraMaxCapacity: "4",
+  ledgerCredentialsRotationDays: "30",
   dynamodbConsistency: "eventual",
   dynamodbWitnessRegion: "",
   paymentLimits: '["EUR:1000000","USD:1000000"]',

@@ -86,14 +86,33 @@ export interface DataApiServer {
   close(): Promise<void>;
 }
 
-/** The Data API over HTTP on 127.0.0.1, as the AWS SDK calls it. */
-export async function startDataApi(postgres: Postgres): Promise<DataApiServer> {
+/**
+ * The Data API over HTTP on 127.0.0.1, as the AWS SDK calls it. With `writer`, only that cluster
+ * ARN runs statements: the others answer as a global database's secondary without a writer does
+ * (its queries fail: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html).
+ */
+export async function startDataApi(
+  postgres: Postgres,
+  options: { readonly writer?: () => string } = {},
+): Promise<DataApiServer> {
   const statements: string[] = [];
   const server = http.createServer((request, response) => {
     let text = "";
     request.on("data", (chunk: Buffer) => (text += chunk.toString()));
     request.on("end", () => {
-      const body = JSON.parse(text || "{}") as { sql: string; parameters?: Parameter[] };
+      const body = JSON.parse(text || "{}") as {
+        sql: string;
+        resourceArn?: string;
+        parameters?: Parameter[];
+      };
+      if (options.writer !== undefined && body.resourceArn !== options.writer()) {
+        response.writeHead(400, {
+          "Content-Type": "application/json",
+          "x-amzn-errortype": "BadRequestException",
+        });
+        response.end(JSON.stringify({ message: `${body.resourceArn} has no writer instance` }));
+        return;
+      }
       statements.push(body.sql);
       try {
         const answer = executeStatement(postgres, body.sql, body.parameters ?? []);

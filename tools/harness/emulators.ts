@@ -4,7 +4,7 @@
  * that have no emulator on npm (SQS, SSM, Step Functions, Secrets Manager), answering from handlers
  * a test gives.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -199,4 +199,199 @@ export async function startAwsStub(handlers: Record<string, StubHandler>): Promi
   });
   const endpoint = await listen(server);
   return { endpoint, calls, close: () => close(server) };
+}
+
+/** A version of a secret in the Secrets Manager fake: its value (none yet) and staging labels. */
+interface SecretVersion {
+  value?: string;
+  stages: string[];
+}
+
+export interface SecretsManagerFake {
+  /** The stub handlers, by X-Amz-Target. */
+  readonly handlers: Record<string, StubHandler>;
+  /** Each secret's versions, by name or ARN as the secret was created. */
+  readonly secrets: Map<string, Map<string, SecretVersion>>;
+  /** Creates a secret, empty (no version) or with a first value (AWSCURRENT). */
+  create(secretId: string, options?: { value?: string; rotationEnabled?: boolean }): void;
+  /**
+   * What RotateSecret does before it calls the rotation function: a new version `token`, labelled
+   * AWSPENDING, with no value yet; `finish` removes the label once the steps succeeded.
+   */
+  startRotation(secretId: string, token: string): void;
+  finishRotation(secretId: string, token: string): void;
+}
+
+/**
+ * Secrets Manager's versions and staging labels, as the API Reference describes them: PutSecretValue
+ * (a first version gets AWSCURRENT; `VersionStages` moves those labels to the new version; the
+ * token is the version id, and the same token with another value is refused), GetSecretValue (by
+ * VersionId and/or VersionStage, AWSCURRENT by default; ResourceNotFoundException when there is
+ * no such version or it has no value), UpdateSecretVersionStage (moving AWSCURRENT puts
+ * AWSPREVIOUS on the version it left; RemoveFromVersionId must name the version that has the
+ * label), DescribeSecret (RotationEnabled, VersionIdsToStages) and GetRandomPassword.
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html,
+ * API_GetSecretValue.html, API_UpdateSecretVersionStage.html, API_DescribeSecret.html,
+ * API_GetRandomPassword.html.
+ */
+export function secretsManagerFake(): SecretsManagerFake {
+  const secrets = new Map<string, Map<string, SecretVersion>>();
+  const rotation = new Map<string, boolean>();
+  const notFound = (message: string): StubAnswer => ({
+    status: 400,
+    error: "ResourceNotFoundException",
+    message,
+  });
+  const invalid = (message: string): StubAnswer => ({
+    status: 400,
+    error: "InvalidParameterException",
+    message,
+  });
+  const versionsOf = (body: Record<string, unknown>) => secrets.get(String(body.SecretId));
+  const moveLabel = (versions: Map<string, SecretVersion>, label: string, to: string) => {
+    for (const [id, version] of versions) {
+      if (id !== to && version.stages.includes(label)) {
+        version.stages = version.stages.filter((s) => s !== label);
+        if (label === "AWSCURRENT") {
+          moveLabel(versions, "AWSPREVIOUS", id);
+        }
+      }
+    }
+    const target = versions.get(to);
+    if (target !== undefined && !target.stages.includes(label)) {
+      target.stages.push(label);
+    }
+  };
+  let versionCounter = 0;
+  const handlers: Record<string, StubHandler> = {
+    "secretsmanager.DescribeSecret": (body) => {
+      const versions = versionsOf(body);
+      if (versions === undefined) {
+        return notFound(`Secrets Manager can't find the specified secret.`);
+      }
+      return {
+        body: {
+          ARN: String(body.SecretId),
+          RotationEnabled: rotation.get(String(body.SecretId)) === true,
+          VersionIdsToStages: Object.fromEntries(
+            [...versions].filter(([, v]) => v.stages.length > 0).map(([id, v]) => [id, v.stages]),
+          ),
+        },
+      };
+    },
+    "secretsmanager.GetSecretValue": (body) => {
+      const versions = versionsOf(body);
+      const stage = typeof body.VersionStage === "string" ? body.VersionStage : undefined;
+      const id = typeof body.VersionId === "string" ? body.VersionId : undefined;
+      const wanted = id ?? stage ?? "AWSCURRENT";
+      const found = [...(versions ?? [])].find(
+        ([versionId, v]) =>
+          (id === undefined || versionId === id) &&
+          (stage === undefined
+            ? id !== undefined || v.stages.includes("AWSCURRENT")
+            : v.stages.includes(stage)),
+      );
+      if (found === undefined || found[1].value === undefined) {
+        return notFound(
+          `Secrets Manager can't find the specified secret value for ${id === undefined ? "staging label" : "VersionId"}: ${wanted}`,
+        );
+      }
+      return {
+        body: {
+          ARN: String(body.SecretId),
+          Name: String(body.SecretId),
+          VersionId: found[0],
+          SecretString: found[1].value,
+          VersionStages: found[1].stages,
+          CreatedDate: 1_764_000_000,
+        },
+      };
+    },
+    "secretsmanager.PutSecretValue": (body) => {
+      const versions = versionsOf(body);
+      if (versions === undefined) {
+        return notFound(`Secrets Manager can't find the specified secret.`);
+      }
+      versionCounter += 1;
+      const id = String(body.ClientRequestToken ?? `version-${versionCounter}`);
+      const value = String(body.SecretString);
+      const existing = versions.get(id);
+      if (existing?.value !== undefined && existing.value !== value) {
+        return {
+          status: 400,
+          error: "ResourceExistsException",
+          message: `A resource with the ID you requested already exists: ${id}`,
+        };
+      }
+      const first = [...versions.values()].every((v) => v.value === undefined);
+      const stages = (body.VersionStages as string[] | undefined) ?? ["AWSCURRENT"];
+      versions.set(id, { value, stages: existing?.stages ?? [] });
+      for (const label of first && !stages.includes("AWSCURRENT")
+        ? [...stages, "AWSCURRENT"]
+        : stages) {
+        moveLabel(versions, label, id);
+      }
+      return {
+        body: {
+          ARN: String(body.SecretId),
+          VersionId: id,
+          VersionStages: versions.get(id)?.stages,
+        },
+      };
+    },
+    "secretsmanager.UpdateSecretVersionStage": (body) => {
+      const versions = versionsOf(body);
+      const label = String(body.VersionStage);
+      const to = String(body.MoveToVersionId);
+      if (versions === undefined || !versions.has(to)) {
+        return notFound(`Secrets Manager can't find the specified secret version.`);
+      }
+      const holder = [...versions].find(([, v]) => v.stages.includes(label))?.[0];
+      if (holder !== undefined && holder !== to && body.RemoveFromVersionId !== holder) {
+        return invalid(
+          `The staging label ${label} is currently attached to version ${holder}, so you must explicitly reference that version in RemoveFromVersionId.`,
+        );
+      }
+      moveLabel(versions, label, to);
+      return { body: { ARN: String(body.SecretId), Name: String(body.SecretId) } };
+    },
+    "secretsmanager.GetRandomPassword": (body) => {
+      const length = Number(body.PasswordLength ?? 32);
+      const alphabet =
+        body.ExcludePunctuation === true
+          ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+          : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&()*+,-.:;<=>?@[]^_{|}~";
+      const bytes = randomBytes(length);
+      return {
+        body: { RandomPassword: [...bytes].map((b) => alphabet[b % alphabet.length]).join("") },
+      };
+    },
+  };
+  return {
+    handlers,
+    secrets,
+    create(secretId, options = {}) {
+      const versions = new Map<string, SecretVersion>();
+      if (options.value !== undefined) {
+        versions.set("version-0", { value: options.value, stages: ["AWSCURRENT"] });
+      }
+      secrets.set(secretId, versions);
+      rotation.set(secretId, options.rotationEnabled === true);
+    },
+    startRotation(secretId, token) {
+      const versions = secrets.get(secretId);
+      if (versions !== undefined && !versions.has(token)) {
+        versions.set(token, { stages: [] });
+      }
+      if (versions !== undefined) {
+        moveLabel(versions, "AWSPENDING", token);
+      }
+    },
+    finishRotation(secretId, token) {
+      const version = secrets.get(secretId)?.get(token);
+      if (version !== undefined) {
+        version.stages = version.stages.filter((s) => s !== "AWSPENDING");
+      }
+    },
+  };
 }

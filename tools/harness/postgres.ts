@@ -46,6 +46,8 @@ export interface Postgres {
   query(sql: string): string[];
   /** Another database of the same server (created on first use): one ledger per region. */
   database(name: string): Postgres;
+  /** The same database, as login role `user` (trust authentication: no password is checked). */
+  as(user: string): Pick<Postgres, "execute" | "query">;
   stop(): void;
 }
 
@@ -79,7 +81,7 @@ export async function startPostgres(): Promise<Postgres> {
     "-w",
     "start",
   ]);
-  const psql = (sql: string, tuples: boolean, database = "postgres"): string => {
+  const psql = (sql: string, tuples: boolean, database = "postgres", user = "postgres"): string => {
     const result = spawnSync(
       "psql",
       [
@@ -88,7 +90,7 @@ export async function startPostgres(): Promise<Postgres> {
         "-p",
         String(port),
         "-U",
-        "postgres",
+        user,
         "-d",
         database,
         "-v",
@@ -105,14 +107,18 @@ export async function startPostgres(): Promise<Postgres> {
     return result.stdout;
   };
   const created = new Set<string>(["postgres"]);
+  const as = (database: string, user: string): Pick<Postgres, "execute" | "query"> => ({
+    execute: (sql) => void psql(sql, false, database, user),
+    query: (sql) =>
+      psql(sql, true, database, user)
+        .split("\n")
+        .filter((line) => line !== ""),
+  });
   const on = (database: string): Omit<Postgres, "stop" | "database"> => ({
     port,
     databaseName: database,
-    execute: (sql) => void psql(sql, false, database),
-    query: (sql) =>
-      psql(sql, true, database)
-        .split("\n")
-        .filter((line) => line !== ""),
+    ...as(database, "postgres"),
+    as: (user) => as(database, user),
   });
   const database = (name: string): Postgres => {
     if (!/^[a-z_][a-z0-9_]*$/.test(name)) {

@@ -34,28 +34,40 @@ export interface HandlerRun {
 
 const RESULT_MARK = "@@handler-runs@@";
 
-/** Loads the handler, then invokes it with every event at once, as concurrent requests would. */
+/**
+ * Loads the handler, then invokes it with every event at once, as concurrent requests would, or
+ * one after another (`sequential`) up to the first failure, as a caller that waits for each answer
+ * would (Secrets Manager runs a rotation's steps so).
+ */
 const RUNNER = `
 const { performance } = require("node:perf_hooks");
 const fs = require("node:fs");
 const handler = require(process.argv[2]).handler;
 const events = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
-Promise.all(
-  events.map((event) =>
-    Promise.resolve()
-      .then(() => handler(event, { awsRequestId: "local" }))
-      .then(
-        (result) => ({ ok: true, result, atMs: performance.now() }),
-        (error) => ({
-          ok: false,
-          error: String(error && error.message),
-          // Lambda reports the error's name as its type (Step Functions matches on it).
-          ...(error && error.name && error.name !== "Error" ? { errorType: error.name } : {}),
-          atMs: performance.now(),
-        }),
-      ),
-  ),
-).then((runs) => process.stdout.write("\\n${RESULT_MARK}" + JSON.stringify(runs)));
+const invoke = (event) =>
+  Promise.resolve()
+    .then(() => handler(event, { awsRequestId: "local" }))
+    .then(
+      (result) => ({ ok: true, result, atMs: performance.now() }),
+      (error) => ({
+        ok: false,
+        error: String(error && error.message),
+        // Lambda reports the error's name as its type (Step Functions matches on it).
+        ...(error && error.name && error.name !== "Error" ? { errorType: error.name } : {}),
+        atMs: performance.now(),
+      }),
+    );
+const runs =
+  process.argv[4] === "sequential"
+    ? events.reduce(
+        (done, event) =>
+          done.then((list) =>
+            list.some((run) => !run.ok) ? list : invoke(event).then((run) => [...list, run]),
+          ),
+        Promise.resolve([]),
+      )
+    : Promise.all(events.map(invoke));
+runs.then((list) => process.stdout.write("\\n${RESULT_MARK}" + JSON.stringify(list)));
 `;
 
 export async function runSerialized(
@@ -80,6 +92,16 @@ export async function runSerializedEvents(
   return (await runProcess(code, events, env, timeoutMs)).runs;
 }
 
+/** Runs `events` one after another, up to the first failure, through one fresh process. */
+export async function runSerializedSequence(
+  code: string,
+  events: readonly unknown[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ runs: HandlerRun[]; stdout: string[] }> {
+  return runProcess(code, events, env, timeoutMs, true);
+}
+
 /** One event through a fresh process, with what the handler wrote to stdout (its log lines). */
 export async function runSerializedWithLogs(
   code: string,
@@ -98,6 +120,7 @@ async function runProcess(
   events: readonly unknown[],
   env: Record<string, string>,
   timeoutMs: number,
+  sequential = false,
 ): Promise<{ runs: HandlerRun[]; stdout: string[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "handler-"));
   try {
@@ -106,7 +129,12 @@ async function runProcess(
     fs.writeFileSync(path.join(dir, "events.json"), JSON.stringify(events));
     const child = spawn(
       process.execPath,
-      [path.join(dir, "runner.js"), path.join(dir, "__index.js"), path.join(dir, "events.json")],
+      [
+        path.join(dir, "runner.js"),
+        path.join(dir, "__index.js"),
+        path.join(dir, "events.json"),
+        ...(sequential ? ["sequential"] : []),
+      ],
       {
         cwd: dir,
         env: {

@@ -1,0 +1,157 @@
+/**
+ * The rotation function of the ledger's writer credentials (thin AWS shell around
+ * ./ledger-credentials): Secrets Manager for the secret's versions, the RDS Data API with the
+ * master secret for the roles. The ledger's writer may be in either region (a failover moves it),
+ * so a statement as the master user goes to each region's cluster in turn, this region's first,
+ * until one runs it: a cluster without the writer refuses writes (Aurora User Guide, Data API
+ * limitations: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html).
+ *
+ * Environment: LEDGER_TARGETS (JSON: [{ region, clusterArn, masterSecretArn }], this region's
+ * first), LEDGER_DATABASE.
+ */
+import {
+  type RotationEvent,
+  type RotationPorts,
+  rotationStep,
+  type StepOutcome,
+} from "./ledger-credentials";
+import { requiredEnv } from "./runtime";
+
+type RdsData = typeof import("@aws-sdk/client-rds-data");
+type SecretsManager = typeof import("@aws-sdk/client-secrets-manager");
+type Field = import("@aws-sdk/client-rds-data").Field;
+
+export interface LedgerTarget {
+  readonly region: string;
+  readonly clusterArn: string;
+  readonly masterSecretArn: string;
+}
+
+/** A Data API field as text (booleans as `true`/`false`). */
+function fieldText(field: Field): string {
+  if (field.isNull === true) {
+    return "";
+  }
+  return String(
+    field.booleanValue ?? field.stringValue ?? field.longValue ?? field.doubleValue ?? "",
+  );
+}
+
+/** Secrets Manager and the ledgers' Data API, as the rotation and the migration use them. */
+export function credentialPorts(
+  targets: readonly LedgerTarget[],
+  database: string,
+): RotationPorts & { putFirst(secretId: string, value: string): Promise<void> } {
+  // Required here, not imported: the Lambda runtime provides the SDK, and a client must not be
+  // captured by the serialized function.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const secrets = require("@aws-sdk/client-secrets-manager") as SecretsManager;
+  const rdsData = require("@aws-sdk/client-rds-data") as RdsData;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const client = new secrets.SecretsManagerClient({});
+  const ledgers = targets.map((target) => ({
+    target,
+    client: new rdsData.RDSDataClient({ region: target.region }),
+  }));
+  return {
+    async describe(secretId) {
+      const described = await client.send(
+        new secrets.DescribeSecretCommand({ SecretId: secretId }),
+      );
+      return {
+        rotationEnabled: described.RotationEnabled === true,
+        versions: described.VersionIdsToStages ?? {},
+      };
+    },
+    async value(secretId, stage, versionId) {
+      try {
+        const result = await client.send(
+          new secrets.GetSecretValueCommand({
+            SecretId: secretId,
+            VersionStage: stage,
+            ...(versionId === undefined ? {} : { VersionId: versionId }),
+          }),
+        );
+        return result.SecretString;
+      } catch (error) {
+        // No version with that label (or id): GetSecretValue's ResourceNotFoundException
+        // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
+        if (error instanceof secrets.ResourceNotFoundException) {
+          return undefined;
+        }
+        throw error;
+      }
+    },
+    async putPending(secretId, token, value) {
+      await client.send(
+        new secrets.PutSecretValueCommand({
+          SecretId: secretId,
+          ClientRequestToken: token,
+          SecretString: value,
+          VersionStages: ["AWSPENDING"],
+        }),
+      );
+    },
+    async putFirst(secretId, value) {
+      // A secret's first version gets AWSCURRENT without being asked
+      // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html).
+      await client.send(
+        new secrets.PutSecretValueCommand({ SecretId: secretId, SecretString: value }),
+      );
+    },
+    async randomPassword() {
+      const result = await client.send(
+        new secrets.GetRandomPasswordCommand({
+          PasswordLength: 40,
+          ExcludePunctuation: true,
+          RequireEachIncludedType: true,
+        }),
+      );
+      return String(result.RandomPassword);
+    },
+    async executeAsMaster(sql) {
+      const failures: string[] = [];
+      for (const { target, client: ledger } of ledgers) {
+        try {
+          const result = await ledger.send(
+            new rdsData.ExecuteStatementCommand({
+              resourceArn: target.clusterArn,
+              secretArn: target.masterSecretArn,
+              database,
+              sql,
+            }),
+          );
+          return (result.records ?? []).map((row) => row.map(fieldText));
+        } catch (error) {
+          failures.push(`${target.region}: ${(error as Error).name}: ${(error as Error).message}`);
+        }
+      }
+      throw new Error(`no ledger ran the statement: ${failures.join("; ")}`);
+    },
+    async promote(secretId, token, currentVersionId) {
+      await client.send(
+        new secrets.UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: "AWSCURRENT",
+          MoveToVersionId: token,
+          RemoveFromVersionId: currentVersionId,
+        }),
+      );
+    },
+  };
+}
+
+/** Set up on the first call of an execution environment, then reused. */
+const environment: { current?: RotationPorts } = {};
+
+export async function rotateLedgerCredentials(event: RotationEvent): Promise<StepOutcome> {
+  environment.current ??= credentialPorts(
+    JSON.parse(requiredEnv("LEDGER_TARGETS")) as LedgerTarget[],
+    requiredEnv("LEDGER_DATABASE"),
+  );
+  const outcome = await rotationStep(event, environment.current);
+  console.log(
+    JSON.stringify({ secret: event.SecretId, token: event.ClientRequestToken, ...outcome }),
+  );
+  return outcome;
+}
