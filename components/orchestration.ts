@@ -38,6 +38,8 @@ export type OrchestrationConfig = Pick<
   | "queue"
   | "highValueAmountMinor"
   | "alertEmail"
+  | "regions"
+  | "eventBridgeGlobalEndpoint"
 >;
 
 export interface OrchestrationTierArgs {
@@ -73,26 +75,6 @@ export class OrchestrationTier extends pulumi.ComponentResource {
     const bus = new aws.cloudwatch.EventBus(
       `${name}-bus`,
       { name: namer.global("eventBus", PAYMENT_EVENT_BUS), kmsKeyIdentifier: data.keyArn },
-      parent,
-    );
-    new aws.cloudwatch.EventBusPolicy(
-      `${name}-bus`,
-      {
-        eventBusName: bus.name,
-        policy: policyDocument(
-          [
-            {
-              sid: "OnlyThisAccountPublishes",
-              principals: [
-                { type: "AWS", identifiers: [pulumi.interpolate`arn:aws:iam::${account}:root`] },
-              ],
-              actions: ["events:PutEvents"],
-              resources: [bus.arn],
-            },
-          ],
-          parent,
-        ),
-      },
       parent,
     );
     new aws.cloudwatch.EventArchive(
@@ -250,6 +232,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
         roleLogicalName: `${name}-workflow`,
         name: namer.regional("sfnStateMachine", "payments", region),
         roleName: namer.regional("iamRole", "payments-workflow", region),
+        region,
         keyArn: data.keyArn,
         logRetentionDays: args.config.logRetentionDays,
         // Production logs only errors of executions; dev logs every step.
@@ -282,6 +265,52 @@ export class OrchestrationTier extends pulumi.ComponentResource {
       parent,
     );
 
+    // Only the workflow publishes payment events (and, with the global endpoint, its replication
+    // role): an explicit Deny in the bus's policy overrides any Allow another principal of the
+    // account has (IAM User Guide, "Policy evaluation logic":
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+    // Calls by AWS service principals carry aws:PrincipalIsAWSService = true and are not denied
+    // (IAM User Guide, global condition keys:
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice).
+    const publishers: pulumi.Input<string>[] = [
+      machine.roleArn,
+      ...(args.config.eventBridgeGlobalEndpoint
+        ? [
+            pulumi.interpolate`arn:aws:iam::${account}:role/${namer.regional("iamRole", "event-replication", args.config.regions.primary)}`,
+          ]
+        : []),
+    ];
+    new aws.cloudwatch.EventBusPolicy(
+      `${name}-bus`,
+      {
+        eventBusName: bus.name,
+        policy: policyDocument(
+          [
+            {
+              sid: "OnlyThisAccountPublishes",
+              principals: [
+                { type: "AWS", identifiers: [pulumi.interpolate`arn:aws:iam::${account}:root`] },
+              ],
+              actions: ["events:PutEvents"],
+              resources: [bus.arn],
+            },
+            {
+              sid: "OnlyTheWorkflowPublishes",
+              effect: "Deny",
+              principals: [{ type: "*", identifiers: ["*"] }],
+              actions: ["events:PutEvents"],
+              resources: [bus.arn],
+              conditions: [
+                { test: "ArnNotEquals", variable: "aws:PrincipalArn", values: publishers },
+                { test: "BoolIfExists", variable: "aws:PrincipalIsAWSService", values: ["false"] },
+              ],
+            },
+          ],
+          parent,
+        ),
+      },
+      parent,
+    );
     this.stateMachineArn = machine.arn;
     this.authorizeFunctionName = authorize.name;
     this.eventBusArn = bus.arn;

@@ -13,12 +13,26 @@ export function policyDocument(
   return aws.iam.getPolicyDocumentOutput({ statements }, { parent: opts.parent }).json;
 }
 
-/** A role that one AWS service (`lambda.amazonaws.com`, …) assumes, trusting that service alone. */
+/**
+ * A role that one AWS service (`lambda.amazonaws.com`, …) assumes, trusting that service alone.
+ * With `source`, only for this account's resources matching the ARN pattern (the confused-deputy
+ * conditions `aws:SourceAccount` and `aws:SourceArn`). Give it only where the service's own page
+ * says the service sends both keys when it assumes the role: a condition on a key the service
+ * does not send makes a role nobody can assume.
+ */
 export function serviceRole(
   name: string,
-  args: { readonly roleName: string; readonly service: string },
+  args: {
+    readonly roleName: string;
+    readonly service: string;
+    readonly source?: {
+      readonly account: pulumi.Input<string>;
+      readonly arn: pulumi.Input<string>;
+    };
+  },
   opts: ChildOptions,
 ): aws.iam.Role {
+  const { source } = args;
   return new aws.iam.Role(
     name,
     {
@@ -28,6 +42,18 @@ export function serviceRole(
           {
             actions: ["sts:AssumeRole"],
             principals: [{ type: "Service", identifiers: [args.service] }],
+            ...(source === undefined
+              ? {}
+              : {
+                  conditions: [
+                    {
+                      test: "StringEquals",
+                      variable: "aws:SourceAccount",
+                      values: [source.account],
+                    },
+                    { test: "ArnLike", variable: "aws:SourceArn", values: [source.arn] },
+                  ],
+                }),
           },
         ],
         opts,

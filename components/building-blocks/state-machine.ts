@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { rolePolicy, serviceRole, type Statement } from "./iam";
 import type { ChildOptions } from "./parts";
+import type { AwsRegion } from "../../model/regions";
 
 export interface StateMachineArgs {
   /** Logical names: the state machine's, and its role's (the log group is `<role>-logs`). */
@@ -14,6 +15,7 @@ export interface StateMachineArgs {
   readonly roleLogicalName: string;
   readonly name: string;
   readonly roleName: string;
+  readonly region: AwsRegion;
   readonly keyArn: pulumi.Input<string>;
   readonly logRetentionDays: number;
   readonly logLevel: "ALL" | "ERROR";
@@ -35,9 +37,21 @@ export function encryptedStateMachine(
     },
     opts,
   );
+  // Step Functions sends both confused-deputy keys when it assumes an execution role: the
+  // account and the state machine's ARN (AWS Step Functions Developer Guide, "Creating an IAM role
+  // for your state machine", cross-service confused deputy prevention:
+  // https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html#prevent-cross-service-confused-deputy).
+  const account = aws.getCallerIdentityOutput({}, { parent: opts.parent }).accountId;
   const role = serviceRole(
     args.roleLogicalName,
-    { roleName: args.roleName, service: "states.amazonaws.com" },
+    {
+      roleName: args.roleName,
+      service: "states.amazonaws.com",
+      source: {
+        account,
+        arn: pulumi.interpolate`arn:aws:states:${args.region}:${account}:stateMachine:*`,
+      },
+    },
     opts,
   );
   const policy = rolePolicy(

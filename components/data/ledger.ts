@@ -478,11 +478,17 @@ export class Ledger extends pulumi.ComponentResource {
     args: LedgerArgs,
     child: ChildOptions,
   ): { role: aws.iam.Role; attached: aws.iam.RolePolicyAttachment } {
+    // RDS sends both confused-deputy keys when it assumes the enhanced monitoring role: the account
+    // and the DB instance's ARN (Amazon Aurora User Guide, "Setting up and enabling Enhanced
+    // Monitoring", confused deputy:
+    // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.Enabling.html).
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const role = serviceRole(
       `${name}-monitoring`,
       {
         roleName: args.namer.regional("iamRole", "ledger-monitoring", args.region),
         service: "monitoring.rds.amazonaws.com",
+        source: { account, arn: pulumi.interpolate`arn:aws:rds:${args.region}:${account}:db:*` },
       },
       child,
     );

@@ -240,6 +240,7 @@ export class WriteFailover extends pulumi.ComponentResource {
         roleLogicalName: `${tierName}-runbook`,
         name: runbookName,
         roleName: namer.regional("iamRole", "failover-runbook", region),
+        region,
         keyArn: args.keyArn,
         logRetentionDays: args.logRetentionDays,
         // Runs are rare and every step matters in a review: log them whole.

@@ -248,6 +248,63 @@ describe("access: every call of the money and failover paths is allowed by its r
         );
       });
 
+      // The judge is the IAM evaluator with the bus's resource policy as the plan deploys it.
+      it("lets only the payment workflow publish to a region's payment bus", async () => {
+        const { runSimulation } = await import("@cloud-copilot/iam-simulate");
+        const bus = out("aws:cloudwatch/eventBus:EventBus", "primary-orchestration-bus");
+        const busPolicy = JSON.parse(
+          String(
+            find(
+              evaluation,
+              "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+              "primary-orchestration-bus",
+            ).rawInputs.policy,
+          ),
+        ) as object;
+        const account = bus.split(":")[4];
+        const publish = async (principal: string) => {
+          const response = await runSimulation(
+            {
+              // An administrator-like identity policy: only the bus's own policy stands in the way.
+              identityPolicies: [
+                {
+                  name: "anything",
+                  policy: {
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "events:PutEvents", Resource: "*" }],
+                  },
+                },
+              ],
+              serviceControlPolicies: [],
+              resourceControlPolicies: [],
+              resourcePolicy: busPolicy,
+              request: {
+                principal,
+                action: "events:PutEvents",
+                resource: { resource: bus, accountId: account },
+                // Always in the request of an IAM principal (reference_policies_condition-keys.html).
+                contextVariables: {
+                  "aws:PrincipalArn": principal,
+                  "aws:PrincipalIsAWSService": "false",
+                },
+              },
+            },
+            {},
+          );
+          return response.resultType === "error"
+            ? JSON.stringify(response)
+            : response.overallResult;
+        };
+        assert.deepEqual(
+          [
+            await publish(out("aws:iam/role:Role", "primary-orchestration-workflow")),
+            await publish(out("aws:iam/role:Role", "primary-compute-payments-api")),
+            await publish(`arn:aws:iam::${account}:user/operator`),
+          ],
+          ["Allowed", "ExplicitlyDenied", "ExplicitlyDenied"],
+        );
+      });
+
       it("lets no handler read the master user's secret", async () => {
         const judge = new AccessJudge(evaluation);
         const admin = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-admin");

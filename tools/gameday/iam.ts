@@ -26,13 +26,29 @@ export class AccessJudge {
     return String(this.resource("aws:iam/role:Role", logicalName).outputs.arn);
   }
 
+  /** The resource's own policy, where it has one: a KMS key's, or an event bus's. */
   private resourcePolicyOf(resourceArn: string): object | undefined {
     const key = this.evaluation.resources.find(
       (r) =>
         (r.type === "aws:kms/key:Key" || r.type === "aws:kms/replicaKey:ReplicaKey") &&
         r.outputs.arn === resourceArn,
     );
-    return key === undefined ? undefined : (JSON.parse(String(key.rawInputs.policy)) as object);
+    if (key !== undefined) {
+      return JSON.parse(String(key.rawInputs.policy)) as object;
+    }
+    const bus = this.evaluation.resources.find(
+      (r) => r.type === "aws:cloudwatch/eventBus:EventBus" && r.outputs.arn === resourceArn,
+    );
+    const busPolicy = this.evaluation.resources.find(
+      (r) =>
+        r.type === "aws:cloudwatch/eventBusPolicy:EventBusPolicy" &&
+        bus !== undefined &&
+        r.region === bus.region &&
+        r.rawInputs.eventBusName === bus.outputs.name,
+    );
+    return busPolicy === undefined
+      ? undefined
+      : (JSON.parse(String(busPolicy.rawInputs.policy)) as object);
   }
 
   /** "Allowed", or the evaluator's verdict (ImplicitlyDenied, ExplicitlyDenied, an error). */
@@ -56,7 +72,14 @@ export class AccessJudge {
           principal,
           action,
           resource: { resource, accountId: principal.split(":")[4] },
-          contextVariables: context,
+          // Keys IAM puts in every request of an IAM principal (IAM User Guide, global condition
+          // keys, aws:PrincipalArn and aws:PrincipalIsAWSService, "always included":
+          // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+          contextVariables: {
+            "aws:PrincipalArn": principal,
+            "aws:PrincipalIsAWSService": "false",
+            ...context,
+          },
         },
       },
       {},
