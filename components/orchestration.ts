@@ -24,6 +24,7 @@ import type { AwsRegion } from "../model/regions";
 import { LEDGER_DATABASE, ledgerAccess } from "./data/ledger";
 import { MAX_RETENTION_DAYS, PaymentQueue } from "./compute/payment-queue";
 import { highValueAlerts } from "./orchestration/high-value-alerts";
+import { eventTopic } from "./building-blocks/event-topic";
 
 export const PAYMENT_EVENT_SOURCE = "payments.workflow";
 
@@ -89,9 +90,9 @@ export class OrchestrationTier extends pulumi.ComponentResource {
       },
       parent,
     );
-    const topic = new aws.sns.Topic(
+    const topic = eventTopic(
       `${name}-events`,
-      { name: namer.regional("snsTopic", "payment-events", region), kmsMasterKeyId: data.keyArn },
+      { topicName: namer.regional("snsTopic", "payment-events", region), keyArn: data.keyArn },
       parent,
     );
     const rule = new aws.cloudwatch.EventRule(
@@ -104,28 +105,6 @@ export class OrchestrationTier extends pulumi.ComponentResource {
           source: [PAYMENT_EVENT_SOURCE],
           "detail-type": ["PaymentCompleted", "PaymentFailed"],
         }),
-      },
-      parent,
-    );
-    new aws.sns.TopicPolicy(
-      `${name}-events`,
-      {
-        arn: topic.arn,
-        policy: policyDocument(
-          [
-            {
-              // EventBridge User Guide, "Amazon SNS permissions": "You can't use Condition blocks
-              // in Amazon SNS topic policies for EventBridge"; a condition naming the rule would
-              // stop every delivery. The topic's key is as strict as AWS allows (./keys.ts).
-              // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
-              sid: "EventBridgePublishes",
-              principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
-              actions: ["sns:Publish"],
-              resources: [topic.arn],
-            },
-          ],
-          parent,
-        ),
       },
       parent,
     );

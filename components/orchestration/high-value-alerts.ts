@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { policyDocument } from "../building-blocks/iam";
+import { eventTopic } from "../building-blocks/event-topic";
 import type { ChildOptions } from "../building-blocks/parts";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
@@ -53,32 +53,11 @@ export function highValueAlerts(
   if (Object.keys(args.thresholds).length === 0) {
     return undefined;
   }
-  const topic = new aws.sns.Topic(
+  const topic = eventTopic(
     `${name}-high-value`,
     {
-      name: args.namer.regional("snsTopic", "high-value-payments", args.region),
-      kmsMasterKeyId: args.keyArn,
-    },
-    child,
-  );
-  new aws.sns.TopicPolicy(
-    `${name}-high-value`,
-    {
-      arn: topic.arn,
-      policy: policyDocument(
-        [
-          {
-            // As for the payment-events topic: EventBridge's deliveries to SNS match no
-            // condition (EventBridge User Guide, "Amazon SNS permissions":
-            // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
-            sid: "EventBridgePublishes",
-            principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
-            actions: ["sns:Publish"],
-            resources: [topic.arn],
-          },
-        ],
-        child,
-      ),
+      topicName: args.namer.regional("snsTopic", "high-value-payments", args.region),
+      keyArn: args.keyArn,
     },
     child,
   );
