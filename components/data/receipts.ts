@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Namer } from "../../model/naming";
 import { S3_REPLICATION_TIME_MINUTES } from "../../model/recovery";
 import { type AwsRegion, regionCode } from "../../model/regions";
-import { policyDocument, rolePolicy, serviceRole } from "../building-blocks/iam";
+import { rolePolicy, serviceRole } from "../building-blocks/iam";
+import { privateBucket } from "../building-blocks/private-bucket";
 import { type ChildOptions, movedChild, type PartOptions } from "../building-blocks/parts";
 
 export interface ReceiptsArgs {
@@ -37,90 +38,37 @@ export class Receipts extends pulumi.ComponentResource {
     super("payments:data:Receipts", name, {}, opts);
     const child = movedChild(this, { parent: opts.parent });
     const keyArn = args.keyArn;
-    const bucket = new aws.s3.Bucket(
+    const { bucket, versioning } = privateBucket(
       name,
       {
-        bucket: args.namer.regional("s3Bucket", "receipts", args.region),
+        bucketName: args.namer.regional("s3Bucket", "receipts", args.region),
+        keyArn,
         // A destroyable (dev) stack may delete a bucket that still holds receipts.
-        forceDestroy: !args.protectData,
-      },
-      { ...child, protect: args.protectData, retainOnDelete: args.protectData },
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      name,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      child,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      name,
-      {
-        bucket: bucket.id,
-        rules: [
+        protect: args.protectData,
+        statements: (arn) => [
           {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
-            bucketKeyEnabled: true,
+            // Objects written without naming an encryption get the bucket default (SSE-KMS with
+            // this region's key); only a write that names another encryption is refused. The
+            // key is not pinned here: replication writes under the destination key as S3 names
+            // it. `Null: false` (the header is present) AND `StringNotEquals`: IAM evaluates a
+            // negated operator, and any …IfExists operator, as true when the key is absent, so
+            // either alone would deny every write that relies on the default encryption
+            // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+            sid: "DenyWritesWithOtherEncryption",
+            effect: "Deny",
+            principals: [{ type: "*", identifiers: ["*"] }],
+            actions: ["s3:PutObject"],
+            resources: [pulumi.interpolate`${arn}/*`],
+            conditions: [
+              { test: "Null", variable: "s3:x-amz-server-side-encryption", values: ["false"] },
+              {
+                test: "StringNotEquals",
+                variable: "s3:x-amz-server-side-encryption",
+                values: ["aws:kms"],
+              },
+            ],
           },
         ],
-      },
-      child,
-    );
-    new aws.s3.BucketPublicAccessBlock(
-      name,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
-    new aws.s3.BucketOwnershipControls(
-      name,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
-    const everything = [bucket.arn, pulumi.interpolate`${bucket.arn}/*`];
-    const anyone = [{ type: "*", identifiers: ["*"] }];
-    new aws.s3.BucketPolicy(
-      name,
-      {
-        bucket: bucket.id,
-        policy: policyDocument(
-          [
-            {
-              sid: "DenyRequestsWithoutTls",
-              effect: "Deny",
-              principals: anyone,
-              actions: ["s3:*"],
-              resources: everything,
-              conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-            },
-            {
-              // Objects written without naming an encryption get the bucket default (SSE-KMS with
-              // this region's key); only a write that names another encryption is refused. The
-              // key is not pinned here: replication writes under the destination key as S3 names
-              // it. `Null: false` (the header is present) AND `StringNotEquals`: IAM evaluates a
-              // negated operator, and any …IfExists operator, as true when the key is absent, so
-              // either alone would deny every write that relies on the default encryption
-              // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
-              sid: "DenyWritesWithOtherEncryption",
-              effect: "Deny",
-              principals: anyone,
-              actions: ["s3:PutObject"],
-              resources: [pulumi.interpolate`${bucket.arn}/*`],
-              conditions: [
-                { test: "Null", variable: "s3:x-amz-server-side-encryption", values: ["false"] },
-                {
-                  test: "StringNotEquals",
-                  variable: "s3:x-amz-server-side-encryption",
-                  values: ["aws:kms"],
-                },
-              ],
-            },
-          ],
-          child,
-        ),
       },
       child,
     );
