@@ -340,6 +340,9 @@ export class ComputeTier extends pulumi.ComponentResource {
           MERCHANTS_TABLE: data.merchants.tableName,
           PEPPER_SECRET_ARN: data.apiSecrets.pepperSecretArn,
           KEY_ENVIRONMENT: config.environment,
+          // With mutual TLS, a payment request must have come through api.<zone> with a client
+          // certificate (the regional names ask for none).
+          REQUIRE_CLIENT_CERTIFICATE: String(config.api.mutualTlsTruststore !== undefined),
         },
         timeoutSeconds: 5,
         memoryMb: 256,
@@ -406,6 +409,9 @@ export class ComputeTier extends pulumi.ComponentResource {
         primaryValidationRecordFqdn:
           args.role === "secondary" ? args.primary.certificateValidationRecordFqdn : undefined,
         tierName: name,
+        ...(config.api.mutualTlsTruststore === undefined
+          ? {}
+          : { mutualTls: { file: config.api.mutualTlsTruststore, namer, keyArn: data.keyArn } }),
       },
       parent,
     );

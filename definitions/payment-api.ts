@@ -14,6 +14,12 @@ export interface PaymentApiTargets {
   readonly authorizerFunctionInvokeArn: string;
   /** Seconds API Gateway caches the authorizer's answer for a key; 0 disables the cache. */
   readonly authorizerCacheSeconds: number;
+  /**
+   * Mutual TLS is on (on `api.<zone>` only): the authorizer's answers are cached per key and
+   * domain name, so an answer for a request with a client certificate is never reused for one
+   * that came through a regional name without one.
+   */
+  readonly mutualTls: boolean;
   readonly title: string;
 }
 
@@ -71,7 +77,9 @@ export function paymentApiDefinition(targets: PaymentApiTargets): Record<string,
           "x-amazon-apigateway-authtype": "custom",
           "x-amazon-apigateway-authorizer": {
             type: "request",
-            identitySource: "method.request.header.Authorization",
+            identitySource: targets.mutualTls
+              ? "method.request.header.Authorization, context.domainName"
+              : "method.request.header.Authorization",
             authorizerUri: targets.authorizerFunctionInvokeArn,
             authorizerResultTtlInSeconds: targets.authorizerCacheSeconds,
           },

@@ -9,7 +9,8 @@
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html).
  * The reason is logged with the key id, never with the key.
  *
- * Environment: MERCHANTS_TABLE, PEPPER_SECRET_ARN, KEY_ENVIRONMENT.
+ * Environment: MERCHANTS_TABLE, PEPPER_SECRET_ARN, KEY_ENVIRONMENT, REQUIRE_CLIENT_CERTIFICATE
+ * ("true" with mutual TLS).
  */
 import { keyFromItem } from "./merchant-keys";
 import {
@@ -48,7 +49,13 @@ function connect(): { ports: AuthorizerPorts; settings: AuthorizerSettings } {
       return result.Item === undefined ? undefined : keyFromItem(result.Item);
     },
   };
-  return { ports, settings: { environment: keyEnvironment } };
+  return {
+    ports,
+    settings: {
+      environment: keyEnvironment,
+      requireClientCertificate: process.env.REQUIRE_CLIENT_CERTIFICATE === "true",
+    },
+  };
 }
 
 export async function merchantAuthorizerHandler(

@@ -15,6 +15,10 @@ export interface AuthorizerRequest {
   /** `arn:aws:execute-api:<region>:<account>:<api id>/<stage>/<method>/<path>`. */
   readonly methodArn?: string;
   readonly headers?: Readonly<Record<string, string | undefined>> | null;
+  /** With mutual TLS, API Gateway forwards the client's certificate here (identity.clientCert). */
+  readonly requestContext?: {
+    readonly identity?: { readonly clientCert?: unknown } | null;
+  } | null;
 }
 
 /**
@@ -45,6 +49,13 @@ export interface AuthorizerPorts {
 export interface AuthorizerSettings {
   /** The stack's environment: keys of other environments are refused without a lookup. */
   readonly environment: string;
+  /**
+   * Mutual TLS is on: only requests with a client certificate (through `api.<zone>`) are served.
+   * API Gateway forwards the certificate a client presented to Lambda authorizers (API Gateway
+   * Developer Guide, "Configuring mutual TLS authentication for a REST API":
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html).
+   */
+  readonly requireClientCertificate: boolean;
 }
 
 export type Authentication =
@@ -78,6 +89,10 @@ export async function authenticate(
   const presented = presentedKey(header(request, "authorization"), settings.environment);
   if ("rejected" in presented) {
     return presented;
+  }
+  const certificate = request.requestContext?.identity?.clientCert;
+  if (settings.requireClientCertificate && (certificate === undefined || certificate === null)) {
+    return { rejected: "no-client-certificate", keyId: presented.keyId };
   }
   const [record, pepper] = await Promise.all([ports.getKey(presented.keyId), ports.pepper()]);
   const verified = verifyKey(presented.key, record, pepper);

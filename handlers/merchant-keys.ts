@@ -71,7 +71,13 @@ export function keyHash(pepper: string, key: string): string {
 
 /** Why a request is not authenticated; the authorizer logs it, the caller sees only 401. */
 export type Rejection =
-  "missing" | "malformed" | "other-environment" | "unknown-key" | "wrong-secret" | "revoked";
+  | "missing"
+  | "malformed"
+  | "other-environment"
+  | "unknown-key"
+  | "wrong-secret"
+  | "revoked"
+  | "no-client-certificate";
 
 /** The key a request presents in `Authorization: Bearer <key>`, or why there is none. */
 export function presentedKey(

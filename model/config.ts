@@ -392,6 +392,18 @@ const keys = z.object({
         "Prefix of the payment-method tokens your tokenization provider issues (tok_): the API refuses any other token, and anything that looks like a card number.",
     },
   ),
+  mutualTlsTruststore: configKey(
+    z
+      .string()
+      .regex(/^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_./-]*\.pem$/, {
+        error: "must be a .pem file's path inside the project (letters, digits, _ . / -; no ..)",
+      })
+      .optional(),
+    {
+      description:
+        "Mutual TLS on api.<zone>: a PEM file in the project with the certificate authorities whose client certificates the API accepts. The program keeps it in a bucket in each region. Empty: off.",
+    },
+  ),
   authorizerCacheSeconds: configKey(integer(0, 3_600, "seconds"), {
     default: 60,
     description:
@@ -852,6 +864,8 @@ function stackConfigSchema(context: StackContext) {
         tokenPrefix: c.paymentTokenPrefix,
         /** Seconds API Gateway caches an API key's authorization (0: none). */
         authorizerCacheSeconds: c.authorizerCacheSeconds,
+        /** The truststore (a PEM file in the project) of mutual TLS on api.<zone>; undefined: off. */
+        mutualTlsTruststore: c.mutualTlsTruststore,
       },
       processor: {
         timeoutSeconds: c.processorTimeoutSeconds,

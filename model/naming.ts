@@ -8,7 +8,7 @@
  * same name.
  */
 import { createHash } from "node:crypto";
-import { type AwsRegion, regionCode } from "./regions";
+import { AWS_REGIONS, type AwsRegion, regionCode } from "./regions";
 
 export interface NameRule {
   readonly min: number;
@@ -188,6 +188,19 @@ export class Namer {
     }
     return name;
   }
+}
+
+/**
+ * The base name of each region's bucket of the mutual TLS truststore: a copy of a file of the
+ * project made in every region, not data, so it is rebuilt from the file rather than replicated.
+ */
+export const TRUSTSTORE_BUCKET_BASE = "truststore";
+
+/** Whether a bucket is a region's copy of a project file (the policy pack does not ask it to replicate). */
+export function isRegionalCopyBucket(name: string): boolean {
+  return AWS_REGIONS.some((region) =>
+    name.endsWith(`-${TRUSTSTORE_BUCKET_BASE}-${regionCode(region)}`),
+  );
 }
 
 /** The payment event bus's base name: the bus takes it, and the key policy names the bus by it. */

@@ -12,6 +12,7 @@ import {
   text,
   typedPolicy,
 } from "./support";
+import { isRegionalCopyBucket } from "../model/naming";
 
 export interface ResilienceConfig {
   /** Production stacks must protect data stores and keep deletion protection on. */
@@ -105,14 +106,16 @@ export const auroraBackups = typedPolicy({
 export const dataStoresProtected = typedPolicy({
   name: "data-stores-protected",
   description:
-    "In production, data stores (tables, clusters, buckets, keys, secrets, backup vaults) carry Pulumi's protect option, so no update can delete them.",
+    "In production, data stores (tables, clusters, buckets, keys, secrets, backup vaults) carry Pulumi's protect option, so no update can delete them; a region's copy of a project file (the mutual TLS truststore) is not a data store.",
   enforcementLevel: "mandatory",
   configSchema: { properties: { ...productionSchema } },
   checks: Object.fromEntries(
     DATA_STORE_TYPES.map((type) => [
       type,
-      (_props: Props, args) =>
-        (args.getConfig<ResilienceConfig>().production ?? true) && !args.opts.protect
+      (props: Props, args) =>
+        (args.getConfig<ResilienceConfig>().production ?? true) &&
+        !args.opts.protect &&
+        !(type === "aws:s3/bucket:Bucket" && isRegionalCopyBucket(text(props.bucket) ?? ""))
           ? "is a data store without protect: true in a production stack"
           : undefined,
     ]),
@@ -147,12 +150,15 @@ export const s3Versioning: StackValidationPolicy = {
 export const s3ReplicationRtc: StackValidationPolicy = {
   name: "s3-replication-rtc",
   description:
-    "Every S3 bucket replicates to the other region with Replication Time Control (15 minutes) and replication metrics.",
+    "Every S3 bucket replicates to the other region with Replication Time Control (15 minutes) and replication metrics, except a region's copy of a project file (the mutual TLS truststore).",
   enforcementLevel: "mandatory",
   validateStack: ({ resources }, reportViolation) => {
     const configs = resourcesOfType(resources, REPLICATION_TYPE);
     for (const bucket of resourcesOfType(resources, "aws:s3/bucket:Bucket")) {
       const name = bucketName(bucket) ?? bucket.name;
+      if (isRegionalCopyBucket(name)) {
+        continue;
+      }
       const config = configs.find((c) => text(c.props.bucket) === bucketName(bucket));
       if (config === undefined) {
         reportViolation(

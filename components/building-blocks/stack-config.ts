@@ -1,5 +1,6 @@
 /** The stack's configuration as the Pulumi runtime (CLI or offline engine) hands it over. */
 import * as pulumi from "@pulumi/pulumi";
+import { checkTruststore } from "../compute/mutual-tls";
 import {
   CONFIG_KEYS,
   type ConfigKey,
@@ -7,7 +8,10 @@ import {
   type StackConfig,
 } from "../../model/config";
 
-/** Reads this stack's configuration from the Pulumi runtime (CLI or offline engine). */
+/**
+ * Reads this stack's configuration from the Pulumi runtime (CLI or offline engine), and the files
+ * it names, before any resource is registered.
+ */
 export function loadStackConfig(): StackConfig {
   const config = new pulumi.Config();
   const raw: Partial<Record<ConfigKey, string>> = {};
@@ -17,5 +21,7 @@ export function loadStackConfig(): StackConfig {
       raw[key] = value;
     }
   }
-  return parseStackConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack() });
+  const parsed = parseStackConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack() });
+  checkTruststore(parsed, pulumi.getProject());
+  return parsed;
 }

@@ -6,7 +6,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { apiDomainName, regionalApiDomainName } from "../../model/dns";
+import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
+import { regionalTruststore } from "./mutual-tls";
 import { movedChild, type PartOptions } from "../building-blocks/parts";
 import type { HostedZone } from "../hosted-zone";
 
@@ -23,6 +25,12 @@ export interface ApiDomainsArgs {
   readonly primaryValidationRecordFqdn?: pulumi.Input<string>;
   /** The compute tier's logical name: these resources kept the names they had under it. */
   readonly tierName: string;
+  /** Mutual TLS on `api.<zone>`: the truststore file, the bucket's name and key (./mutual-tls.ts). */
+  readonly mutualTls?: {
+    readonly file: string;
+    readonly namer: Namer;
+    readonly keyArn: pulumi.Input<string>;
+  };
 }
 
 export class ApiDomains extends pulumi.ComponentResource {
@@ -70,14 +78,30 @@ export class ApiDomains extends pulumi.ComponentResource {
       { certificateArn: certificate.arn, validationRecordFqdns: [validationRecordFqdn] },
       child,
     );
-    const domain = (logical: string, domainName: string) => {
+    const mutualTls =
+      args.mutualTls === undefined
+        ? undefined
+        : regionalTruststore(
+            tierName,
+            { region: args.region, ...args.mutualTls },
+            { parent: this },
+          );
+    const domain = (
+      logical: string,
+      domainName: string,
+      clientCertificates?: aws.types.input.apigateway.DomainNameMutualTlsAuthentication,
+    ) => {
       const custom = new aws.apigateway.DomainName(
         logical,
         {
           domainName,
           regionalCertificateArn: validation.certificateArn,
           endpointConfiguration: { types: "REGIONAL" },
+          // Mutual TLS needs TLS 1.2 (the only policy this program uses anyway).
           securityPolicy: "TLS_1_2",
+          ...(clientCertificates === undefined
+            ? {}
+            : { mutualTlsAuthentication: clientCertificates }),
         },
         child,
       );
@@ -88,7 +112,9 @@ export class ApiDomains extends pulumi.ComponentResource {
       );
       return custom;
     };
-    const failoverDomain = domain(`${tierName}-api-domain`, failoverName);
+    // Only the name merchants call asks for client certificates: health checks probe the regional
+    // name, and Route 53's checkers present none.
+    const failoverDomain = domain(`${tierName}-api-domain`, failoverName, mutualTls);
     const regionalDomain = domain(`${tierName}-regional-api-domain`, regionalName);
     new aws.route53.Record(
       `${tierName}-regional-api`,

@@ -53,6 +53,7 @@ export class PaymentApi extends pulumi.ComponentResource {
             healthFunctionInvokeArn: healthArn,
             authorizerFunctionInvokeArn: authorizerArn,
             authorizerCacheSeconds: args.settings.authorizerCacheSeconds,
+            mutualTls: args.settings.mutualTlsTruststore !== undefined,
             title: apiName,
           }),
         ),

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { VISIBILITY_TIMEOUT_FACTOR } from "../../components/compute/payment-queue";
 import { API_STAGE } from "../../definitions/payment-api";
-import type { Evaluation } from "../../tools/engine/engine";
+import { ConfigError } from "../../model/config";
+import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
 import { find, stackPlan } from "../fixtures/plan";
 
 type Role = "primary" | "secondary";
@@ -122,6 +123,7 @@ describe("compute tier", () => {
                   ).outputs.arn,
                 ).replace(`:${evaluation.config.regions.primary}:`, `:${region()}:`),
                 KEY_ENVIRONMENT: stack,
+                REQUIRE_CLIENT_CERTIFICATE: "false",
               },
             );
           });
@@ -449,4 +451,112 @@ describe("compute tier", () => {
       });
     });
   }
+});
+
+describe("compute tier with mutual TLS", () => {
+  const TRUSTSTORE = "tests/fixtures/truststore/merchant-ca.pem";
+  let evaluation: Evaluation;
+  before(async () => {
+    evaluation = await evaluate({
+      stack: "dev",
+      configOverrides: { mutualTlsTruststore: TRUSTSTORE },
+    });
+  });
+
+  it("asks for client certificates on api.<zone> only, against the truststore kept in each region", () => {
+    for (const role of ["primary", "secondary"] as const) {
+      const region = evaluation.config.regions[role];
+      const bucket = find(evaluation, "aws:s3/bucket:Bucket", `${role}-compute-truststore`);
+      assert.equal(bucket.region, region);
+      const object = find(
+        evaluation,
+        "aws:s3/bucketObjectv2:BucketObjectv2",
+        `${role}-compute-truststore`,
+      );
+      assert.equal(object.rawInputs.key, "truststore.pem");
+      assert.ok(
+        object.options.dependsOn.includes(
+          find(evaluation, "aws:s3/bucketVersioning:BucketVersioning", `${role}-compute-truststore`)
+            .urn,
+        ),
+        "the object is written once versioning is on: the domain names its version",
+      );
+      const sse = find(
+        evaluation,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        `${role}-compute-truststore`,
+      );
+      assert.equal(
+        (sse.rawInputs.rules as { bucketKeyEnabled: boolean }[])[0].bucketKeyEnabled,
+        true,
+      );
+      const failover = find(
+        evaluation,
+        "aws:apigateway/domainName:DomainName",
+        `${role}-compute-api-domain`,
+      );
+      assert.deepEqual(failover.rawInputs.mutualTlsAuthentication, {
+        truststoreUri: `s3://${String(bucket.outputs.bucket)}/truststore.pem`,
+        truststoreVersion: object.outputs.versionId,
+      });
+      assert.equal(failover.rawInputs.securityPolicy, "TLS_1_2");
+      const regional = find(
+        evaluation,
+        "aws:apigateway/domainName:DomainName",
+        `${role}-compute-regional-api-domain`,
+      );
+      assert.equal(regional.rawInputs.mutualTlsAuthentication, undefined);
+      // The regional name serves health checks without a certificate: the authorizer refuses
+      // payment requests without one, and its answers are cached per domain name.
+      const authorizer = find(
+        evaluation,
+        "aws:lambda/function:Function",
+        `${role}-compute-merchant-authorizer`,
+      );
+      assert.equal(
+        (authorizer.rawInputs.environment as { variables: Record<string, string> }).variables
+          .REQUIRE_CLIENT_CERTIFICATE,
+        "true",
+      );
+      const spec = JSON.parse(
+        String(
+          find(evaluation, "aws:apigateway/restApi:RestApi", `${role}-compute-api`).rawInputs.body,
+        ),
+      ) as {
+        components: {
+          securitySchemes: {
+            merchantKey: { "x-amazon-apigateway-authorizer": { identitySource: string } };
+          };
+        };
+      };
+      assert.equal(
+        spec.components.securitySchemes.merchantKey["x-amazon-apigateway-authorizer"]
+          .identitySource,
+        "method.request.header.Authorization, context.domainName",
+      );
+    }
+  });
+
+  it("fails before registering anything, naming the key, when the truststore file is not one", async () => {
+    for (const [file, problem] of [
+      ["tests/fixtures/truststore/missing.pem", "there is no such file in the project"],
+      ["README.pem", "there is no such file in the project"],
+    ] as const) {
+      const registered: RecordedResource[] = [];
+      await assert.rejects(
+        evaluate({
+          stack: "dev",
+          configOverrides: { mutualTlsTruststore: file },
+          sink: registered,
+        }),
+        (error: unknown) =>
+          ConfigError.isConfigError(error) &&
+          error.problems[0] === `payments-dr:mutualTlsTruststore = "${file}": ${problem}`,
+      );
+      assert.deepEqual(
+        registered.map((r) => r.type),
+        ["pulumi:pulumi:Stack"],
+      );
+    }
+  });
 });

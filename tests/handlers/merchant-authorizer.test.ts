@@ -107,7 +107,7 @@ describe("merchant authorizer core", () => {
   const eight = issued("merchant-8");
   const revoked = issued("merchant-7", "revoked");
   const { ports } = table([seven.record, eight.record, revoked.record]);
-  const settings = { environment: "dev" };
+  const settings = { environment: "dev", requireClientCertificate: false };
 
   it("allows a valid key with the merchant in the context and every payment route in the policy", async () => {
     const result = await authenticate(request(`Bearer ${seven.key}`), ports, settings);
@@ -184,6 +184,35 @@ describe("merchant authorizer core", () => {
     const next = await authenticate(request(`Bearer ${seven.key}`), world.ports, settings);
     assert.deepEqual(next, { rejected: "revoked", keyId: seven.keyId });
     assert.equal(world.reads.keys, 2);
+  });
+
+  it("with mutual TLS, serves only requests that came with a client certificate", async () => {
+    const mtls = { environment: "dev", requireClientCertificate: true };
+    const withCertificate = {
+      ...request(`Bearer ${seven.key}`),
+      // What API Gateway forwards (rest-api-mutual-tls.html): the certificate and its details.
+      requestContext: {
+        identity: {
+          clientCert: {
+            clientCertPem: "-----BEGIN CERTIFICATE-----…",
+            subjectDN: "CN=merchant-7",
+            issuerDN: "CN=Acme Payments Merchant CA",
+            serialNumber: "1",
+            validity: {
+              notBefore: "Nov 30 00:00:00 2026 GMT",
+              notAfter: "Nov 30 00:00:00 2027 GMT",
+            },
+          },
+        },
+      },
+    };
+    assert.ok("allow" in (await authenticate(withCertificate, ports, mtls)));
+    // Through a regional name, which asks for no certificate: the key alone is not enough.
+    assert.deepEqual(await authenticate(request(`Bearer ${seven.key}`), ports, mtls), {
+      rejected: "no-client-certificate",
+      keyId: seven.keyId,
+    });
+    assert.ok("allow" in (await authenticate(request(`Bearer ${seven.key}`), ports, settings)));
   });
 
   it("refuses a method ARN that is not API Gateway's", () => {

@@ -51,6 +51,7 @@ const DEV: RawConfig = {
   highValueAmounts: '["EUR:500000","USD:500000"]',
   paymentTokenPrefix: "tok_",
   authorizerCacheSeconds: "60",
+  mutualTlsTruststore: "",
   authorizeTimeoutSeconds: "10",
   authorizeReservedConcurrency: "20",
   hostedZoneId: "",
@@ -531,6 +532,7 @@ describe("stack configuration", () => {
         "environment",
         "alertEmail",
         "dynamodbWitnessRegion",
+        "mutualTlsTruststore",
         "hostedZoneId",
       ]);
       const unset = { ...DEV, alertEmail: "", hostedZoneId: "", dynamodbWitnessRegion: "" };

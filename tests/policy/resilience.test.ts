@@ -95,6 +95,17 @@ describe("resilience policies", () => {
         ]);
       });
     }
+    it("does not count a region's truststore copy as a data store", async () => {
+      const copy = (bucket: string) =>
+        resource("aws:s3/bucket:Bucket", "t", { bucket }, { opts: { protect: false } });
+      assert.deepEqual(
+        await messagesOf(dataStoresProtected, copy("acmepay-prod-truststore-usw2")),
+        [],
+      );
+      assert.deepEqual(await messagesOf(dataStoresProtected, copy("acmepay-prod-receipts-usw2")), [
+        "is a data store without protect: true in a production stack",
+      ]);
+    });
     it("leaves dev's destroyable stores alone", async () => {
       const subject = resource("aws:s3/bucket:Bucket", "store", {}, { opts: { protect: false } });
       assert.deepEqual(
@@ -146,6 +157,18 @@ describe("resilience policies", () => {
       };
       assert.deepEqual(await stackMessagesOf(s3Versioning, [bucket, suspended]), [
         "bucket receipts-use1 does not have versioning enabled",
+      ]);
+    });
+    it("do not ask a region's truststore copy to replicate: each region is built from the file", async () => {
+      const truststore = resource("aws:s3/bucket:Bucket", "t", {
+        bucket: "acmepay-prod-truststore-use1",
+      });
+      assert.deepEqual(await stackMessagesOf(s3ReplicationRtc, [truststore]), []);
+      const lookalike = resource("aws:s3/bucket:Bucket", "t", {
+        bucket: "acmepay-prod-truststore-archive",
+      });
+      assert.deepEqual(await stackMessagesOf(s3ReplicationRtc, [lookalike]), [
+        "bucket acmepay-prod-truststore-archive is not replicated (no replication configuration)",
       ]);
     });
     it("reject a bucket without replication", async () => {

@@ -103,6 +103,12 @@ export function mockResourceState(
           region,
         },
       };
+    // An object in a versioned bucket has the version id S3 gave it (PutObject's VersionId).
+    case "aws:s3/bucketObjectv2:BucketObjectv2":
+      return {
+        id: String(inputs.key),
+        state: { ...common, versionId: alnum(seed, 32), etag: alnum(seed, 32) },
+      };
     case "aws:iam/role:Role":
       return {
         id: physical,
