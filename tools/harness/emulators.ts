@@ -9,6 +9,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   CreateTableCommand,
+  waitUntilTableExists,
   DynamoDBClient,
   ScanCommand,
   type ScanCommandOutput,
@@ -104,6 +105,16 @@ async function createTable(db: LocalDynamoDb, table: string, schema: TableSchema
             : { ProjectionType: "INCLUDE", NonKeyAttributes: [...index.projection.include] },
       })),
     }),
+  );
+  // A table takes writes once ACTIVE; while CREATING, DynamoDB (and dynalite) answer
+  // ResourceNotFoundException (DynamoDB API Reference, CreateTable: "you can perform read and write
+  // operations only on an ACTIVE table":
+  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html).
+  await waitUntilTableExists(
+    { client: db.client, maxWaitTime: 10, minDelay: 0.05 },
+    {
+      TableName: table,
+    },
   );
 }
 
