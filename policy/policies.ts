@@ -1,5 +1,6 @@
 /** Every policy of the pack, by domain: what index.ts assembles and the offline plan runs. */
 import type { Policies } from "@pulumi/policy";
+import { accessPolicies } from "./access";
 import { deployabilityPolicies } from "./deployability";
 import { encryptionPolicies } from "./encryption";
 import { recoveryPolicies } from "./recovery";
@@ -10,6 +11,7 @@ import { taggingPolicies } from "./tagging";
 export const POLICY_DOMAINS = {
   tagging: taggingPolicies,
   encryption: encryptionPolicies,
+  access: accessPolicies,
   resilience: resiliencePolicies,
   deployability: deployabilityPolicies,
   regions: regionPolicies,
