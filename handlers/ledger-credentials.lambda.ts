@@ -1,13 +1,13 @@
 /**
  * The rotation function of the ledger's writer credentials (thin AWS shell around
  * ./ledger-credentials): Secrets Manager for the secret's versions, the RDS Data API with the
- * master secret for the roles. The ledger's writer may be in either region (a failover moves it),
- * so a statement as the master user goes to each region's cluster in turn, this region's first,
+ * rotator's secret for the roles. The ledger's writer may be in either region (a failover moves it),
+ * so a statement as the rotator goes to each region's cluster in turn, this region's first,
  * until one runs it: a cluster without the writer refuses writes (Aurora User Guide, Data API
  * limitations: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html).
  *
- * Environment: LEDGER_TARGETS (JSON: [{ region, clusterArn, masterSecretArn }], this region's
- * first), LEDGER_DATABASE.
+ * Environment: LEDGER_TARGETS (JSON: [{ region, clusterArn, secretArn }], the rotator's secret in
+ * each region, this region's first), LEDGER_DATABASE.
  */
 import {
   type RotationEvent,
@@ -24,7 +24,7 @@ type Field = import("@aws-sdk/client-rds-data").Field;
 export interface LedgerTarget {
   readonly region: string;
   readonly clusterArn: string;
-  readonly masterSecretArn: string;
+  readonly secretArn: string;
 }
 
 /** A Data API field as text (booleans as `true`/`false`). */
@@ -109,14 +109,14 @@ export function credentialPorts(
       );
       return String(result.RandomPassword);
     },
-    async executeAsMaster(sql) {
+    async administer(sql) {
       const failures: string[] = [];
       for (const { target, client: ledger } of ledgers) {
         try {
           const result = await ledger.send(
             new rdsData.ExecuteStatementCommand({
               resourceArn: target.clusterArn,
-              secretArn: target.masterSecretArn,
+              secretArn: target.secretArn,
               database,
               sql,
             }),

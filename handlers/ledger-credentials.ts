@@ -2,13 +2,16 @@
  * The ledger's writer credentials and their rotation: the pure core of the rotation function that
  * Secrets Manager calls on the credentials' schedule (./ledger-credentials.lambda.ts is its AWS
  * shell). The handlers reach the ledger through the RDS Data API with this secret, never with the
- * master user's; only the migration and this function use the master secret.
+ * master user's; only the migration uses the master secret. This function sets passwords as
+ * `ledger_rotator`, whose own secret only it and the migration read.
  *
  * Strategy: alternating users (Secrets Manager User Guide, "Rotation strategy: alternating users":
  * https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html). Two login
  * roles, `ledger_writer_a` and `ledger_writer_b`, hold the same grants (through `ledger_writer`);
  * a rotation sets a new password on the role the secret does not name and then makes the secret
- * name it, so the credentials the Data API reads always work, even while a rotation runs.
+ * name it, so the credentials the Data API reads always work, even while a rotation runs. AWS's
+ * alternating-users strategy sets them with a privileged user's credentials in another secret
+ * (same page); here that user is `ledger_rotator`, which can manage the two roles and nothing else.
  *
  * The steps follow the rotation function protocol (Secrets Manager User Guide, "Lambda rotation
  * functions": https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html):
@@ -21,6 +24,15 @@
 export const LEDGER_WRITER_GROUP = "ledger_writer";
 /** The two login roles in it that the rotation alternates between. */
 export const LEDGER_WRITER_USERS = ["ledger_writer_a", "ledger_writer_b"] as const;
+/**
+ * The role the rotation sets the writers' passwords with, so that only the migration uses the
+ * master user: it may manage the two writer roles (CREATEROLE, and ADMIN OPTION on each, which
+ * PostgreSQL 16 requires to alter a role: https://www.postgresql.org/docs/16/sql-createrole.html)
+ * and inherits none of their privileges (NOINHERIT): it cannot touch the ledger.
+ */
+export const LEDGER_ROTATOR = "ledger_rotator";
+/** The roles whose passwords the program sets. */
+const PASSWORD_ROLES: readonly string[] = [...LEDGER_WRITER_USERS, LEDGER_ROTATOR];
 
 /** A password as the rotation makes it: letters and digits only, safe in a SQL string literal. */
 const PASSWORD = /^[A-Za-z0-9]{32,128}$/;
@@ -54,8 +66,11 @@ export interface RotationPorts {
   putPending(secretId: string, token: string, value: string): Promise<void>;
   /** GetRandomPassword: letters and digits only. */
   randomPassword(): Promise<string>;
-  /** Runs a statement as the master user on the ledger's writer. */
-  executeAsMaster(sql: string): Promise<readonly string[][]>;
+  /**
+   * Runs a statement on the ledger's writer with the credentials that administer the roles: the
+   * master user's for the migration, ledger_rotator's for the rotation.
+   */
+  administer(sql: string): Promise<readonly string[][]>;
   /** UpdateSecretVersionStage: AWSCURRENT to `token`, off `currentVersionId`. */
   promote(secretId: string, token: string, currentVersionId: string): Promise<void>;
 }
@@ -87,8 +102,8 @@ export function nextUser(current: string | undefined): string {
  * are checked to be plain before they are written into it.
  */
 export function setPasswordStatement(username: string, password: string): string {
-  if (!(LEDGER_WRITER_USERS as readonly string[]).includes(username)) {
-    throw new Error(`${username.slice(0, 64)} is not a ledger writer role`);
+  if (!PASSWORD_ROLES.includes(username)) {
+    throw new Error(`${username.slice(0, 64)} is not a ledger writer role or the rotator`);
   }
   if (!PASSWORD.test(password)) {
     throw new Error("the password is not 32-128 letters and digits");
@@ -116,15 +131,17 @@ export type StepOutcome =
   | { readonly step: RotationStep; readonly done: "now"; readonly username?: string };
 
 /**
- * The migration's part (./ledger-schema.lambda.ts): the secret's first credentials, made when it
- * has none (the program creates the secret empty, so no password is ever in the deployment's
- * state), and the password of the role the current credentials name set to theirs. Running it
- * again changes nothing: the current credentials are the ones the role has.
+ * The migration's part (./ledger-schema.lambda.ts), for the writer's secret and the rotator's: the
+ * secret's first credentials (for `firstUser`), made when it has none (the program creates the
+ * secrets empty, so no password is ever in the deployment's state), and the password of the role
+ * the current credentials name set to theirs. Running it again changes nothing: the current
+ * credentials are the ones the role has.
  */
-export async function provisionWriterCredentials(
+export async function provisionCredentials(
   secretId: string,
+  firstUser: string,
   database: string,
-  ports: Pick<RotationPorts, "value" | "randomPassword" | "executeAsMaster"> & {
+  ports: Pick<RotationPorts, "value" | "randomPassword" | "administer"> & {
     /** PutSecretValue of the secret's first version (AWSCURRENT). */
     putFirst(secretId: string, value: string): Promise<void>;
   },
@@ -134,7 +151,7 @@ export async function provisionWriterCredentials(
   if (text === undefined) {
     const first: LedgerCredentials = {
       engine: "postgres",
-      username: LEDGER_WRITER_USERS[0],
+      username: firstUser,
       password: await ports.randomPassword(),
       dbname: database,
     };
@@ -142,7 +159,7 @@ export async function provisionWriterCredentials(
     await ports.putFirst(secretId, text);
   }
   const current = parseCredentials(text);
-  await ports.executeAsMaster(setPasswordStatement(current.username, current.password));
+  await ports.administer(setPasswordStatement(current.username, current.password));
   return { username: current.username, created };
 }
 
@@ -194,7 +211,7 @@ export async function rotationStep(
     }
     case "setSecret": {
       const next = await pending();
-      await ports.executeAsMaster(setPasswordStatement(next.username, next.password));
+      await ports.administer(setPasswordStatement(next.username, next.password));
       return { step, done: "now", username: next.username };
     }
     case "testSecret": {
@@ -202,7 +219,7 @@ export async function rotationStep(
       // be tried before finishSecret; the role it belongs to can: it logs in, is a ledger writer,
       // may insert ledger entries and may not change them.
       const next = await pending();
-      const [row] = await ports.executeAsMaster(canWriteStatement(next.username));
+      const [row] = await ports.administer(canWriteStatement(next.username));
       if (row === undefined || row.join(",") !== "true,true,true,false") {
         throw new Error(
           `role ${next.username} cannot log in and write the ledger: ${JSON.stringify(row ?? null)}`,

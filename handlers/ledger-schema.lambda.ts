@@ -1,13 +1,13 @@
 /**
  * Deploy-time migration of the ledger (run by aws.lambda.Invocation): applies the schema through
- * the RDS Data API with the master secret, then provisions the writer credentials the handlers use
- * (./ledger-credentials.ts): the secret's first value if it has none, and the password of the role
- * it names. The thin AWS shell around ./ledger-schema.
+ * the RDS Data API with the master secret (the only user of it), then provisions the rotator's
+ * and the writer's credentials (./ledger-credentials.ts): each secret's first value if it has none,
+ * and the password of the role it names. The thin AWS shell around ./ledger-schema.
  *
- * Environment: CLUSTER_ARN, SECRET_ARN (the master secret), WRITER_SECRET_ARN, DATABASE and the
- * runtime's AWS_REGION.
+ * Environment: CLUSTER_ARN, SECRET_ARN (the master secret), ROTATOR_SECRET_ARN,
+ * WRITER_SECRET_ARN, DATABASE and the runtime's AWS_REGION.
  */
-import { provisionWriterCredentials } from "./ledger-credentials";
+import { LEDGER_ROTATOR, LEDGER_WRITER_USERS, provisionCredentials } from "./ledger-credentials";
 import { credentialPorts } from "./ledger-credentials.lambda";
 import { applySchema, type MigrationResult } from "./ledger-schema";
 import { requiredEnv } from "./runtime";
@@ -21,16 +21,18 @@ export async function migrateLedger(): Promise<
       {
         region: requiredEnv("AWS_REGION"),
         clusterArn: requiredEnv("CLUSTER_ARN"),
-        masterSecretArn: requiredEnv("SECRET_ARN"),
+        secretArn: requiredEnv("SECRET_ARN"),
       },
     ],
     database,
   );
   const migrated = await applySchema(async (sql) => {
-    await ports.executeAsMaster(sql);
+    await ports.administer(sql);
   });
-  const writer = await provisionWriterCredentials(
+  await provisionCredentials(requiredEnv("ROTATOR_SECRET_ARN"), LEDGER_ROTATOR, database, ports);
+  const writer = await provisionCredentials(
     requiredEnv("WRITER_SECRET_ARN"),
+    LEDGER_WRITER_USERS[0],
     database,
     ports,
   );

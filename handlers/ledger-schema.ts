@@ -5,9 +5,10 @@
  * It also creates the roles the handlers use instead of the master user (PCI DSS 7.2: least
  * privilege): `ledger_writer`, which may only insert and read ledger entries, and two login roles
  * in it, `ledger_writer_a` and `ledger_writer_b`, which the credentials' rotation alternates
- * between (./ledger-credentials.ts), so that the credentials in use always work.
+ * between (./ledger-credentials.ts), so that the credentials in use always work, and
+ * `ledger_rotator`, which the rotation sets their passwords with.
  */
-import { LEDGER_WRITER_GROUP, LEDGER_WRITER_USERS } from "./ledger-credentials";
+import { LEDGER_ROTATOR, LEDGER_WRITER_GROUP, LEDGER_WRITER_USERS } from "./ledger-credentials";
 
 /** Bump when a statement changes: the deployment re-runs the migration when this changes. */
 export const LEDGER_SCHEMA_VERSION = "2026-11-30.1";
@@ -38,6 +39,8 @@ export const LEDGER_SCHEMA: readonly string[] = [
   `REVOKE ALL ON ledger_entries, schema_migrations FROM ${LEDGER_WRITER_GROUP}`,
   `GRANT SELECT, INSERT ON ledger_entries TO ${LEDGER_WRITER_GROUP}`,
   ...LEDGER_WRITER_USERS.map((user) => createRole(user, `LOGIN IN ROLE ${LEDGER_WRITER_GROUP}`)),
+  createRole(LEDGER_ROTATOR, "LOGIN NOINHERIT CREATEROLE"),
+  `GRANT ${LEDGER_WRITER_USERS.join(", ")} TO ${LEDGER_ROTATOR} WITH ADMIN OPTION`,
   `INSERT INTO schema_migrations (version) VALUES ('${LEDGER_SCHEMA_VERSION}') ON CONFLICT (version) DO NOTHING`,
 ];
 

@@ -3,7 +3,7 @@
  * creates the global cluster and the writer cluster; the secondary a headed secondary cluster with
  * one reader. Master credentials are generated, never written in code or config, and kept in a
  * Secrets Manager secret the program owns (global database members cannot use RDS-managed
- * passwords), replicated under the secondary's key; only the migration and the rotation use them.
+ * passwords), replicated under the secondary's key; only the migration uses them.
  * The handlers use the writer credentials (a role that may only insert and read ledger entries),
  * in a second replicated secret that the migration fills and a rotation function deployed here
  * rotates on the configured schedule (handlers/ledger-credentials.ts). No Backtrack (global
@@ -110,8 +110,10 @@ export class Ledger extends pulumi.ComponentResource {
    * every handler reaches the ledger with.
    */
   readonly credentialsSecretArn: pulumi.Output<string>;
-  /** The master credentials' secret in this region: the migration's and the rotation's only. */
+  /** The master credentials' secret in this region: the migration's only. */
   readonly adminSecretArn: pulumi.Output<string>;
+  /** The rotator's credentials (ledger_rotator) in this region: the rotation's, filled by the migration. */
+  readonly rotatorSecretArn: pulumi.Output<string>;
   private readonly settings: LedgerArgs;
   private readonly child: ChildOptions;
   private readonly logicalName: string;
@@ -192,6 +194,19 @@ export class Ledger extends pulumi.ComponentResource {
         dataStore,
       );
       this.credentialsSecretArn = writerSecret.arn;
+      const rotatorSecret = new aws.secretsmanager.Secret(
+        `${name}-rotator`,
+        {
+          name: namer.global("secret", "ledger-rotator"),
+          description:
+            "Aurora ledger rotator credentials (sets the writer roles' passwords): the rotation function's only",
+          kmsKeyId: args.keys.arn,
+          replicas: [{ region: args.peer.region, kmsKeyId: args.peer.keys.arn }],
+          recoveryWindowInDays: args.protectData ? 30 : 0,
+        },
+        dataStore,
+      );
+      this.rotatorSecretArn = rotatorSecret.arn;
     } else {
       const writer = args.primary;
       this.globalClusterId = writer.globalClusterId;
@@ -200,6 +215,7 @@ export class Ledger extends pulumi.ComponentResource {
       const inRegion = (arn: pulumi.Output<string>) =>
         arn.apply((a) => a.replace(/:secretsmanager:[^:]+:/, `:secretsmanager:${region}:`));
       this.adminSecretArn = inRegion(writer.adminSecretArn);
+      this.rotatorSecretArn = inRegion(writer.rotatorSecretArn);
       this.credentialsSecretArn = inRegion(writer.credentialsSecretArn);
     }
 
@@ -340,9 +356,9 @@ export class Ledger extends pulumi.ComponentResource {
             resources: [this.adminSecretArn],
           },
           {
-            sid: "ProvisionTheWriterCredentials",
+            sid: "ProvisionTheWriterAndRotatorCredentials",
             actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
-            resources: [this.credentialsSecretArn],
+            resources: [this.credentialsSecretArn, this.rotatorSecretArn],
           },
           // GetRandomPassword acts on no resource (Service Authorization Reference, AWS Secrets
           // Manager: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
@@ -357,6 +373,7 @@ export class Ledger extends pulumi.ComponentResource {
           CLUSTER_ARN: cluster.arn,
           SECRET_ARN: this.adminSecretArn,
           WRITER_SECRET_ARN: this.credentialsSecretArn,
+          ROTATOR_SECRET_ARN: this.rotatorSecretArn,
           DATABASE: LEDGER_DATABASE,
         },
         timeoutSeconds: 120,
@@ -390,7 +407,7 @@ export class Ledger extends pulumi.ComponentResource {
     const targets = [this, peer].map((ledger) => ({
       region: ledger.settings.region,
       clusterArn: ledger.clusterArn,
-      masterSecretArn: ledger.adminSecretArn,
+      secretArn: ledger.rotatorSecretArn,
     }));
     const rotation = handlerFunction(
       `${name}-rotation`,
@@ -419,14 +436,14 @@ export class Ledger extends pulumi.ComponentResource {
           },
           { sid: "MakePasswords", actions: ["secretsmanager:GetRandomPassword"], resources: ["*"] },
           {
-            sid: "SetPasswordsAsTheMasterUser",
+            sid: "SetPasswordsAsTheRotator",
             actions: ["rds-data:ExecuteStatement"],
             resources: targets.map((t) => t.clusterArn),
           },
           {
-            sid: "ReadTheMasterCredentials",
+            sid: "ReadTheRotatorCredentials",
             actions: ["secretsmanager:GetSecretValue"],
-            resources: targets.map((t) => t.masterSecretArn),
+            resources: targets.map((t) => t.secretArn),
           },
           {
             sid: "UseTheSecretsKeys",

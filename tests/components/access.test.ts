@@ -218,10 +218,10 @@ describe("access: every call of the money and failover paths is allowed by its r
         });
       }
 
-      it("rotates the writer credentials with the master user's secret on either region's cluster", async () => {
+      it("rotates the writer credentials with the rotator's secret on either region's cluster", async () => {
         const judge = new AccessJudge(evaluation);
         const writer = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-writer");
-        const admin = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-admin");
+        const rotator = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-rotator");
         const { primary, secondary } = evaluation.config.regions;
         const calls: [string, string][] = [
           ["secretsmanager:DescribeSecret", writer],
@@ -229,8 +229,8 @@ describe("access: every call of the money and failover paths is allowed by its r
           ["secretsmanager:PutSecretValue", writer],
           ["secretsmanager:UpdateSecretVersionStage", writer],
           ["secretsmanager:GetRandomPassword", "*"],
-          ["secretsmanager:GetSecretValue", admin],
-          ["secretsmanager:GetSecretValue", admin.replace(`:${primary}:`, `:${secondary}:`)],
+          ["secretsmanager:GetSecretValue", rotator],
+          ["secretsmanager:GetSecretValue", rotator.replace(`:${primary}:`, `:${secondary}:`)],
           ["rds-data:ExecuteStatement", out("aws:rds/cluster:Cluster", "primary-data-ledger")],
           ["rds-data:ExecuteStatement", out("aws:rds/cluster:Cluster", "secondary-data-ledger")],
           ["kms:Decrypt", out("aws:kms/key:Key", "primary-keys-key")],
@@ -305,7 +305,7 @@ describe("access: every call of the money and failover paths is allowed by its r
         );
       });
 
-      it("lets no handler read the master user's secret", async () => {
+      it("lets no handler, nor the rotation, read the master user's secret", async () => {
         const judge = new AccessJudge(evaluation);
         const admin = out("aws:secretsmanager/secret:Secret", "primary-data-ledger-admin");
         const handlers = [
@@ -316,6 +316,8 @@ describe("access: every call of the money and failover paths is allowed by its r
           "orchestration-workflow",
           "orchestration-authorize",
           "failover-steps",
+          // Only the migration: the rotation sets passwords as ledger_rotator.
+          "data-ledger-rotation",
         ];
         const results = await Promise.all(
           handlers.map(async (name) =>

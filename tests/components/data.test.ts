@@ -812,9 +812,13 @@ describe("data tier", () => {
             ],
             ["ReadTheMasterCredentials", "secretsmanager:GetSecretValue", secret.outputs.arn],
             [
-              "ProvisionTheWriterCredentials",
+              "ProvisionTheWriterAndRotatorCredentials",
               ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
-              writerSecret().outputs.arn,
+              [
+                writerSecret().outputs.arn,
+                find(evaluation, "aws:secretsmanager/secret:Secret", "primary-data-ledger-rotator")
+                  .outputs.arn,
+              ],
             ],
             ["MakePasswords", "secretsmanager:GetRandomPassword", "*"],
             [

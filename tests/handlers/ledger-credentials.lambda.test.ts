@@ -52,7 +52,7 @@ describe("ledger credentials rotation (serialized) against PostgreSQL", function
   let code: string;
   let environment: Record<string, string>;
   let secretId: string;
-  let targets: { region: string; clusterArn: string; masterSecretArn: string }[];
+  let targets: { region: string; clusterArn: string; secretArn: string }[];
 
   before(async () => {
     evaluation = await stackPlan("dev");
@@ -65,7 +65,12 @@ describe("ledger credentials rotation (serialized) against PostgreSQL", function
     postgres = await startPostgres();
     await applySchema(async (sql) => postgres.execute(sql));
     writer = targets[0].clusterArn;
-    dataApi = await startDataApi(postgres, { writer: () => writer });
+    // The rotator's secret logs in as ledger_rotator: PostgreSQL judges what it may do.
+    const rotatorSecrets = new Set(targets.map((t) => t.secretArn));
+    dataApi = await startDataApi(postgres, {
+      writer: () => writer,
+      userOf: (secretArn) => (rotatorSecrets.has(secretArn) ? "ledger_rotator" : undefined),
+    });
     aws = await startAwsStub(secrets.handlers);
     secretId = String(
       evaluation.resources.find(
@@ -200,6 +205,24 @@ describe("ledger credentials rotation (serialized) against PostgreSQL", function
     );
     assert.equal(current().versionId, "token-3");
     assert.equal(current().credentials.username, nextUser(before.credentials.username));
+  });
+
+  it("lets the rotator manage the writer roles' passwords and nothing else", () => {
+    const rotator = postgres.as("ledger_rotator");
+    rotator.execute(`ALTER ROLE ledger_writer_a WITH PASSWORD '${"Rotated1".repeat(5)}'`);
+    for (const sql of [
+      "SELECT count(*) FROM ledger_entries",
+      `INSERT INTO ledger_entries (payment_id, merchant_id, direction, amount_minor, currency, region) VALUES ('pay-r', 'm-1', 'debit', 1, 'EUR', 'us-east-1')`,
+      "ALTER ROLE postgres WITH PASSWORD 'x'",
+      // (On PostgreSQL 16, Aurora's, CREATEROLE reaches only the roles granted WITH ADMIN OPTION;
+      // the 15 installed here lets it alter any non-superuser role, so that is not judged here.)
+    ]) {
+      assert.throws(
+        () => rotator.execute(sql),
+        /permission denied|must be superuser|must have admin|privileges/,
+        sql,
+      );
+    }
   });
 
   it("gives each writer role insert and read on the ledger, and nothing else", () => {

@@ -57,6 +57,7 @@ describe("ledger schema migration", () => {
       // The writer secret as the program creates it: empty.
       secrets = secretsManagerFake();
       secrets.create(environment().WRITER_SECRET_ARN);
+      secrets.create(environment().ROTATOR_SECRET_ARN);
     });
 
     function environment(): Record<string, string> {
@@ -92,12 +93,17 @@ describe("ledger schema migration", () => {
         [["AWSCURRENT"]],
       );
       const writer = parseCredentials(String(versions[0].value));
+      const rotator = parseCredentials(
+        String([...(secrets.secrets.get(env.ROTATOR_SECRET_ARN)?.values() ?? [])][0].value),
+      );
+      assert.equal(rotator.username, "ledger_rotator");
       assert.deepEqual([writer.username, writer.dbname], ["ledger_writer_a", "ledger"]);
       assert.match(writer.password, /^[A-Za-z0-9]{40}$/);
       assert.deepEqual(
         requests.map((r) => [r.path, r.resourceArn, r.secretArn, r.database, r.sql]),
         [
           ...LEDGER_SCHEMA,
+          `ALTER ROLE ledger_rotator WITH LOGIN PASSWORD '${rotator.password}'`,
           `ALTER ROLE ledger_writer_a WITH LOGIN PASSWORD '${writer.password}'`,
         ].map((sql) => ["/Execute", env.CLUSTER_ARN, env.SECRET_ARN, "ledger", sql]),
       );

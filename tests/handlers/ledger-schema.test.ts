@@ -7,7 +7,7 @@ describe("ledger schema migration", () => {
       for (const sql of LEDGER_SCHEMA) {
         assert.match(
           sql,
-          /^(CREATE (TABLE|INDEX) IF NOT EXISTS|INSERT .* ON CONFLICT \(version\) DO NOTHING$|DO \$\$ BEGIN IF NOT EXISTS \(SELECT FROM pg_roles WHERE rolname = '[a-z_]+'\) THEN CREATE ROLE|REVOKE ALL ON|GRANT SELECT, INSERT ON ledger_entries TO ledger_writer$)/s,
+          /^(CREATE (TABLE|INDEX) IF NOT EXISTS|INSERT .* ON CONFLICT \(version\) DO NOTHING$|DO \$\$ BEGIN IF NOT EXISTS \(SELECT FROM pg_roles WHERE rolname = '[a-z_]+'\) THEN CREATE ROLE|REVOKE ALL ON|GRANT SELECT, INSERT ON ledger_entries TO ledger_writer$|GRANT ledger_writer_a, ledger_writer_b TO ledger_rotator WITH ADMIN OPTION$)/s,
           sql,
         );
       }

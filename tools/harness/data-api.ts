@@ -57,7 +57,7 @@ export interface DataApiAnswer {
 
 /** Runs one statement; throws an error named `DatabaseErrorException` when PostgreSQL refuses. */
 export function executeStatement(
-  postgres: Postgres,
+  postgres: Pick<Postgres, "query">,
   sql: string,
   parameters: readonly Parameter[] = [],
 ): DataApiAnswer {
@@ -93,7 +93,15 @@ export interface DataApiServer {
  */
 export async function startDataApi(
   postgres: Postgres,
-  options: { readonly writer?: () => string } = {},
+  options: {
+    readonly writer?: () => string;
+    /**
+     * The database user of a secret, as the Data API logs in with the secret's username
+     * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.access.html);
+     * statements of other secrets run as the server's superuser.
+     */
+    readonly userOf?: (secretArn: string) => string | undefined;
+  } = {},
 ): Promise<DataApiServer> {
   const statements: string[] = [];
   const server = http.createServer((request, response) => {
@@ -103,8 +111,11 @@ export async function startDataApi(
       const body = JSON.parse(text || "{}") as {
         sql: string;
         resourceArn?: string;
+        secretArn?: string;
         parameters?: Parameter[];
       };
+      const user = options.userOf?.(body.secretArn ?? "");
+      const session = user === undefined ? postgres : postgres.as(user);
       if (options.writer !== undefined && body.resourceArn !== options.writer()) {
         response.writeHead(400, {
           "Content-Type": "application/json",
@@ -115,7 +126,7 @@ export async function startDataApi(
       }
       statements.push(body.sql);
       try {
-        const answer = executeStatement(postgres, body.sql, body.parameters ?? []);
+        const answer = executeStatement(session, body.sql, body.parameters ?? []);
         response.writeHead(200, { "Content-Type": "application/json" });
         response.end(JSON.stringify(answer));
       } catch (error) {
