@@ -96,32 +96,29 @@ export class DataTier extends pulumi.ComponentResource {
       production: config.production,
     };
 
+    // Each global table's part in this region: the same settings, and the primary's part of the
+    // table to replicate.
+    const globalTable = (
+      base: string,
+      partOf: (tier: DataTier) => PaymentsTable | MerchantsTable,
+    ) => ({
+      ...store,
+      tableName: namer.global("dynamodbTable", base),
+      keys: args.keys,
+      pitrRecoveryDays: config.pitrRecoveryDays,
+      consistency: config.dynamodb.consistency,
+      ...(args.role === "primary"
+        ? { role: "primary" as const, peer, witnessRegion: config.dynamodb.witnessRegion }
+        : { role: "secondary" as const, primary: partOf(args.primary) }),
+    });
     this.payments = new PaymentsTable(
       `${name}-payments`,
-      {
-        ...store,
-        tableName: namer.global("dynamodbTable", "payments"),
-        keys: args.keys,
-        pitrRecoveryDays: config.pitrRecoveryDays,
-        consistency: config.dynamodb.consistency,
-        ...(args.role === "primary"
-          ? { role: "primary", peer, witnessRegion: config.dynamodb.witnessRegion }
-          : { role: "secondary", primary: args.primary.payments }),
-      },
+      globalTable("payments", (tier) => tier.payments),
       part,
     );
     this.merchants = new MerchantsTable(
       `${name}-merchants`,
-      {
-        ...store,
-        tableName: namer.global("dynamodbTable", "merchants"),
-        keys: args.keys,
-        pitrRecoveryDays: config.pitrRecoveryDays,
-        consistency: config.dynamodb.consistency,
-        ...(args.role === "primary"
-          ? { role: "primary", peer, witnessRegion: config.dynamodb.witnessRegion }
-          : { role: "secondary", primary: args.primary.merchants }),
-      },
+      globalTable("merchants", (tier) => tier.merchants),
       part,
     );
     this.apiSecrets = new ApiSecrets(

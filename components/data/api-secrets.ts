@@ -5,8 +5,7 @@
  * Secrets Manager secret the primary region creates and replicates to the secondary under that
  * region's key, so either region's API runs on its own region's copy when the other is down. A
  * replica has the primary secret's ARN with its own region (Secrets Manager User Guide, "Replicate
- * secrets across Regions":
- * https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html). Two secrets,
+ * secrets across Regions", ../building-blocks/replicated-secret.ts). Two secrets,
  * not one with two fields: a function may read only the key it uses.
  *
  * Neither key ever changes: a new pepper would invalidate every merchant's key, a new payment-id
@@ -19,6 +18,7 @@ import * as random from "@pulumi/random";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
 import { type ChildOptions, type PartOptions } from "../building-blocks/parts";
+import { replicaSecretArn, replicatedSecret } from "../building-blocks/replicated-secret";
 import type { DataKeys } from "../keys";
 
 export type ApiSecretsArgs = {
@@ -46,14 +46,14 @@ export class ApiSecrets extends pulumi.ComponentResource {
     if (args.role === "primary") {
       const secret = (suffix: string, description: string) => {
         const value = new random.RandomBytes(`${name}-${suffix}`, { length: KEY_BYTES }, child);
-        const created = new aws.secretsmanager.Secret(
+        const created = replicatedSecret(
           `${name}-${suffix}`,
           {
-            name: args.namer.global("secret", suffix),
+            secretName: args.namer.global("secret", suffix),
             description,
-            kmsKeyId: args.keys.arn,
-            replicas: [{ region: args.peer.region, kmsKeyId: args.peer.keys.arn }],
-            recoveryWindowInDays: args.protectData ? 30 : 0,
+            keyArn: args.keys.arn,
+            peer: { region: args.peer.region, keyArn: args.peer.keys.arn },
+            protectData: args.protectData,
           },
           { ...child, protect: args.protectData, retainOnDelete: args.protectData },
         );
@@ -73,10 +73,8 @@ export class ApiSecrets extends pulumi.ComponentResource {
         "Key of the payment ids' keyed hash (HMAC-SHA256 key); never changes",
       );
     } else {
-      const inRegion = (arn: pulumi.Output<string>) =>
-        arn.apply((a) => a.replace(/:secretsmanager:[^:]+:/, `:secretsmanager:${args.region}:`));
-      this.pepperSecretArn = inRegion(args.primary.pepperSecretArn);
-      this.paymentIdSecretArn = inRegion(args.primary.paymentIdSecretArn);
+      this.pepperSecretArn = replicaSecretArn(args.primary.pepperSecretArn, args.region);
+      this.paymentIdSecretArn = replicaSecretArn(args.primary.paymentIdSecretArn, args.region);
     }
     this.registerOutputs({
       pepperSecretArn: this.pepperSecretArn,

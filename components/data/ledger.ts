@@ -21,6 +21,7 @@ import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
 import { serviceRole, type Statement } from "../building-blocks/iam";
 import { handlerFunction } from "../building-blocks/lambda";
+import { replicaSecretArn, replicatedSecret } from "../building-blocks/replicated-secret";
 import { type ChildOptions, movedChild, type PartOptions } from "../building-blocks/parts";
 import type { DataKeys } from "../keys";
 import type { Network } from "../network";
@@ -154,21 +155,26 @@ export class Ledger extends pulumi.ComponentResource {
         child,
       );
       credentials = { username: LEDGER_ADMIN, password: password.result };
-      const secret = new aws.secretsmanager.Secret(
-        `${name}-admin`,
-        {
-          name: namer.global("secret", "ledger-admin"),
-          description: "Aurora ledger master credentials (RDS Data API and migrations)",
-          kmsKeyId: args.keys.arn,
-          replicas: [{ region: args.peer.region, kmsKeyId: args.peer.keys.arn }],
-          recoveryWindowInDays: args.protectData ? 30 : 0,
-        },
-        dataStore,
+      const secret = (suffix: string, description: string) =>
+        replicatedSecret(
+          `${name}-${suffix}`,
+          {
+            secretName: namer.global("secret", `ledger-${suffix}`),
+            description,
+            keyArn: args.keys.arn,
+            peer: { region: args.peer.region, keyArn: args.peer.keys.arn },
+            protectData: args.protectData,
+          },
+          dataStore,
+        );
+      const admin = secret(
+        "admin",
+        "Aurora ledger master credentials (RDS Data API and migrations)",
       );
       secretVersion = new aws.secretsmanager.SecretVersion(
         `${name}-admin`,
         {
-          secretId: secret.id,
+          secretId: admin.id,
           secretString: pulumi.jsonStringify({
             engine: "postgres",
             username: credentials.username,
@@ -178,45 +184,24 @@ export class Ledger extends pulumi.ComponentResource {
         },
         child,
       );
-      this.adminSecretArn = secret.arn;
-      // Created empty: the migration puts its first value, so no password of it is ever in the
-      // deployment's state, and the rotation owns every later one.
-      const writerSecret = new aws.secretsmanager.Secret(
-        `${name}-writer`,
-        {
-          name: namer.global("secret", "ledger-writer"),
-          description:
-            "Aurora ledger writer credentials (insert and read ledger entries): the handlers' RDS Data API secret, rotated",
-          kmsKeyId: args.keys.arn,
-          replicas: [{ region: args.peer.region, kmsKeyId: args.peer.keys.arn }],
-          recoveryWindowInDays: args.protectData ? 30 : 0,
-        },
-        dataStore,
-      );
-      this.credentialsSecretArn = writerSecret.arn;
-      const rotatorSecret = new aws.secretsmanager.Secret(
-        `${name}-rotator`,
-        {
-          name: namer.global("secret", "ledger-rotator"),
-          description:
-            "Aurora ledger rotator credentials (sets the writer roles' passwords): the rotation function's only",
-          kmsKeyId: args.keys.arn,
-          replicas: [{ region: args.peer.region, kmsKeyId: args.peer.keys.arn }],
-          recoveryWindowInDays: args.protectData ? 30 : 0,
-        },
-        dataStore,
-      );
-      this.rotatorSecretArn = rotatorSecret.arn;
+      this.adminSecretArn = admin.arn;
+      // Created empty: the migration puts their first values, so no password of them is ever in
+      // the deployment's state, and the rotation owns every later one of the writer's.
+      this.credentialsSecretArn = secret(
+        "writer",
+        "Aurora ledger writer credentials (insert and read ledger entries): the handlers' RDS Data API secret, rotated",
+      ).arn;
+      this.rotatorSecretArn = secret(
+        "rotator",
+        "Aurora ledger rotator credentials (sets the writer roles' passwords): the rotation function's only",
+      ).arn;
     } else {
       const writer = args.primary;
       this.globalClusterId = writer.globalClusterId;
       this.globalWriterEndpoint = writer.globalWriterEndpoint;
-      // A replica secret has the primary's ARN in the replica's region.
-      const inRegion = (arn: pulumi.Output<string>) =>
-        arn.apply((a) => a.replace(/:secretsmanager:[^:]+:/, `:secretsmanager:${region}:`));
-      this.adminSecretArn = inRegion(writer.adminSecretArn);
-      this.rotatorSecretArn = inRegion(writer.rotatorSecretArn);
-      this.credentialsSecretArn = inRegion(writer.credentialsSecretArn);
+      this.adminSecretArn = replicaSecretArn(writer.adminSecretArn, region);
+      this.rotatorSecretArn = replicaSecretArn(writer.rotatorSecretArn, region);
+      this.credentialsSecretArn = replicaSecretArn(writer.credentialsSecretArn, region);
     }
 
     const subnets = new aws.rds.SubnetGroup(
