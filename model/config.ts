@@ -29,6 +29,19 @@ const FIXED_RESERVED_CONCURRENCY =
   SWEEPER_RESERVED_CONCURRENCY +
   PEER_WATCH_RESERVED_CONCURRENCY;
 
+/**
+ * The Aurora PostgreSQL versions this program accepts: minor versions of the newest majors that the
+ * Aurora PostgreSQL release notes list as currently available (Release Notes for Aurora PostgreSQL,
+ * "Extension versions for Amazon Aurora PostgreSQL", the 17 table: 17.7, 17.6, 17.5, 17.4, read
+ * 2026-11-30: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/AuroraPostgreSQL.Extensions.html),
+ * without 17.4, the oldest. A version leaves standard support about a year after its release
+ * (Aurora User Guide, "Amazon Aurora version support":
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.VersionPolicy.html), so this
+ * list is reviewed with every release; `npm run preflight` asks DescribeDBEngineVersions in both
+ * regions whether the chosen one is offered, with global database support, in this account.
+ */
+export const AURORA_POSTGRESQL_VERSIONS = ["17.5", "17.6", "17.7"] as const;
+
 /** Concurrent executions a region's account keeps free for everything else (Lambda's rule). */
 const UNRESERVED_CONCURRENCY = 100;
 const ACCOUNT_CONCURRENCY = 1_000;
@@ -314,12 +327,12 @@ const keys = z.object({
     description: "Days a replaced or deleted receipt version is kept before S3 expires it.",
   }),
   auroraEngineVersion: configKey(
-    z.string().regex(/^\d+\.\d+$/, {
-      error: "must be an Aurora PostgreSQL version such as 16.6 (the same in both regions)",
+    z.enum(AURORA_POSTGRESQL_VERSIONS, {
+      error: `is not an Aurora PostgreSQL version this program accepts; allowed: ${AURORA_POSTGRESQL_VERSIONS.join(", ")} (model/config.ts lists the versions Aurora currently offers)`,
     }),
     {
-      default: "16.6",
-      description: "Aurora PostgreSQL engine version of every member of the global database.",
+      default: "17.7",
+      description: `Aurora PostgreSQL engine version of the global database (${AURORA_POSTGRESQL_VERSIONS.join(", ")}). The members follow the global cluster: AWS's minor upgrades are not undone, and raising this key upgrades every member in place.`,
     },
   ),
   auroraInstanceClass: configKey(

@@ -59,6 +59,75 @@ export const auroraGlobalMembers = typedPolicy({
   },
 });
 
+/**
+ * What a first deployment and the first AWS minor upgrade need of an Aurora Global Database: every
+ * member ignores engineVersion and takes the global cluster's (provider docs, aws.rds.GlobalCluster,
+ * "Upgrading Engine Versions": otherwise "Provider produced inconsistent final plan"), an instance
+ * pins none (it runs its cluster's), and a cluster that exports a log to CloudWatch depends on the
+ * encrypted group it writes to (RDS creates /aws/rds/cluster/<cluster>/<log> itself, unencrypted,
+ * when the cluster exports first: Aurora User Guide, "Publishing Aurora PostgreSQL logs to Amazon
+ * CloudWatch Logs": https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html).
+ */
+export const auroraLifecycle: StackValidationPolicy = {
+  name: "aurora-lifecycle",
+  description:
+    "Aurora Global Database members ignore engineVersion and match the global cluster's, instances pin no engine version, and a cluster depends on the encrypted log groups it exports to.",
+  enforcementLevel: "mandatory",
+  validateStack: ({ resources }, reportViolation) => {
+    const globals = resourcesOfType(resources, "aws:rds/globalCluster:GlobalCluster");
+    for (const cluster of resourcesOfType(resources, "aws:rds/cluster:Cluster")) {
+      const id = text(cluster.props.clusterIdentifier) ?? cluster.name;
+      const globalId = text(cluster.props.globalClusterIdentifier);
+      if (globalId !== undefined) {
+        if (!cluster.opts.ignoreChanges.includes("engineVersion")) {
+          reportViolation(
+            `cluster ${id} is a Global Database member without ignoreChanges: ["engineVersion"]: the first minor upgrade of the global cluster makes an inconsistent plan`,
+            cluster.urn,
+          );
+        }
+        const global = globals.find(
+          (g) =>
+            text(g.props.id) === globalId || text(g.props.globalClusterIdentifier) === globalId,
+        );
+        const version = text(global?.props.engineVersion);
+        if (version !== undefined && text(cluster.props.engineVersion) !== version) {
+          reportViolation(
+            `cluster ${id} declares engine version ${String(text(cluster.props.engineVersion))}, the global cluster ${version}: members must run the global cluster's`,
+            cluster.urn,
+          );
+        }
+      }
+      for (const log of asArray(
+        cluster.props.enabledCloudwatchLogsExports as string[] | undefined,
+      )) {
+        const groupName = `/aws/rds/cluster/${id}/${log}`;
+        const group = resourcesOfType(resources, "aws:cloudwatch/logGroup:LogGroup").find(
+          (g) => text(g.props.name) === groupName && regionOf(g) === regionOf(cluster),
+        );
+        if (group === undefined || text(group.props.kmsKeyId) === undefined) {
+          reportViolation(
+            `cluster ${id} exports its ${log} log, but the stack has no encrypted log group ${groupName}: RDS would create it unencrypted`,
+            cluster.urn,
+          );
+        } else if (!cluster.dependencies.some((d) => d.urn === group.urn)) {
+          reportViolation(
+            `cluster ${id} does not depend on its log group ${groupName}: RDS may create the group first, unencrypted, and the group's creation then fails`,
+            cluster.urn,
+          );
+        }
+      }
+    }
+    for (const instance of resourcesOfType(resources, "aws:rds/clusterInstance:ClusterInstance")) {
+      if (text(instance.props.engineVersion) !== undefined) {
+        reportViolation(
+          `instance ${text(instance.props.identifier) ?? instance.name} pins engine version ${String(text(instance.props.engineVersion))}: an instance runs its cluster's`,
+          instance.urn,
+        );
+      }
+    }
+  },
+};
+
 export const route53ZoneName = typedPolicy({
   name: "route53-zone-name",
   description:
@@ -388,6 +457,7 @@ export const lambdaRoleNoFullAccess: StackValidationPolicy = {
 
 export const deployabilityPolicies = [
   auroraGlobalMembers,
+  auroraLifecycle,
   route53ZoneName,
   securityGroupInlineRules,
   securityGroupRuleResources,

@@ -63,8 +63,18 @@ export function ledgerEnvironment(ledger: LedgerEndpoint): Record<string, pulumi
 const LEDGER_ADMIN = "ledger_admin";
 const AURORA_ENGINE = "aurora-postgresql";
 const SERVERLESS = "db.serverless";
-/** Aurora rewrites these on a member after a switchover or failover: the runbook owns them then. */
-const MEMBER_IGNORED_CHANGES = ["globalClusterIdentifier", "replicationSourceIdentifier"];
+/**
+ * What a member does not take from the program once it exists. Aurora rewrites the first two after a
+ * switchover or failover (the runbook owns them then). The engine version follows the global
+ * cluster: raising it there upgrades every member in place, and a member that also declared it
+ * would give "Provider produced inconsistent final plan" (provider docs, aws.rds.GlobalCluster,
+ * "Upgrading Engine Versions": https://www.pulumi.com/registry/packages/aws/api-docs/rds/globalcluster/).
+ */
+const MEMBER_IGNORED_CHANGES = [
+  "globalClusterIdentifier",
+  "replicationSourceIdentifier",
+  "engineVersion",
+];
 
 export interface DatabaseSettings {
   readonly engineVersion: string;
@@ -213,8 +223,12 @@ export class Ledger extends pulumi.ComponentResource {
       },
       child,
     );
-    // Pre-created so that RDS writes the PostgreSQL log into a group encrypted with our key.
-    new aws.cloudwatch.LogGroup(
+    // Created before the cluster, so that RDS exports the PostgreSQL log into a group encrypted with
+    // our key: a cluster that exports first makes the group itself, unencrypted, and then this one
+    // cannot be created (Aurora User Guide, "Publishing Aurora PostgreSQL logs to Amazon CloudWatch
+    // Logs": RDS creates /aws/rds/cluster/<cluster>/postgresql when it does not exist:
+    // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html).
+    const postgresqlLog = new aws.cloudwatch.LogGroup(
       `${name}-postgresql`,
       {
         name: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
@@ -261,7 +275,10 @@ export class Ledger extends pulumi.ComponentResource {
       {
         ...dataStore,
         ignoreChanges: MEMBER_IGNORED_CHANGES,
-        dependsOn: args.role === "primary" ? [] : [args.primary.firstInstance],
+        dependsOn: [
+          postgresqlLog,
+          ...(args.role === "primary" ? [] : [args.primary.firstInstance]),
+        ],
       },
     );
 
@@ -275,8 +292,9 @@ export class Ledger extends pulumi.ComponentResource {
           {
             identifier: namer.regional("rdsInstance", `ledger-${i + 1}`, region),
             clusterIdentifier: cluster.id,
+            // No engineVersion: an instance runs its cluster's (provider docs,
+            // aws.rds.ClusterInstance engineVersion: "must be done on the aws.rds.Cluster").
             engine: AURORA_ENGINE,
-            engineVersion: database.engineVersion,
             instanceClass: database.instanceClass,
             dbSubnetGroupName: subnets.name,
             publiclyAccessible: false,

@@ -549,7 +549,7 @@ describe("data tier", () => {
         assert.deepEqual(global.rawInputs, {
           globalClusterIdentifier: `acmepay-${stack}-ledger`,
           engine: "aurora-postgresql",
-          engineVersion: "16.6",
+          engineVersion: "17.7",
           storageEncrypted: true,
           deletionProtection: protect,
         });
@@ -577,14 +577,18 @@ describe("data tier", () => {
         }
         assert.equal(inputs.kmsKeyId, key("secondary").outputs.arn);
         assert.equal(inputs.engineVersion, cluster("primary").rawInputs.engineVersion);
-        assert.deepEqual(cluster("secondary").options.dependsOn, [instances("primary")[0].urn]);
+        assert.deepEqual(cluster("secondary").options.dependsOn, [
+          find(evaluation, "aws:cloudwatch/logGroup:LogGroup", "secondary-data-ledger-postgresql")
+            .urn,
+          instances("primary")[0].urn,
+        ]);
       });
 
       it("gives both members the settings a global database and the handlers need", () => {
         for (const role of ["primary", "secondary"] as const) {
           const { rawInputs: inputs, options } = cluster(role);
           assert.equal(inputs.engine, "aurora-postgresql");
-          assert.equal(inputs.engineVersion, "16.6");
+          assert.equal(inputs.engineVersion, "17.7");
           assert.equal(inputs.storageEncrypted, true);
           assert.equal(inputs.enableHttpEndpoint, true);
           assert.equal(inputs.deletionProtection, protect);
@@ -600,7 +604,18 @@ describe("data tier", () => {
           assert.deepEqual(options.ignoreChanges, [
             "globalClusterIdentifier",
             "replicationSourceIdentifier",
+            "engineVersion",
           ]);
+          const log = find(
+            evaluation,
+            "aws:cloudwatch/logGroup:LogGroup",
+            `${role}-data-ledger-postgresql`,
+          );
+          assert.equal(
+            log.rawInputs.name,
+            `/aws/rds/cluster/${String(inputs.clusterIdentifier)}/postgresql`,
+          );
+          assert.ok(options.dependsOn.includes(log.urn), "the cluster waits for its log group");
           const databaseGroup = find(
             evaluation,
             "aws:ec2/securityGroup:SecurityGroup",
@@ -631,6 +646,11 @@ describe("data tier", () => {
                 stack === "prod" ? "db.r6g.large" : "db.serverless",
               );
               assert.equal(inputs.autoMinorVersionUpgrade, false);
+              assert.equal(
+                inputs.engineVersion,
+                undefined,
+                "an instance runs its cluster's version",
+              );
               assert.equal(inputs.publiclyAccessible, false);
               assert.equal(inputs.performanceInsightsEnabled, stack === "prod");
               assert.equal(inputs.monitoringInterval, stack === "prod" ? 60 : 0);

@@ -9,6 +9,7 @@ import {
   s3ReplicationPrerequisites,
   securityGroupInlineRules,
   securityGroupRuleResources,
+  auroraLifecycle,
 } from "../../policy/deployability";
 import { messagesOf, mutate, provider, resource, resourceCases, stackMessagesOf } from "./harness";
 
@@ -134,6 +135,74 @@ describe("deployability policies", () => {
       ],
     ],
   );
+
+  describe("aurora-lifecycle", () => {
+    const global = resource("aws:rds/globalCluster:GlobalCluster", "ledger", {
+      id: "acmepay-dev-ledger",
+      globalClusterIdentifier: "acmepay-dev-ledger",
+      engineVersion: "17.7",
+    });
+    const log = resource("aws:cloudwatch/logGroup:LogGroup", "ledger-postgresql", {
+      name: "/aws/rds/cluster/acmepay-dev-ledger-use1/postgresql",
+      kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/mrk-1",
+    });
+    const member = (
+      props: Record<string, unknown> = {},
+      extra: { ignoreChanges?: string[]; dependencies?: string[] } = {},
+    ) =>
+      resource(
+        "aws:rds/cluster:Cluster",
+        "ledger-use1",
+        {
+          clusterIdentifier: "acmepay-dev-ledger-use1",
+          globalClusterIdentifier: "acmepay-dev-ledger",
+          engineVersion: "17.7",
+          enabledCloudwatchLogsExports: ["postgresql"],
+          ...props,
+        },
+        {
+          opts: { ignoreChanges: extra.ignoreChanges ?? ["engineVersion"] },
+          dependencies: extra.dependencies ?? [log.urn],
+        },
+      );
+    const instance = (props: Record<string, unknown>) =>
+      resource("aws:rds/clusterInstance:ClusterInstance", "ledger-1", {
+        identifier: "acmepay-dev-ledger-1-use1",
+        ...props,
+      });
+    const messages = (...resources: Parameters<typeof stackMessagesOf>[1]) =>
+      stackMessagesOf(auroraLifecycle, resources);
+
+    it("passes a member that follows the global cluster, after its encrypted log group", async () => {
+      assert.deepEqual(await messages(global, log, member(), instance({})), []);
+    });
+    it("rejects a member that does not ignore engineVersion", async () => {
+      assert.deepEqual(await messages(global, log, member({}, { ignoreChanges: [] })), [
+        'cluster acmepay-dev-ledger-use1 is a Global Database member without ignoreChanges: ["engineVersion"]: the first minor upgrade of the global cluster makes an inconsistent plan',
+      ]);
+    });
+    it("rejects a member on another version than the global cluster", async () => {
+      assert.deepEqual(await messages(global, log, member({ engineVersion: "17.6" })), [
+        "cluster acmepay-dev-ledger-use1 declares engine version 17.6, the global cluster 17.7: members must run the global cluster's",
+      ]);
+    });
+    it("rejects an instance that pins an engine version", async () => {
+      assert.deepEqual(await messages(global, log, member(), instance({ engineVersion: "17.7" })), [
+        "instance acmepay-dev-ledger-1-use1 pins engine version 17.7: an instance runs its cluster's",
+      ]);
+    });
+    it("rejects a cluster created before its log group", async () => {
+      assert.deepEqual(await messages(global, log, member({}, { dependencies: [] })), [
+        "cluster acmepay-dev-ledger-use1 does not depend on its log group /aws/rds/cluster/acmepay-dev-ledger-use1/postgresql: RDS may create the group first, unencrypted, and the group's creation then fails",
+      ]);
+    });
+    it("rejects an exported log without an encrypted group", async () => {
+      const plain = { ...log, props: { name: log.props.name } };
+      assert.deepEqual(await messages(global, plain, member()), [
+        "cluster acmepay-dev-ledger-use1 exports its postgresql log, but the stack has no encrypted log group /aws/rds/cluster/acmepay-dev-ledger-use1/postgresql: RDS would create it unencrypted",
+      ]);
+    });
+  });
 
   describe("security-group-unique-rule-resources", () => {
     const rule = (name: string, cidr: string) =>
