@@ -17,7 +17,14 @@
  * Pure cores over small ports; the AWS shell that wires the SDK (provided by the runtime) and
  * dispatches on the action is ./failover-steps.lambda.
  */
+import {
+  type DescribedGlobalCluster,
+  globalClusterView,
+  type GlobalClusterView,
+} from "./global-cluster";
 import { namedError } from "./runtime";
+
+export type { DescribedGlobalCluster, GlobalClusterView };
 
 // ---- replication-lag -------------------------------------------------------------------------
 
@@ -83,30 +90,6 @@ export interface GlobalClusterRequest {
   readonly globalClusterIdentifier: string;
 }
 
-/**
- * A global cluster as DescribeGlobalClusters returns it (RDS API reference, GlobalCluster,
- * GlobalClusterMember and FailoverState; member names as the SDK has them). Every field is
- * optional there, and FailoverState is present only while a switchover or failover is scheduled
- * or in progress: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html
- */
-export interface DescribedGlobalCluster {
-  readonly Status?: string;
-  readonly GlobalClusterMembers?: readonly {
-    readonly DBClusterArn?: string;
-    readonly IsWriter?: boolean;
-  }[];
-  readonly FailoverState?: { readonly Status?: string };
-}
-
-/** What the runbook decides on: every field always present, null when AWS reports nothing. */
-export interface GlobalClusterView {
-  /** The member that reports IsWriter; null while none does (during a switch, for one). */
-  readonly writer: string | null;
-  readonly status: string | null;
-  /** FailoverState's status while a switchover or failover is scheduled or running, else null. */
-  readonly switching: string | null;
-}
-
 export interface GlobalClusterPorts {
   describe(identifier: string): Promise<DescribedGlobalCluster | undefined>;
 }
@@ -122,12 +105,7 @@ export async function readGlobalCluster(
       `no global cluster ${request.globalClusterIdentifier}`,
     );
   }
-  const writers = (cluster.GlobalClusterMembers ?? []).filter((m) => m.IsWriter === true);
-  return {
-    writer: writers.length === 1 ? (writers[0].DBClusterArn ?? null) : null,
-    status: cluster.Status ?? null,
-    switching: cluster.FailoverState?.Status ?? null,
-  };
+  return globalClusterView(cluster);
 }
 
 // ---- fence -----------------------------------------------------------------------------------

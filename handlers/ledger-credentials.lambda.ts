@@ -10,6 +10,7 @@
  * each region, this region's first), LEDGER_DATABASE.
  */
 import {
+  type LedgerTarget,
   type RotationEvent,
   type RotationPorts,
   rotationStep,
@@ -20,12 +21,6 @@ import { requiredEnv } from "./runtime";
 type RdsData = typeof import("@aws-sdk/client-rds-data");
 type SecretsManager = typeof import("@aws-sdk/client-secrets-manager");
 type Field = import("@aws-sdk/client-rds-data").Field;
-
-export interface LedgerTarget {
-  readonly region: string;
-  readonly clusterArn: string;
-  readonly secretArn: string;
-}
 
 /** A Data API field as text (booleans as `true`/`false`). */
 function fieldText(field: Field): string {
@@ -110,7 +105,7 @@ export function credentialPorts(
       return String(result.RandomPassword);
     },
     async administer(sql) {
-      const failures: string[] = [];
+      const failures: { region: string; name: string; message: string }[] = [];
       for (const { target, client: ledger } of ledgers) {
         try {
           const result = await ledger.send(
@@ -123,10 +118,19 @@ export function credentialPorts(
           );
           return (result.records ?? []).map((row) => row.map(fieldText));
         } catch (error) {
-          failures.push(`${target.region}: ${(error as Error).name}: ${(error as Error).message}`);
+          const { name, message } = error as Error;
+          failures.push({ region: target.region, name, message });
         }
       }
-      throw new Error(`no ledger ran the statement: ${failures.join("; ")}`);
+      const failed = new Error(
+        `no ledger ran the statement: ${failures.map((f) => `${f.region}: ${f.name}: ${f.message}`).join("; ")}`,
+      );
+      // One kind of failure everywhere keeps its name, which says whether waiting can help.
+      const names = new Set(failures.map((f) => f.name));
+      if (names.size === 1) {
+        failed.name = [...names][0];
+      }
+      throw failed;
     },
     async promote(secretId, token, currentVersionId) {
       await client.send(

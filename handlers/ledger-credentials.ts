@@ -37,6 +37,13 @@ const PASSWORD_ROLES: readonly string[] = [...LEDGER_WRITER_USERS, LEDGER_ROTATO
 /** A password as the rotation makes it: letters and digits only, safe in a SQL string literal. */
 const PASSWORD = /^[A-Za-z0-9]{32,128}$/;
 
+/** A region's ledger as a handler reaches it: its cluster and the secret to run statements with. */
+export interface LedgerTarget {
+  readonly region: string;
+  readonly clusterArn: string;
+  readonly secretArn: string;
+}
+
 export interface LedgerCredentials {
   readonly engine: "postgres";
   readonly username: string;

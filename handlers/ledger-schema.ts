@@ -8,16 +8,22 @@
  * between (./ledger-credentials.ts), so that the credentials in use always work, and
  * `ledger_rotator`, which the rotation sets their passwords with.
  */
-import { LEDGER_ROTATOR, LEDGER_WRITER_GROUP, LEDGER_WRITER_USERS } from "./ledger-credentials";
-
-/** Bump when a statement changes: the deployment re-runs the migration when this changes. */
-export const LEDGER_SCHEMA_VERSION = "2026-11-30.1";
+import { createHash } from "node:crypto";
+import { type DescribedGlobalCluster, globalClusterView } from "./global-cluster";
+import {
+  LEDGER_ROTATOR,
+  LEDGER_WRITER_GROUP,
+  LEDGER_WRITER_USERS,
+  type LedgerTarget,
+} from "./ledger-credentials";
+import { namedError } from "./runtime";
 
 /** A role created unless it exists (PostgreSQL has no CREATE ROLE IF NOT EXISTS). */
 const createRole = (name: string, options: string) =>
   `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${name}') THEN CREATE ROLE ${name} ${options}; END IF; END $$`;
 
-export const LEDGER_SCHEMA: readonly string[] = [
+/** The schema's statements, in order. */
+const LEDGER_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS ledger_entries (
     entry_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     payment_id text NOT NULL,
@@ -41,6 +47,21 @@ export const LEDGER_SCHEMA: readonly string[] = [
   ...LEDGER_WRITER_USERS.map((user) => createRole(user, `LOGIN IN ROLE ${LEDGER_WRITER_GROUP}`)),
   createRole(LEDGER_ROTATOR, "LOGIN NOINHERIT CREATEROLE"),
   `GRANT ${LEDGER_WRITER_USERS.join(", ")} TO ${LEDGER_ROTATOR} WITH ADMIN OPTION`,
+];
+
+/**
+ * The schema's version: a digest of its statements, so that any change to them is a new version
+ * (the deployment re-runs the migration when it changes), and nobody has to remember to bump one.
+ */
+export function schemaVersionOf(statements: readonly string[]): string {
+  return createHash("sha256").update(statements.join("\n;\n")).digest("hex").slice(0, 16);
+}
+
+export const LEDGER_SCHEMA_VERSION = schemaVersionOf(LEDGER_DDL);
+
+/** The statements, then the record of the version they make in schema_migrations. */
+export const LEDGER_SCHEMA: readonly string[] = [
+  ...LEDGER_DDL,
   `INSERT INTO schema_migrations (version) VALUES ('${LEDGER_SCHEMA_VERSION}') ON CONFLICT (version) DO NOTHING`,
 ];
 
@@ -58,4 +79,96 @@ export async function applySchema(
     await execute(sql);
   }
   return { schemaVersion: LEDGER_SCHEMA_VERSION, statements: statements.length };
+}
+
+/** Why the ledger cannot take the migration yet; the migration waits and asks again. */
+const notReady = (why: string) => namedError("LedgerNotReady", why);
+
+/**
+ * The region whose cluster is the global writer now: the primary at first, the other after a
+ * switchover or failover. While a switch runs no member reports IsWriter (RDS API reference,
+ * GlobalClusterMember.IsWriter and FailoverState:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_GlobalClusterMember.html), so the
+ * ledger is not ready until one does.
+ */
+export function writerTarget(
+  cluster: DescribedGlobalCluster | undefined,
+  targets: readonly LedgerTarget[],
+): LedgerTarget {
+  if (cluster === undefined) {
+    throw notReady("the global cluster does not exist yet");
+  }
+  const view = globalClusterView(cluster);
+  if (view.writer === null) {
+    throw notReady(
+      view.switching === null
+        ? "no member of the global cluster is its writer"
+        : `the global cluster is switching its writer (${view.switching})`,
+    );
+  }
+  const target = targets.find((t) => t.clusterArn === view.writer);
+  if (target === undefined) {
+    throw new Error(
+      `the global cluster's writer ${view.writer} is not one of this stack's clusters`,
+    );
+  }
+  return target;
+}
+
+/**
+ * RDS Data API errors that say the cluster cannot take statements yet, rather than that a
+ * statement is wrong (RDS Data API Reference, ExecuteStatement, Errors: DatabaseNotFoundException
+ * "the DB cluster doesn't have a DB instance", DatabaseResumingException, DatabaseUnavailableException
+ * "the writer instance in the DB cluster isn't available", HttpEndpointNotEnabledException,
+ * InvalidResourceStateException, InternalServerErrorException, ServiceUnavailableError:
+ * https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_ExecuteStatement.html).
+ * A cluster that was just created, or whose instance is still starting, answers these.
+ */
+// An array, not a Set: the closure serializer copies a captured Set into a plain object.
+export const NOT_READY_ERRORS: readonly string[] = [
+  "LedgerNotReady",
+  "DatabaseNotFoundException",
+  "DatabaseResumingException",
+  "DatabaseUnavailableException",
+  "HttpEndpointNotEnabledException",
+  "InvalidResourceStateException",
+  "InternalServerErrorException",
+  "ServiceUnavailableError",
+];
+
+export interface Patience {
+  /** Milliseconds left before the caller gives up (Lambda: the context's remaining time). */
+  readonly remainingMs: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** A number in [0, 1): full jitter. */
+  readonly random: () => number;
+}
+
+/** The first wait, the longest, and what is kept in reserve to report the failure. */
+const FIRST_WAIT_MS = 1_000;
+const LONGEST_WAIT_MS = 20_000;
+const RESERVE_MS = 5_000;
+
+/**
+ * Runs `attempt` until it succeeds, waiting with capped exponential backoff and full jitter while
+ * it fails for a not-ready reason; any other error, or not-ready past the time left, is thrown.
+ */
+export async function untilReady<T>(
+  attempt: () => Promise<T>,
+  patience: Patience,
+): Promise<{ readonly result: T; readonly attempts: number }> {
+  for (let attempts = 1; ; attempts++) {
+    try {
+      return { result: await attempt(), attempts };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : "";
+      const wait = Math.round(
+        patience.random() * Math.min(LONGEST_WAIT_MS, FIRST_WAIT_MS * 2 ** (attempts - 1)),
+      );
+      if (!NOT_READY_ERRORS.includes(name) || patience.remainingMs() - wait < RESERVE_MS) {
+        throw error;
+      }
+      await patience.sleep(wait);
+    }
+  }
 }

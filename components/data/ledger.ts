@@ -8,8 +8,8 @@
  * in a second replicated secret that the migration fills and a rotation function deployed here
  * rotates on the configured schedule (handlers/ledger-credentials.ts). No Backtrack (global
  * members cannot), the RDS Data API on both clusters. The schema is applied at deploy time by a
- * migration handler (handlers/ledger-schema.lambda.ts) that `aws.lambda.Invocation` runs whenever
- * the schema version changes.
+ * migration handler (handlers/ledger-schema.lambda.ts) that `aws.lambda.Invocation` runs on the
+ * global writer whenever the statements change.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -310,7 +310,7 @@ export class Ledger extends pulumi.ComponentResource {
           { ...child, dependsOn: monitoring === undefined ? [] : [monitoring.attached] },
         ),
     );
-    if (secretVersion !== undefined) {
+    if (args.role === "primary" && secretVersion !== undefined) {
       this.migrateSchema(name, args, cluster, child, [instances[0], secretVersion]);
     }
     this.clusterArn = cluster.arn;
@@ -328,15 +328,32 @@ export class Ledger extends pulumi.ComponentResource {
 
   /**
    * Applies the ledger schema at deploy time: a migration handler run by aws.lambda.Invocation
-   * once the writer and the credentials exist, and again whenever the schema version changes.
+   * once the writer and the credentials exist, and again whenever the statements change (the
+   * version is their digest). It runs them on whichever region's cluster is the global writer
+   * when it runs, so it knows both regions' clusters and master secrets.
    */
   private migrateSchema(
     name: string,
-    args: LedgerArgs,
+    args: LedgerArgs & { readonly role: "primary" },
     cluster: aws.rds.Cluster,
     child: ChildOptions,
     after: pulumi.Resource[],
   ): void {
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const peerIdentifier = args.namer.regional("rdsCluster", LEDGER_DATABASE, args.peer.region);
+    const targets = [
+      { region: args.region, clusterArn: cluster.arn, secretArn: this.adminSecretArn },
+      {
+        region: args.peer.region,
+        // The secondary's cluster is built after this one: its ARN is known from its identifier
+        // (Aurora User Guide, "Amazon Resource Names (ARNs) in Amazon RDS", DB cluster:
+        // arn:aws:rds:<region>:<account>:cluster:<identifier>:
+        // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.ARN.Constructing.html).
+        clusterArn: pulumi.interpolate`arn:aws:rds:${args.peer.region}:${account}:cluster:${peerIdentifier}`,
+        secretArn: replicaSecretArn(this.adminSecretArn, args.peer.region),
+      },
+    ];
+    const globalClusterId = this.globalClusterId;
     const migration = handlerFunction(
       `${name}-schema`,
       {
@@ -349,14 +366,23 @@ export class Ledger extends pulumi.ComponentResource {
         logRetentionDays: args.logRetentionDays,
         statements: [
           {
+            // DescribeGlobalClusters takes the global-cluster resource type (Service Authorization
+            // Reference, Amazon RDS: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+            sid: "FindTheGlobalWriter",
+            actions: ["rds:DescribeGlobalClusters"],
+            resources: [
+              pulumi.interpolate`arn:aws:rds::${account}:global-cluster:${globalClusterId}`,
+            ],
+          },
+          {
             sid: "RunStatementsOnTheLedger",
             actions: ["rds-data:ExecuteStatement"],
-            resources: [cluster.arn],
+            resources: targets.map((t) => t.clusterArn),
           },
           {
             sid: "ReadTheMasterCredentials",
             actions: ["secretsmanager:GetSecretValue"],
-            resources: [this.adminSecretArn],
+            resources: targets.map((t) => t.secretArn),
           },
           {
             sid: "ProvisionTheWriterAndRotatorCredentials",
@@ -367,19 +393,22 @@ export class Ledger extends pulumi.ComponentResource {
           // Manager: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
           { sid: "MakePasswords", actions: ["secretsmanager:GetRandomPassword"], resources: ["*"] },
           {
-            sid: "EncryptTheWriterCredentials",
+            // The master secret's replica in the peer region is under the peer's key.
+            sid: "UseTheSecretsKeys",
             actions: ["kms:GenerateDataKey", "kms:Decrypt"],
-            resources: [args.keys.arn],
+            resources: [args.keys.arn, args.peer.keys.arn],
           },
         ],
         environment: {
-          CLUSTER_ARN: cluster.arn,
-          SECRET_ARN: this.adminSecretArn,
+          LEDGER_TARGETS: pulumi.jsonStringify(targets),
+          GLOBAL_CLUSTER_ID: globalClusterId,
           WRITER_SECRET_ARN: this.credentialsSecretArn,
           ROTATOR_SECRET_ARN: this.rotatorSecretArn,
           DATABASE: LEDGER_DATABASE,
         },
-        timeoutSeconds: 120,
+        // Long enough to wait out a cluster that cannot take statements yet (handlers/ledger-schema.ts
+        // untilReady), short of Lambda's 900 s.
+        timeoutSeconds: 300,
         memoryMb: 256,
         reservedConcurrency: 1,
       },

@@ -782,7 +782,7 @@ describe("data tier", () => {
         ]);
       });
 
-      it("runs the migration with a role limited to the ledger, its secret, its key and its logs", () => {
+      it("runs the migration with a role limited to the ledgers, their master secrets, the keys and its logs", () => {
         const fn = find(evaluation, "aws:lambda/function:Function", "primary-data-ledger-schema");
         const inputs = fn.rawInputs;
         assert.equal(inputs.runtime, "nodejs22.x");
@@ -816,6 +816,40 @@ describe("data tier", () => {
           "aws:secretsmanager/secret:Secret",
           "primary-data-ledger-admin",
         );
+        const secondaryAdmin = String(secret.outputs.arn).replace(":us-east-1:", ":us-west-2:");
+        const global = find(
+          evaluation,
+          "aws:rds/globalCluster:GlobalCluster",
+          "primary-data-ledger",
+        );
+        const account = String(cluster("primary").outputs.arn).split(":")[4];
+        // What the migration reaches each region's ledger with: the secondary's cluster is known by
+        // its ARN, which the plan's secondary cluster confirms.
+        assert.deepEqual(
+          JSON.parse(
+            String(
+              (inputs.environment as { variables: Record<string, string> }).variables
+                .LEDGER_TARGETS,
+            ),
+          ),
+          [
+            {
+              region: "us-east-1",
+              clusterArn: cluster("primary").outputs.arn,
+              secretArn: secret.outputs.arn,
+            },
+            {
+              region: "us-west-2",
+              clusterArn: cluster("secondary").outputs.arn,
+              secretArn: secondaryAdmin,
+            },
+          ],
+        );
+        assert.equal(
+          (inputs.environment as { variables: Record<string, string> }).variables.GLOBAL_CLUSTER_ID,
+          global.id,
+        );
+        assert.equal(inputs.timeout, 300);
         assert.deepEqual(
           statements.map((st) => [st.Sid, st.Action, st.Resource]),
           [
@@ -826,11 +860,20 @@ describe("data tier", () => {
             ],
             ["DecryptOwnEnvironment", "kms:Decrypt", key("primary").outputs.arn],
             [
+              "FindTheGlobalWriter",
+              "rds:DescribeGlobalClusters",
+              `arn:aws:rds::${account}:global-cluster:${global.id}`,
+            ],
+            [
               "RunStatementsOnTheLedger",
               "rds-data:ExecuteStatement",
-              cluster("primary").outputs.arn,
+              [cluster("primary").outputs.arn, cluster("secondary").outputs.arn],
             ],
-            ["ReadTheMasterCredentials", "secretsmanager:GetSecretValue", secret.outputs.arn],
+            [
+              "ReadTheMasterCredentials",
+              "secretsmanager:GetSecretValue",
+              [secret.outputs.arn, secondaryAdmin],
+            ],
             [
               "ProvisionTheWriterAndRotatorCredentials",
               ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
@@ -842,9 +885,9 @@ describe("data tier", () => {
             ],
             ["MakePasswords", "secretsmanager:GetRandomPassword", "*"],
             [
-              "EncryptTheWriterCredentials",
+              "UseTheSecretsKeys",
               ["kms:GenerateDataKey", "kms:Decrypt"],
-              key("primary").outputs.arn,
+              [key("primary").outputs.arn, key("secondary").outputs.arn],
             ],
           ],
         );

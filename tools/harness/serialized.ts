@@ -44,9 +44,13 @@ const { performance } = require("node:perf_hooks");
 const fs = require("node:fs");
 const handler = require(process.argv[2]).handler;
 const events = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+// The context's time left, as Lambda's Node.js runtime gives it, counted down from the run's timeout
+// (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html).
+const deadline = Date.now() + Number(process.argv[5]);
+const context = { awsRequestId: "local", getRemainingTimeInMillis: () => deadline - Date.now() };
 const invoke = (event) =>
   Promise.resolve()
-    .then(() => handler(event, { awsRequestId: "local" }))
+    .then(() => handler(event, context))
     .then(
       (result) => ({ ok: true, result, atMs: performance.now() }),
       (error) => ({
@@ -133,7 +137,8 @@ async function runProcess(
         path.join(dir, "runner.js"),
         path.join(dir, "__index.js"),
         path.join(dir, "events.json"),
-        ...(sequential ? ["sequential"] : []),
+        sequential ? "sequential" : "concurrent",
+        String(timeoutMs),
       ],
       {
         cwd: dir,
