@@ -128,6 +128,66 @@ export const auroraLifecycle: StackValidationPolicy = {
   },
 };
 
+/** True for a backup rule's schedule that runs more than once a day (`cron(0 * * * ? *)`, …). */
+function moreThanDaily(schedule: string | undefined): boolean {
+  const fields = /^cron\((.*)\)$/.exec(schedule ?? "")?.[1].split(/\s+/) ?? [];
+  const [minutes, hours] = fields;
+  return fields.length === 6 && !(/^\d+$/.test(minutes) && /^\d+$/.test(hours));
+}
+
+/**
+ * AWS Backup plans that copy across regions: Aurora recovery points at most daily (a cross-region
+ * Aurora snapshot copy is a full copy, hours long, and a destination region runs at most five:
+ * Aurora User Guide, "Copying a DB cluster snapshot":
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-copy-snapshot.html), and
+ * DynamoDB copies only where the stack turns advanced DynamoDB backup on in the region
+ * (aws.backup.RegionSettings; AWS Backup Developer Guide, "Advanced DynamoDB backup":
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html).
+ */
+export const backupCopyPrerequisites: StackValidationPolicy = {
+  name: "backup-copy-prerequisites",
+  description:
+    "Backup plans copy Aurora recovery points across regions at most daily, and copy DynamoDB backups only where the region's AWS Backup settings turn advanced DynamoDB backup on.",
+  enforcementLevel: "mandatory",
+  validateStack: ({ resources }, reportViolation) => {
+    const plans = resourcesOfType(resources, "aws:backup/plan:Plan");
+    const advancedDynamodb = new Set(
+      resourcesOfType(resources, "aws:backup/regionSettings:RegionSettings")
+        .filter((s) => record(s.props.resourceTypeManagementPreference).DynamoDB === true)
+        .map((s) => regionOf(s)),
+    );
+    for (const selection of resourcesOfType(resources, "aws:backup/selection:Selection")) {
+      const plan = plans.find((p) => text(p.props.id) === text(selection.props.planId));
+      if (plan === undefined) {
+        continue;
+      }
+      const planName = text(plan.props.name) ?? plan.name;
+      const copying = asArray(plan.props.rules as Props[] | undefined).filter(
+        (rule) => asArray(rule.copyActions as Props[] | undefined).length > 0,
+      );
+      const selected = asArray(selection.props.resources as string[] | undefined);
+      if (selected.some((arn) => /^arn:[^:]+:rds:[^:]*:\d*:cluster:/.test(arn))) {
+        for (const rule of copying.filter((r) => moreThanDaily(text(r.schedule)))) {
+          reportViolation(
+            `backup plan ${planName} copies an Aurora cluster across regions more than daily (rule ${String(text(rule.ruleName))}, ${String(text(rule.schedule))}): Aurora snapshot copies are full copies, at most five at a time per destination region`,
+            plan.urn,
+          );
+        }
+      }
+      if (
+        copying.length > 0 &&
+        selected.some((arn) => /^arn:[^:]+:dynamodb:/.test(arn)) &&
+        !advancedDynamodb.has(regionOf(plan))
+      ) {
+        reportViolation(
+          `backup plan ${planName} copies DynamoDB backups across regions, but the stack does not turn advanced DynamoDB backup on in ${String(regionOf(plan))} (aws.backup.RegionSettings resourceTypeManagementPreference.DynamoDB)`,
+          plan.urn,
+        );
+      }
+    }
+  },
+};
+
 export const route53ZoneName = typedPolicy({
   name: "route53-zone-name",
   description:
@@ -458,6 +518,7 @@ export const lambdaRoleNoFullAccess: StackValidationPolicy = {
 export const deployabilityPolicies = [
   auroraGlobalMembers,
   auroraLifecycle,
+  backupCopyPrerequisites,
   route53ZoneName,
   securityGroupInlineRules,
   securityGroupRuleResources,

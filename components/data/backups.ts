@@ -1,8 +1,16 @@
 /**
- * AWS Backup for one region's data stores: a CMK vault (locked in production), the role AWS Backup
- * works with, a plan with daily (production: also hourly) backups of the tables, the cluster and the
- * bucket, each copied to the peer region's vault (`copyTo`, called once both regions exist), and in
- * production a restore testing plan, so that restores are proven on a schedule.
+ * AWS Backup for one region's data stores: the region's AWS Backup settings, a CMK vault (locked in
+ * production), the role AWS Backup works with, two plans whose recovery points are copied to the
+ * peer region's vault (`copyTo`, called once both regions exist) — the tables and the bucket daily
+ * (production: hourly too), the ledger daily only — and in production a restore testing plan, so
+ * that restores are proven on a schedule.
+ *
+ * The ledger has a plan of its own because a cross-region copy of an Aurora snapshot is a full copy
+ * that can take hours, and a destination region runs at most five at a time (Aurora User Guide,
+ * "Copying a DB cluster snapshot", cross-Region copy limitations:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-copy-snapshot.html): hourly
+ * copies would queue behind each other. Aurora's own continuous backup gives the ledger its
+ * point-in-time recovery within the region.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,6 +21,29 @@ import { type ChildOptions, movedChild, type PartOptions } from "../building-blo
 
 /** Days hourly recovery points are kept; also the vault lock's minimum retention. */
 const HOURLY_RETENTION_DAYS = 7;
+/**
+ * The resource types AWS Backup's region settings take (the provider's own example of
+ * aws.backup.RegionSettings lists them: https://www.pulumi.com/registry/packages/aws/api-docs/backup/regionsettings/).
+ */
+const BACKUP_RESOURCE_TYPES = [
+  "Aurora",
+  "CloudFormation",
+  "DocumentDB",
+  "DSQL",
+  "DynamoDB",
+  "EBS",
+  "EC2",
+  "EFS",
+  "FSx",
+  "Neptune",
+  "Redshift",
+  "Redshift Serverless",
+  "RDS",
+  "S3",
+  "SAP HANA on Amazon EC2",
+  "Storage Gateway",
+  "VirtualMachine",
+] as const;
 const BACKUP_ROLE_POLICIES = [
   "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
   "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
@@ -70,6 +101,24 @@ export class Backups extends pulumi.ComponentResource {
         child,
       );
     }
+    // Cross-region copy of a DynamoDB backup needs AWS Backup's advanced DynamoDB features, which
+    // accounts with vaults from before November 2021 have off (AWS Backup Developer Guide,
+    // "Advanced DynamoDB backup": https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html),
+    // and a plan backs up only the resource types the region has opted in to (AWS Backup Developer
+    // Guide, "Service opt-in": https://docs.aws.amazon.com/aws-backup/latest/devguide/service-opt-in.html).
+    // The settings are one per account and region; the provider needs the whole opt-in map, so
+    // every type is opted in (opting in lets plans select a type; it backs nothing up by itself).
+    new aws.backup.RegionSettings(
+      name,
+      {
+        resourceTypeOptInPreference: Object.fromEntries(
+          BACKUP_RESOURCE_TYPES.map((type) => [type, true]),
+        ),
+        resourceTypeManagementPreference: { DynamoDB: true, EFS: true },
+      },
+      // Account-wide: removing this stack leaves them as they are.
+      { ...child, retainOnDelete: true },
+    );
     this.role = serviceRole(
       name,
       {
@@ -139,26 +188,30 @@ export class Backups extends pulumi.ComponentResource {
     }
   }
 
-  /** Backs up this region's data stores daily (production: hourly too), copied to `peer`'s vault. */
+  /**
+   * Backs up this region's tables and bucket daily (production: hourly too) and its ledger daily,
+   * each recovery point copied to `peer`'s vault.
+   */
   copyTo(peer: Backups): void {
-    const { namer, region, retentionDays, production } = this.settings;
+    const { namer, region, retentionDays, production, stores } = this.settings;
     const copyToPeer = (deleteAfter: number) => [
       { destinationVaultArn: peer.vaultArn, lifecycle: { deleteAfter } },
     ];
+    const daily = {
+      ruleName: "daily",
+      targetVaultName: this.vaultName,
+      schedule: "cron(0 5 * * ? *)",
+      startWindow: 60,
+      completionWindow: 360,
+      lifecycle: { deleteAfter: retentionDays },
+      copyActions: copyToPeer(retentionDays),
+    };
     const plan = new aws.backup.Plan(
       this.logicalName,
       {
         name: namer.regional("backupPlan", "payments", region),
         rules: [
-          {
-            ruleName: "daily",
-            targetVaultName: this.vaultName,
-            schedule: "cron(0 5 * * ? *)",
-            startWindow: 60,
-            completionWindow: 360,
-            lifecycle: { deleteAfter: retentionDays },
-            copyActions: copyToPeer(retentionDays),
-          },
+          daily,
           ...(production
             ? [
                 {
@@ -182,7 +235,22 @@ export class Backups extends pulumi.ComponentResource {
         name: namer.regional("backupPlan", "data-stores", region),
         planId: plan.id,
         iamRoleArn: this.role.arn,
-        resources: Object.values(this.settings.stores).flat(),
+        resources: [...stores.DynamoDB, ...stores.S3],
+      },
+      { ...this.child, dependsOn: this.attached },
+    );
+    const ledgerPlan = new aws.backup.Plan(
+      `${this.logicalName}-ledger`,
+      { name: namer.regional("backupPlan", "ledger", region), rules: [daily] },
+      this.child,
+    );
+    new aws.backup.Selection(
+      `${this.logicalName}-ledger`,
+      {
+        name: namer.regional("backupPlan", "ledger", region),
+        planId: ledgerPlan.id,
+        iamRoleArn: this.role.arn,
+        resources: [...stores.Aurora],
       },
       { ...this.child, dependsOn: this.attached },
     );

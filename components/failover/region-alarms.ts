@@ -30,6 +30,24 @@ import type { OrchestrationTier } from "../orchestration";
 import type { TrafficFailover } from "../traffic";
 import { METRICS_NAMESPACE, METRICS_SERVICE } from "../../handlers/sweeper.lambda";
 
+/** What AWS Backup reports for a job that did not end with a recovery point, a copy or a restore. */
+const UNSUCCESSFUL_JOB = ["FAILED", "ABORTED", "EXPIRED"];
+
+/**
+ * The AWS Backup events of a backup, copy or restore (restore testing's too) job that failed: AWS
+ * Backup sends "Backup Job State Change", "Copy Job State Change" and "Restore Job State Change" to
+ * the default bus (EventBridge events reference, AWS Backup events:
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-backup.html); backup and copy jobs
+ * report `state`, restore jobs `status`, as in the AWS Backup API (AWS Backup Developer Guide,
+ * "Monitoring AWS Backup events using Amazon EventBridge":
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html), hence the `$or`.
+ */
+export const FAILED_BACKUP_JOB_PATTERN = {
+  source: ["aws.backup"],
+  "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"],
+  $or: [{ detail: { state: UNSUCCESSFUL_JOB } }, { detail: { status: UNSUCCESSFUL_JOB } }],
+};
+
 /** The names one region's metrics are published under: what its alarms and the dashboard watch. */
 export interface RegionSignals {
   readonly role: RegionRole;
@@ -165,11 +183,36 @@ export class RegionAlarms extends pulumi.ComponentResource {
                 { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
               ],
             },
+            {
+              // The failed-backup rule below. No Condition: EventBridge User Guide, "Amazon SNS
+              // permissions": conditions in SNS topic policies for EventBridge stop every delivery
+              // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
+              sid: "FailedBackupJobsPublish",
+              principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+              actions: ["sns:Publish"],
+              resources: [topic.arn],
+            },
           ],
           child,
         ),
       },
       movedChild(this, args.formerly.topic),
+    );
+    // A backup, copy or restore test that fails is a gap in the recovery points: it pages the day
+    // it starts, through the alarms topic (any job of the account in this region).
+    const failedBackups = new aws.cloudwatch.EventRule(
+      `${tierName}-failed-backup-jobs`,
+      {
+        name: namer.regional("eventRule", "failed-backup-jobs", region),
+        description: "AWS Backup backup, copy and restore jobs that failed, aborted or expired",
+        eventPattern: JSON.stringify(FAILED_BACKUP_JOB_PATTERN),
+      },
+      child,
+    );
+    new aws.cloudwatch.EventTarget(
+      `${tierName}-failed-backup-jobs`,
+      { rule: failedBackups.name, arn: topic.arn },
+      child,
     );
     const actions = [topic.arn];
     if (args.alertEmail !== undefined) {

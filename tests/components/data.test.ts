@@ -927,9 +927,9 @@ describe("data tier", () => {
         }
       });
 
-      it("backs up the table, the cluster and the bucket daily (hourly too in prod), copied to the other region", () => {
+      it("backs up the tables and the bucket daily (hourly too in prod), copied to the other region", () => {
         for (const role of ["primary", "secondary"] as const) {
-          const [plan] = regional(role, "aws:backup/plan:Plan");
+          const plan = find(evaluation, "aws:backup/plan:Plan", `${role}-data-backups`);
           const rules = plan.rawInputs.rules as {
             ruleName: string;
             lifecycle: unknown;
@@ -965,7 +965,12 @@ describe("data tier", () => {
                 : []),
             ],
           );
-          const [selection] = regional(role, "aws:backup/selection:Selection");
+          const selection = find(
+            evaluation,
+            "aws:backup/selection:Selection",
+            `${role}-data-backups`,
+          );
+          assert.equal(selection.rawInputs.planId, plan.id);
           const tablePart = role === "primary" ? table().outputs.arn : replica().outputs.arn;
           const merchantsPart = find(
             evaluation,
@@ -977,13 +982,65 @@ describe("data tier", () => {
           assert.deepEqual(selection.rawInputs.resources, [
             tablePart,
             merchantsPart,
-            cluster(role).outputs.arn,
             bucket(role).outputs.arn,
           ]);
           assert.match(
             String(tablePart),
             new RegExp(`:dynamodb:${evaluation.config.regions[role]}:`),
           );
+        }
+      });
+
+      it("backs up the ledger daily only, copied to the other region (Aurora copies are full copies, hours long)", () => {
+        const retention = stack === "prod" ? 35 : 7;
+        for (const role of ["primary", "secondary"] as const) {
+          const plan = find(evaluation, "aws:backup/plan:Plan", `${role}-data-backups-ledger`);
+          assert.equal(plan.rawInputs.name, `acmepay-${stack}-ledger-${code(role)}`);
+          assert.deepEqual(
+            (
+              plan.rawInputs.rules as { ruleName: string; schedule: string; copyActions: unknown }[]
+            ).map((r) => [r.ruleName, r.schedule, r.copyActions]),
+            [
+              [
+                "daily",
+                "cron(0 5 * * ? *)",
+                [
+                  {
+                    destinationVaultArn: vault(other(role)).outputs.arn,
+                    lifecycle: { deleteAfter: retention },
+                  },
+                ],
+              ],
+            ],
+          );
+          const selection = find(
+            evaluation,
+            "aws:backup/selection:Selection",
+            `${role}-data-backups-ledger`,
+          );
+          assert.equal(selection.rawInputs.planId, plan.id);
+          assert.deepEqual(selection.rawInputs.resources, [cluster(role).outputs.arn]);
+        }
+        assert.equal(regional("primary", "aws:backup/plan:Plan").length, 2);
+      });
+
+      it("opts both regions in to AWS Backup for every type and turns on advanced DynamoDB backup, kept on destroy", () => {
+        for (const role of ["primary", "secondary"] as const) {
+          const [settings] = regional(role, "aws:backup/regionSettings:RegionSettings");
+          const optIn = settings.rawInputs.resourceTypeOptInPreference as Record<string, boolean>;
+          assert.deepEqual(
+            ["Aurora", "DynamoDB", "S3"].map((type) => optIn[type]),
+            [true, true, true],
+          );
+          assert.ok(
+            Object.values(optIn).every((on) => on),
+            "opting a type out would stop other teams' plans",
+          );
+          assert.deepEqual(settings.rawInputs.resourceTypeManagementPreference, {
+            DynamoDB: true,
+            EFS: true,
+          });
+          assert.equal(settings.options.retainOnDelete, true);
         }
       });
 
@@ -1093,6 +1150,7 @@ describe("data tier", () => {
           "secondary-compute-sweeper",
           "secondary-compute-sweeper",
           "secondary-data-backups",
+          "secondary-data-backups-ledger",
           "secondary-data-ledger",
           "secondary-data-merchants",
           "secondary-data-payments",

@@ -4,6 +4,7 @@ import { evaluate, type Evaluation, PROJECT_ROOT } from "../../tools/engine/engi
 import { checkInvariants } from "../../tools/engine/invariants";
 import { loadPackConfig, runPolicyPack } from "../../tools/engine/policy-runner";
 import { find, stackPlan } from "../fixtures/plan";
+import { eventOf, matchesPattern } from "../../tools/harness/event-patterns";
 
 const regionOfArn = (arn: unknown) => String(arn).split(":")[3];
 
@@ -33,6 +34,103 @@ describe("failover tier alarms", () => {
           const topic = find(evaluation, "aws:sns/topic:Topic", `${role}-failover-alarms`);
           assert.deepEqual(alarm.rawInputs.alarmActions, [topic.outputs.arn], alarm.name);
           assert.equal(regionOfArn(topic.outputs.arn), alarm.placement, alarm.name);
+        }
+      });
+
+      it("pages through each region's alarms topic when an AWS Backup job fails, and for nothing else", () => {
+        for (const role of ["primary", "secondary"] as const) {
+          const region = evaluation.config.regions[role];
+          const topic = find(evaluation, "aws:sns/topic:Topic", `${role}-failover-alarms`);
+          const rule = find(
+            evaluation,
+            "aws:cloudwatch/eventRule:EventRule",
+            `${role}-failover-failed-backup-jobs`,
+          );
+          assert.equal(rule.placement, region);
+          assert.equal(
+            rule.rawInputs.eventBusName,
+            undefined,
+            "AWS Backup sends to the default bus",
+          );
+          const target = find(
+            evaluation,
+            "aws:cloudwatch/eventTarget:EventTarget",
+            `${role}-failover-failed-backup-jobs`,
+          );
+          assert.deepEqual(
+            [target.rawInputs.rule, target.rawInputs.arn],
+            [rule.outputs.name, topic.outputs.arn],
+          );
+          const statements = (
+            JSON.parse(
+              String(
+                find(evaluation, "aws:sns/topicPolicy:TopicPolicy", `${role}-failover-alarms`)
+                  .rawInputs.policy,
+              ),
+            ) as {
+              Statement: {
+                Sid: string;
+                Principal: unknown;
+                Action: unknown;
+                Condition?: unknown;
+              }[];
+            }
+          ).Statement;
+          assert.deepEqual(
+            statements.find((s) => s.Sid === "FailedBackupJobsPublish"),
+            {
+              Sid: "FailedBackupJobsPublish",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "sns:Publish",
+              Resource: topic.outputs.arn,
+            },
+          );
+          // The events as AWS Backup sends them (AWS Backup Developer Guide, "Monitoring AWS Backup
+          // events using Amazon EventBridge": backup and copy jobs report `state`, restore jobs
+          // `status`), judged by the EventBridge pattern matcher.
+          const pattern = JSON.parse(String(rule.rawInputs.eventPattern)) as Record<
+            string,
+            unknown
+          >;
+          const event = (detailType: string, detail: object) =>
+            eventOf(
+              { Source: "aws.backup", DetailType: detailType, Detail: detail },
+              region,
+              "123456789012",
+            );
+          const cases: [string, object, boolean][] = [
+            [
+              "Backup Job State Change",
+              { backupJobId: "b-1", state: "FAILED", resourceType: "Aurora" },
+              true,
+            ],
+            [
+              "Backup Job State Change",
+              { backupJobId: "b-2", state: "ABORTED", resourceType: "S3" },
+              true,
+            ],
+            [
+              "Backup Job State Change",
+              { backupJobId: "b-3", state: "EXPIRED", resourceType: "DynamoDB" },
+              true,
+            ],
+            ["Backup Job State Change", { backupJobId: "b-4", state: "COMPLETED" }, false],
+            ["Backup Job State Change", { backupJobId: "b-5", state: "RUNNING" }, false],
+            [
+              "Copy Job State Change",
+              { copyJobId: "c-1", state: "FAILED", resourceType: "Aurora" },
+              true,
+            ],
+            ["Copy Job State Change", { copyJobId: "c-2", state: "COMPLETED" }, false],
+            ["Restore Job State Change", { restoreJobId: "r-1", status: "FAILED" }, true],
+            ["Restore Job State Change", { restoreJobId: "r-2", status: "COMPLETED" }, false],
+            ["Backup Vault State Change", { state: "FAILED" }, false],
+          ];
+          assert.deepEqual(
+            cases.map(([type, detail]) => matchesPattern(pattern, event(type, detail))),
+            cases.map(([, , expected]) => expected),
+          );
         }
       });
 

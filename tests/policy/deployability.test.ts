@@ -10,6 +10,7 @@ import {
   securityGroupInlineRules,
   securityGroupRuleResources,
   auroraLifecycle,
+  backupCopyPrerequisites,
 } from "../../policy/deployability";
 import { messagesOf, mutate, provider, resource, resourceCases, stackMessagesOf } from "./harness";
 
@@ -201,6 +202,71 @@ describe("deployability policies", () => {
       assert.deepEqual(await messages(global, plain, member()), [
         "cluster acmepay-dev-ledger-use1 exports its postgresql log, but the stack has no encrypted log group /aws/rds/cluster/acmepay-dev-ledger-use1/postgresql: RDS would create it unencrypted",
       ]);
+    });
+  });
+
+  describe("backup-copy-prerequisites", () => {
+    const copy = [{ destinationVaultArn: "arn:aws:backup:us-west-2:123456789012:backup-vault:v" }];
+    const plan = (name: string, schedule: string) =>
+      resource("aws:backup/plan:Plan", name, {
+        id: `plan-${name}`,
+        name,
+        rules: [{ ruleName: "r", schedule, copyActions: copy }],
+      });
+    const selection = (name: string, arn: string) =>
+      resource("aws:backup/selection:Selection", `${name}-selection`, {
+        planId: `plan-${name}`,
+        resources: [arn],
+      });
+    const settings = (dynamodb: boolean) =>
+      resource("aws:backup/regionSettings:RegionSettings", "settings", {
+        resourceTypeManagementPreference: { DynamoDB: dynamodb },
+      });
+    const cluster = "arn:aws:rds:us-east-1:123456789012:cluster:acmepay-dev-ledger-use1";
+    const table = "arn:aws:dynamodb:us-east-1:123456789012:table/acmepay-dev-payments";
+    const messages = (...resources: Parameters<typeof stackMessagesOf>[1]) =>
+      stackMessagesOf(backupCopyPrerequisites, resources);
+
+    it("passes daily Aurora copies and hourly DynamoDB copies with advanced DynamoDB backup on", async () => {
+      assert.deepEqual(
+        await messages(
+          settings(true),
+          plan("ledger", "cron(0 5 * * ? *)"),
+          selection("ledger", cluster),
+          plan("payments", "cron(0 * * * ? *)"),
+          selection("payments", table),
+        ),
+        [],
+      );
+    });
+    it("rejects copying an Aurora cluster across regions every hour", async () => {
+      assert.deepEqual(
+        await messages(
+          settings(true),
+          plan("ledger", "cron(0 * * * ? *)"),
+          selection("ledger", cluster),
+        ),
+        [
+          "backup plan ledger copies an Aurora cluster across regions more than daily (rule r, cron(0 * * * ? *)): Aurora snapshot copies are full copies, at most five at a time per destination region",
+        ],
+      );
+    });
+    it("rejects copying DynamoDB backups where advanced DynamoDB backup is not turned on", async () => {
+      const expected = [
+        "backup plan payments copies DynamoDB backups across regions, but the stack does not turn advanced DynamoDB backup on in us-east-1 (aws.backup.RegionSettings resourceTypeManagementPreference.DynamoDB)",
+      ];
+      assert.deepEqual(
+        await messages(
+          settings(false),
+          plan("payments", "cron(0 5 * * ? *)"),
+          selection("payments", table),
+        ),
+        expected,
+      );
+      assert.deepEqual(
+        await messages(plan("payments", "cron(0 5 * * ? *)"), selection("payments", table)),
+        expected,
+      );
     });
   });
 

@@ -308,7 +308,9 @@ export async function runPolicyPack(
           type: r.type,
           name: r.name,
           urn: r.urn,
-          props: { ...r.outputs },
+          // A bridged provider's outputs carry the resource's id as `id` (what a Selection's
+          // planId, for one, refers to).
+          props: r.custom ? { ...r.outputs, id: r.id } : { ...r.outputs },
           opts: { protect: r.options.protect, ignoreChanges: [...r.options.ignoreChanges] },
           ...(r.parent !== null ? { parent: r.parent } : {}),
           dependencies: [...r.options.dependsOn],
