@@ -11,6 +11,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import type { NatStrategy } from "../model/config";
+import { subnetLayout } from "../model/subnets";
 import type { Namer } from "../model/naming";
 import type { AwsRegion } from "../model/regions";
 
@@ -60,7 +61,11 @@ export class Network extends pulumi.ComponentResource {
     super("payments:index:Network", name, {}, opts);
     const { region, namer } = args;
     const parent = { parent: this };
-    const prefix = Number(args.cidrBlock.split("/")[1]);
+    const layout = subnetLayout(
+      Number(args.cidrBlock.split("/")[1]),
+      args.availabilityZoneCount,
+      args.natGateways !== "none",
+    );
     const awsProvider = this.getProvider("aws::Provider");
     if (awsProvider === undefined) {
       throw new Error(`${name}: a Network needs its region's provider ({ providers: { aws } })`);
@@ -74,10 +79,10 @@ export class Network extends pulumi.ComponentResource {
         subnetStrategy: "Auto",
         subnetSpecs: [
           // A NAT gateway lives in a public subnet; without NAT there is nothing public at all.
-          ...(args.natGateways === "none"
+          ...(layout.publicMask === undefined
             ? []
-            : [{ type: "Public" as const, cidrMask: prefix + 6 }]),
-          { type: "Private" as const, cidrMask: prefix + 3 },
+            : [{ type: "Public" as const, cidrMask: layout.publicMask }]),
+          { type: "Private" as const, cidrMask: layout.privateMask },
         ],
         natGateways: { strategy: NAT_GATEWAY_STRATEGIES[args.natGateways] },
         enableDnsHostnames: true,
@@ -163,15 +168,50 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
 
+    // The zones of the private subnets, in their order: awsx takes the first
+    // numberOfAvailabilityZones names that aws.getAvailabilityZones returns, with the VPC's
+    // provider, and makes one private subnet per zone in that order (pulumi-awsx,
+    // awsx/ec2/vpc.ts, getDefaultAzs and the subnet loop). Zone names map to physical zones per
+    // account, and not every zone offers every endpoint service (Amazon VPC User Guide, "Access an
+    // AWS service using an interface VPC endpoint", considerations:
+    // https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html).
+    const zones = aws.getAvailabilityZonesOutput({}, { parent: this }).names;
+    const subnetsByZone = pulumi
+      .all([zones, vpc.privateSubnetIds])
+      .apply(([names, ids]) => ids.map((id, i) => ({ id, zone: names[i] })));
     for (const service of INTERFACE_ENDPOINT_SERVICES) {
+      const serviceName = `com.amazonaws.${region}.${service}`;
+      // The zones of this account that offer the service (DescribeVpcEndpointServices).
+      const offered = aws.ec2.getVpcEndpointServiceOutput(
+        { serviceName, serviceType: "Interface" },
+        { parent: this },
+      ).availabilityZones;
+      const subnetIds = pulumi.all([subnetsByZone, offered]).apply(([subnets, offers]) => {
+        const placed = subnets.filter((s) => offers.includes(s.zone));
+        if (placed.length === 0) {
+          throw new Error(
+            `${serviceName} is offered in none of the VPC's zones (${subnets.map((s) => s.zone).join(", ")}); it is offered in ${offers.join(", ")}. Run npm run preflight for the account's zones.`,
+          );
+        }
+        if (placed.length < subnets.length) {
+          pulumi.log.warn(
+            `${serviceName} is not offered in ${subnets
+              .filter((s) => !offers.includes(s.zone))
+              .map((s) => s.zone)
+              .join(", ")}: its endpoint serves those zones from the others`,
+            this,
+          );
+        }
+        return placed.map((s) => s.id);
+      });
       new aws.ec2.VpcEndpoint(
         `${name}-${service}`,
         {
           vpcId: vpc.vpcId,
-          serviceName: `com.amazonaws.${region}.${service}`,
+          serviceName,
           vpcEndpointType: "Interface",
           privateDnsEnabled: true,
-          subnetIds: vpc.privateSubnetIds,
+          subnetIds,
           securityGroupIds: [endpoints.id],
           tags: { Name: namer.regional("nameTag", service, region) },
         },

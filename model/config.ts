@@ -10,7 +10,8 @@
  */
 import { z } from "zod";
 import { dnsNameProblem } from "./dns";
-import { AWS_REGIONS, isAwsRegion } from "./regions";
+import { AWS_REGIONS, isAwsRegion, serviceGapsOf } from "./regions";
+import { subnetLayout, subnetLayoutProblem } from "./subnets";
 import type { RequiredTagKey } from "./tags";
 
 /** Reserved concurrency of the health endpoint's function: probes take well under 100 ms each. */
@@ -795,6 +796,30 @@ const validated = keys.superRefine((c, ctx) => {
   }
   if (c.production && c.availabilityZoneCount < 3) {
     fail("availabilityZoneCount", "must be at least 3 in a production stack");
+  }
+  for (const role of ["primary", "secondary"] as const) {
+    const cidr = role === "primary" ? c.primaryVpcCidr : c.secondaryVpcCidr;
+    if (cidrRange(cidr) === undefined || !Number.isInteger(c.availabilityZoneCount)) {
+      continue;
+    }
+    const layout = subnetLayout(
+      Number(cidr.split("/")[1]),
+      c.availabilityZoneCount,
+      c.natGateways !== "none",
+    );
+    const problem = subnetLayoutProblem(layout);
+    if (problem !== undefined) {
+      fail(
+        "availabilityZoneCount",
+        `cannot be carved from ${role}VpcCidr ${cidr} with natGateways ${c.natGateways}: ${problem} ("Subnets are too large for VPC"); use at most 4 zones with NAT gateways, or natGateways none`,
+      );
+      break;
+    }
+  }
+  for (const key of ["primaryRegion", "secondaryRegion"] as const) {
+    for (const gap of serviceGapsOf(c[key])) {
+      fail(key, `${c[key]} does not offer ${gap.service}, which ${gap.usedBy} (${gap.page})`);
+    }
   }
 });
 

@@ -40,6 +40,34 @@ export const AWS_REGIONS = [
 
 export type AwsRegion = (typeof AWS_REGIONS)[number];
 
+/** A service this program needs that a region does not offer, with the page that says so. */
+export interface ServiceGap {
+  readonly service: string;
+  readonly usedBy: string;
+  readonly regions: readonly string[];
+  readonly page: string;
+}
+
+/**
+ * Regions in AWS_REGIONS that lack a service the program cannot do without. The RDS Data API with
+ * Aurora PostgreSQL provisioned and Serverless v2 clusters is "Not available" in Asia Pacific
+ * (Hyderabad) and Asia Pacific (Melbourne) (Aurora User Guide, "Supported Regions and Aurora DB
+ * engines for RDS Data API", read 2026-11-30). `npm run preflight` checks every endpoint service
+ * in the account's zones.
+ */
+export const SERVICE_GAPS: readonly ServiceGap[] = [
+  {
+    service: "the RDS Data API for Aurora PostgreSQL",
+    usedBy: "every handler uses to reach the ledger",
+    regions: ["ap-south-2", "ap-southeast-4"],
+    page: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html",
+  },
+];
+
+export function serviceGapsOf(region: string): readonly ServiceGap[] {
+  return SERVICE_GAPS.filter((gap) => gap.regions.includes(region));
+}
+
 export function isAwsRegion(value: string): value is AwsRegion {
   return (AWS_REGIONS as readonly string[]).includes(value);
 }

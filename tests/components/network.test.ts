@@ -1,7 +1,12 @@
 import { strict as assert } from "node:assert";
 import { stackPlan } from "../fixtures/plan";
 import { GATEWAY_ENDPOINT_SERVICES, INTERFACE_ENDPOINT_SERVICES } from "../../components/network";
-import type { Evaluation, RecordedResource } from "../../tools/engine/engine";
+import {
+  evaluate,
+  type Evaluation,
+  PROJECT_ROOT,
+  type RecordedResource,
+} from "../../tools/engine/engine";
 
 function inRegion(
   evaluation: Evaluation,
@@ -121,4 +126,54 @@ describe("network tier", () => {
       }
     });
   }
+
+  describe("in an account whose zones do not all offer every endpoint service", function () {
+    this.timeout(120_000);
+    // DescribeVpcEndpointServices' AvailabilityZones for an AWS service, as the account sees them:
+    // the RDS Data API only in zone b, SQS in none of the VPC's zones (a, b).
+    const offeredIn = (only: Record<string, readonly string[]>) => ({
+      "aws:ec2/getVpcEndpointService:getVpcEndpointService": (
+        inputs: Record<string, unknown>,
+        region: string,
+      ) => {
+        const service = String(inputs.serviceName).split(".").slice(3).join(".");
+        const letters = only[service] ?? ["a", "b", "c", "d", "e", "f"];
+        return {
+          serviceName: inputs.serviceName,
+          availabilityZones: letters.map((l) => `${region}${l}`),
+        };
+      },
+    });
+
+    it("places each interface endpoint only in the subnets of the zones that offer it", async () => {
+      const evaluation = await evaluate({
+        stack: "dev",
+        root: PROJECT_ROOT,
+        invokeOverrides: offeredIn({ "rds-data": ["b", "c"] }),
+      });
+      for (const role of ["primary", "secondary"] as const) {
+        const vpc = inRegion(evaluation, role, "awsx:ec2:Vpc")[0];
+        const [zoneA, zoneB] = vpc.outputs.privateSubnetIds as string[];
+        const endpoint = (service: string) =>
+          inRegion(evaluation, role, "aws:ec2/vpcEndpoint:VpcEndpoint").find(
+            (r) => r.name === `${role}-network-${service}`,
+          )?.rawInputs.subnetIds;
+        assert.deepEqual(endpoint("rds-data"), [zoneB]);
+        assert.deepEqual(endpoint("sqs"), [zoneA, zoneB]);
+      }
+    });
+
+    it("fails the deployment, naming the service and the zones, when a service is in none of them", async () => {
+      await assert.rejects(
+        evaluate({ stack: "dev", root: PROJECT_ROOT, invokeOverrides: offeredIn({ sqs: ["c"] }) }),
+        (error: Error) => {
+          assert.match(
+            error.message,
+            /com\.amazonaws\.us-east-1\.sqs is offered in none of the VPC's zones \(us-east-1a, us-east-1b\); it is offered in us-east-1c\. Run npm run preflight/,
+          );
+          return true;
+        },
+      );
+    });
+  });
 });

@@ -295,6 +295,16 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "payments-dr:noncurrentVersionExpirationDays = 0: must be between 1 and 3650 days",
   ],
   [
+    "more zones than awsx can carve next to NAT gateways' public subnets",
+    { ...DEV, availabilityZoneCount: "5", natGateways: "single" },
+    'payments-dr:availabilityZoneCount = 5: cannot be carved from primaryVpcCidr 10.10.0.0/16 with natGateways single: each zone gets a /19 (8192 addresses), but its subnets need 9216 ("Subnets are too large for VPC"); use at most 4 zones with NAT gateways, or natGateways none',
+  ],
+  [
+    "a region without the RDS Data API",
+    { ...DEV, secondaryRegion: "ap-southeast-4" },
+    'payments-dr:secondaryRegion = "ap-southeast-4": ap-southeast-4 does not offer the RDS Data API for Aurora PostgreSQL, which every handler uses to reach the ledger (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html)',
+  ],
+  [
     "a malformed engine version",
     { ...DEV, auroraEngineVersion: "16.6" },
     'payments-dr:auroraEngineVersion = "16.6": is not an Aurora PostgreSQL version this program accepts; allowed: 17.5, 17.6, 17.7 (model/config.ts lists the versions Aurora currently offers)',
@@ -481,6 +491,31 @@ describe("stack configuration", () => {
         assert.deepEqual(problemsOf(raw, stack), [expected]);
       });
     }
+  });
+
+  it("carves up to six zones without NAT gateways, and four with them", () => {
+    const carved = (zones: number, nat: string) => {
+      try {
+        parseStackConfig(
+          { ...DEV, availabilityZoneCount: String(zones), natGateways: nat },
+          { project, stack: "dev" },
+        );
+        return true;
+      } catch (error) {
+        assert.ok(ConfigError.isConfigError(error));
+        return false;
+      }
+    };
+    assert.deepEqual(
+      [2, 3, 4, 5, 6].map((zones) => [carved(zones, "none"), carved(zones, "onePerAz")]),
+      [
+        [true, true],
+        [true, true],
+        [true, true],
+        [true, false],
+        [true, false],
+      ],
+    );
   });
 
   it("reports every problem at once", () => {

@@ -207,7 +207,7 @@ export function mockResourceState(
         state: {
           ...common,
           name: physical,
-          arn: arn(`event-bus/${physical}`).replace(":cloudwatch:", ":events:"),
+          arn: eventsArn(region, account, `event-bus/${physical}`),
         },
       };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
@@ -364,7 +364,7 @@ export function mockResourceState(
         state: {
           ...common,
           name: physical,
-          arn: arn(`endpoint/${physical}`).replace(":cloudwatch:", ":events:"),
+          arn: eventsArn(region, account, `endpoint/${physical}`),
           endpointUrl: `https://${endpointId}.endpoints.event.amazonaws.com`,
         },
       };
@@ -389,12 +389,129 @@ export function mockResourceState(
           arn: `arn:aws:apigateway:${region}::/domainnames/${String(inputs.domainName)}`,
         },
       };
-    default: {
-      const id = `${physical}`;
-      const resourcePart = `${type.split(":")[2]?.toLowerCase() ?? "resource"}/${physical}`;
-      return { id, state: { ...common, arn: inputs.arn ?? arn(resourcePart) } };
+    case "aws:cloudwatch/eventRule:EventRule": {
+      // A rule on a custom bus is `rule/<bus>/<rule>`, on the default bus `rule/<rule>` (Service
+      // Authorization Reference, Amazon EventBridge resource types rule-on-custom-event-bus and
+      // rule-on-default-event-bus: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html);
+      // the provider's id is `<bus>/<rule>` off the default bus.
+      const bus = String(inputs.eventBusName ?? "default").replace(/^arn:.*:event-bus\//, "");
+      const path = bus === "default" ? physical : `${bus}/${physical}`;
+      return {
+        id: path,
+        state: { ...common, name: physical, arn: eventsArn(region, account, `rule/${path}`) },
+      };
     }
+    case "aws:cloudwatch/eventArchive:EventArchive":
+      return {
+        id: physical,
+        state: {
+          ...common,
+          name: physical,
+          arn: eventsArn(region, account, `archive/${physical}`),
+        },
+      };
+    // Composite alarms are alarms: `alarm:<name>` (CloudWatch resource type alarm).
+    case "aws:cloudwatch/compositeAlarm:CompositeAlarm":
+      return { id: physical, state: { ...common, arn: arn(`alarm:${physical}`) } };
+    // Dashboards are global: no region in the ARN (CloudWatch resource type dashboard).
+    case "aws:cloudwatch/dashboard:Dashboard":
+      return {
+        id: physical,
+        state: { ...common, dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${physical}` },
+      };
+    // EventBridge Scheduler: `schedule/<group>/<name>`, the group `default` unless given.
+    case "aws:scheduler/schedule:Schedule": {
+      const group = String(inputs.groupName ?? "default");
+      return {
+        id: `${group}/${physical}`,
+        state: {
+          ...common,
+          name: physical,
+          groupName: group,
+          arn: arn(`schedule/${group}/${physical}`),
+        },
+      };
+    }
+    // RDS names an instance `db:<identifier>` and a subnet group `subgrp:<name>`.
+    case "aws:rds/clusterInstance:ClusterInstance":
+      return {
+        id: physical,
+        state: {
+          ...common,
+          identifier: physical,
+          arn: arn(`db:${physical}`),
+          dbiResourceId: `db-${alnum(seed, 26)}`,
+        },
+      };
+    case "aws:rds/subnetGroup:SubnetGroup":
+      return { id: physical, state: { ...common, name: physical, arn: arn(`subgrp:${physical}`) } };
+    // AWS Backup: a vault is `backup-vault:<name>`; a plan has an id AWS assigns, its ARN
+    // `backup-plan:<id>`; a restore testing plan is `restore-testing-plan:<name>-<id>`.
+    case "aws:backup/vault:Vault":
+      return {
+        id: physical,
+        state: { ...common, name: physical, arn: arn(`backup-vault:${physical}`) },
+      };
+    case "aws:backup/plan:Plan": {
+      const planId = uuid(seed);
+      return {
+        id: planId,
+        state: { ...common, arn: arn(`backup-plan:${planId}`), version: alnum(seed, 32) },
+      };
+    }
+    case "aws:backup/restoreTestingPlan:RestoreTestingPlan":
+      return {
+        id: physical,
+        state: {
+          ...common,
+          name: physical,
+          arn: arn(`restore-testing-plan:${physical}-${uuid(seed)}`),
+        },
+      };
+    // EC2 ids carry their kind's prefix; ARNs are `<kind>/<id>`.
+    case "aws:ec2/securityGroup:SecurityGroup": {
+      const id = `sg-${hex(seed, 17)}`;
+      return { id, state: { ...common, name: physical, arn: arn(`security-group/${id}`) } };
+    }
+    case "aws:ec2/vpcEndpoint:VpcEndpoint": {
+      const id = `vpce-${hex(seed, 17)}`;
+      return { id, state: { ...common, arn: arn(`vpc-endpoint/${id}`) } };
+    }
+    case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+    case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+      const id = `sgr-${hex(seed, 17)}`;
+      return {
+        id,
+        state: {
+          ...common,
+          securityGroupRuleId: id,
+          arn: `arn:aws:ec2:${region}:${account}:security-group-rule/${id}`,
+        },
+      };
+    }
+    // A subscription's ARN is its topic's ARN and a UUID.
+    case "aws:sns/topicSubscription:TopicSubscription": {
+      const subscriptionArn = `${String(inputs.topic)}:${uuid(seed)}`;
+      return { id: subscriptionArn, state: { ...common, arn: subscriptionArn } };
+    }
+    // A secret version answers with its secret's ARN.
+    case "aws:secretsmanager/secretVersion:SecretVersion": {
+      const versionId = uuid(seed);
+      return {
+        id: `${String(inputs.secretId)}|${versionId}`,
+        state: { ...common, arn: inputs.secretId, versionId },
+      };
+    }
+    // Anything else has no ARN of its own unless its inputs name one (a topic policy's topic, an
+    // event target's target): inventing one would give the plan ARNs AWS never returns.
+    default:
+      return { id: physical, state: common };
   }
+}
+
+/** An EventBridge ARN (the provider's module is `cloudwatch`, the service `events`). */
+function eventsArn(region: string, account: string, resource: string): string {
+  return `arn:aws:events:${region}:${account}:${resource}`;
 }
 
 /**
@@ -509,6 +626,32 @@ export function mockInvoke(token: string, inputs: State, context: AwsContext): S
         names: letters.map((l) => `${region}${l}`),
         zoneIds: letters.map((_, i) => `${region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`),
         groupNames: [region],
+      };
+    }
+    case "aws:ec2/getVpcEndpointService:getVpcEndpointService": {
+      // DescribeVpcEndpointServices' answer for an AWS service: offered in every zone of the
+      // region here (the mocked zones of getAvailabilityZones); `npm run preflight` asks the
+      // account for the real ones.
+      const serviceName = String(
+        inputs.serviceName ?? `com.amazonaws.${region}.${String(inputs.service)}`,
+      );
+      return {
+        id: serviceName,
+        serviceName,
+        serviceType: "Interface",
+        service: serviceName.split(".").slice(3).join("."),
+        availabilityZones: ["a", "b", "c", "d", "e", "f"].map((l) => `${region}${l}`),
+        acceptanceRequired: false,
+        managesVpcEndpoints: false,
+        owner: "amazon",
+        privateDnsName: `${serviceName.split(".").slice(3).join(".")}.${region}.amazonaws.com`,
+        serviceId: `vpce-svc-${hex(serviceName, 17)}`,
+        vpcEndpointPolicySupported: true,
+        baseEndpointDnsNames: [
+          `${serviceName.split(".").slice(3).join(".")}.${region}.vpce.amazonaws.com`,
+        ],
+        supportedIpAddressTypes: ["ipv4"],
+        tags: {},
       };
     }
     case "aws:iam/getPolicyDocument:getPolicyDocument": {

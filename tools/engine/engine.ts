@@ -84,6 +84,13 @@ export interface EvaluateOptions {
   readonly root?: string;
   /** Receives every registration as it happens, also when the program then fails. */
   readonly sink?: RecordedResource[];
+  /**
+   * Answers an invoke differently from tools/engine/aws-attributes.ts, for tests: an account whose
+   * zones offer fewer services, say. Given the invoke's inputs and the provider's region.
+   */
+  readonly invokeOverrides?: Readonly<
+    Record<string, (inputs: Record<string, unknown>, region: string) => Record<string, unknown>>
+  >;
 }
 
 /** The program's own modules: what `pulumi up` loads, apart from packages. */
@@ -473,7 +480,11 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
       },
       call: (args) => {
         recorder.invokes.push({ token: args.token, provider: args.provider ?? "" });
-        return mockInvoke(args.token, args.inputs, recorder.awsContext(args.provider ?? "", {}));
+        const context = recorder.awsContext(args.provider ?? "", {});
+        const override = options.invokeOverrides?.[args.token];
+        return override === undefined
+          ? mockInvoke(args.token, args.inputs, context)
+          : override(args.inputs as Record<string, unknown>, context.region ?? "us-east-1");
       },
     },
     project.name,
