@@ -31,6 +31,7 @@ export type DataConfig = Pick<
   | "logRetentionDays"
   | "receiptsInfrequentAccessDays"
   | "noncurrentVersionExpirationDays"
+  | "parameterStoreHighThroughput"
 >;
 
 interface DataTierCommon {
@@ -190,6 +191,18 @@ export class DataTier extends pulumi.ComponentResource {
       // The runbook owns the value after the first deployment: an update must not undo a failover.
       { parent: this, ignoreChanges: ["value"] },
     );
+    if (config.parameterStoreHighThroughput) {
+      // Every warm handler reads the flag every few seconds: at full concurrency more than half of
+      // Parameter Store's default 40 reads a second (model/quotas.ts), so the stack asks for the
+      // higher throughput (AWS Systems Manager User Guide, "Changing Parameter Store throughput":
+      // https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html).
+      // Account-wide: removing this stack leaves it on for the others.
+      new aws.ssm.ServiceSetting(
+        `${name}-parameter-throughput`,
+        { settingId: "/ssm/parameter-store/high-throughput-enabled", settingValue: "true" },
+        { parent: this, retainOnDelete: true },
+      );
+    }
 
     this.keyArn = args.keys.arn;
     this.globalTableArn = this.payments.globalTableArn;

@@ -22,7 +22,7 @@ import { paymentWorkflowDefinition } from "../definitions/payment-workflow";
 import { encryptedStateMachine } from "./building-blocks/state-machine";
 import type { AwsRegion } from "../model/regions";
 import { LEDGER_DATABASE, ledgerAccess } from "./data/ledger";
-import { MAX_RETENTION_DAYS, PaymentQueue } from "./compute/payment-queue";
+import { MAX_SOURCE_RETENTION_DAYS, PaymentQueue } from "./compute/payment-queue";
 import { highValueAlerts } from "./orchestration/high-value-alerts";
 import { eventTopic } from "./building-blocks/event-topic";
 
@@ -128,8 +128,8 @@ export class OrchestrationTier extends pulumi.ComponentResource {
     );
 
     // The repair path of a payment whose ledger step was attempted and a later step kept failing
-    // (definitions/payment-workflow.ts): the processor's messages, delayed 15 minutes, kept for
-    // SQS's maximum. A message the processor keeps refusing reaches its dead-letter queue.
+    // (definitions/payment-workflow.ts): the processor's messages, delayed 15 minutes, kept as long as a
+    // source queue may keep them (a day less than SQS's maximum, which its DLQ keeps). A message the processor keeps refusing reaches its dead-letter queue.
     const repair = new PaymentQueue(
       `${name}-repair`,
       {
@@ -140,7 +140,7 @@ export class OrchestrationTier extends pulumi.ComponentResource {
         processorTimeoutSeconds: args.config.processor.timeoutSeconds,
         batchWindowSeconds: args.config.processor.batchWindowSeconds,
         maxReceiveCount: args.config.queue.maxReceiveCount,
-        retentionDays: MAX_RETENTION_DAYS,
+        retentionDays: MAX_SOURCE_RETENTION_DAYS,
       },
       parent,
     );

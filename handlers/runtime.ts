@@ -2,6 +2,7 @@
  * Small helpers the handler shells share: required environment variables, a briefly cached value
  * (the active-region flag), and the payments table's item mapping.
  */
+import { ACTIVE_REGION_CACHE_MAX_MS, ACTIVE_REGION_CACHE_MS } from "../model/quotas";
 import { pendingShard, type PaymentRecord } from "./payment";
 
 type AttributeValue = import("@aws-sdk/client-dynamodb").AttributeValue;
@@ -47,17 +48,21 @@ export function requiredEnv(name: string): string {
 }
 
 /** `load`, called at most once per `ttlMs` (concurrent callers share one load); a failed load
- * is not kept. */
+ * is not kept. A function for `ttlMs` draws each load's time to live. */
 export function cached<T>(
   load: () => Promise<T>,
-  ttlMs: number,
+  ttlMs: number | (() => number),
   clock: () => number = Date.now,
 ): () => Promise<T> {
-  let entry: { value: Promise<T>; at: number } | undefined;
+  let entry: { value: Promise<T>; at: number; ttl: number } | undefined;
   return () => {
     const now = clock();
-    if (entry === undefined || now - entry.at >= ttlMs) {
-      const current = { value: load(), at: now };
+    if (entry === undefined || now - entry.at >= entry.ttl) {
+      const current = {
+        value: load(),
+        at: now,
+        ttl: typeof ttlMs === "number" ? ttlMs : ttlMs(),
+      };
       entry = current;
       current.value.catch(() => {
         if (entry === current) {
@@ -69,21 +74,27 @@ export function cached<T>(
   };
 }
 
-/** How long handlers trust the active-region flag they read: a failover fences writes within it. */
-export const ACTIVE_REGION_CACHE_MS = 5_000;
+export { ACTIVE_REGION_CACHE_MAX_MS, ACTIVE_REGION_CACHE_MS };
 
 /**
- * The active-region flag (an SSM parameter), read at most once per ACTIVE_REGION_CACHE_MS; an
- * unset value reads as "". `maxAttempts` bounds the SDK's retries (the health check wants one).
+ * The active-region flag (an SSM parameter), trusted for a time drawn between
+ * ACTIVE_REGION_CACHE_MS and ACTIVE_REGION_CACHE_MAX_MS at each read (../model/quotas.ts: at full
+ * concurrency the reads stay within Parameter Store's throughput, spread out); an unset value
+ * reads as "". `maxAttempts` bounds the SDK's retries (the health check wants one).
  */
 export function activeRegionFlag(parameter: string, maxAttempts?: number): () => Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ssm = require("@aws-sdk/client-ssm") as Ssm;
   const client = new ssm.SSMClient(maxAttempts === undefined ? {} : { maxAttempts });
-  return cached(async () => {
-    const result = await client.send(new ssm.GetParameterCommand({ Name: parameter }));
-    return result.Parameter?.Value ?? "";
-  }, ACTIVE_REGION_CACHE_MS);
+  return cached(
+    async () => {
+      const result = await client.send(new ssm.GetParameterCommand({ Name: parameter }));
+      return result.Parameter?.Value ?? "";
+    },
+    () =>
+      ACTIVE_REGION_CACHE_MS +
+      Math.random() * (ACTIVE_REGION_CACHE_MAX_MS - ACTIVE_REGION_CACHE_MS),
+  );
 }
 
 /**

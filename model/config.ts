@@ -11,6 +11,14 @@
 import { z } from "zod";
 import { dnsNameProblem } from "./dns";
 import { AWS_REGIONS, isAwsRegion, serviceGapsOf } from "./regions";
+import {
+  ACTIVE_REGION_CACHE_MS,
+  LAMBDA_CONCURRENCY_QUOTA_CODE,
+  PARAMETER_STORE_SHARE,
+  PARAMETER_STORE_TPS,
+  UNRESERVED_CONCURRENCY,
+  WAF_EVALUATION_WINDOW_SECONDS,
+} from "./quotas";
 import { subnetLayout, subnetLayoutProblem } from "./subnets";
 import type { RequiredTagKey } from "./tags";
 
@@ -22,13 +30,62 @@ export const FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY = 1;
 /** The sweeper and the peer watch: one run at a time each (their components). */
 export const SWEEPER_RESERVED_CONCURRENCY = 1;
 export const PEER_WATCH_RESERVED_CONCURRENCY = 1;
-/** What every region reserves besides the configured functions. */
-const FIXED_RESERVED_CONCURRENCY =
-  HEALTH_RESERVED_CONCURRENCY +
-  FAILOVER_STEPS_RESERVED_CONCURRENCY +
-  FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY +
-  SWEEPER_RESERVED_CONCURRENCY +
-  PEER_WATCH_RESERVED_CONCURRENCY;
+/** The ledger's migration and its credentials' rotation, in the primary region: one at a time. */
+export const LEDGER_MIGRATION_RESERVED_CONCURRENCY = 1;
+export const LEDGER_ROTATION_RESERVED_CONCURRENCY = 1;
+
+/**
+ * What each function of a region reserves, by its short name: the whole region's reservation,
+ * counted against the account's concurrency quota. A test keeps it equal to the plan's functions.
+ */
+export function reservedConcurrencyByFunction(
+  c: {
+    readonly authorizeReservedConcurrency: number;
+    readonly apiReservedConcurrency: number;
+    readonly processorReservedConcurrency: number;
+  },
+  role: "primary" | "secondary",
+): Readonly<Record<string, number>> {
+  return {
+    "payments-api": c.apiReservedConcurrency,
+    // The merchant authorizer reserves as much as the API it guards (components/compute.ts).
+    "merchant-authorizer": c.apiReservedConcurrency,
+    "payments-processor": c.processorReservedConcurrency,
+    authorize: c.authorizeReservedConcurrency,
+    health: HEALTH_RESERVED_CONCURRENCY,
+    sweeper: SWEEPER_RESERVED_CONCURRENCY,
+    "peer-watch": PEER_WATCH_RESERVED_CONCURRENCY,
+    "failover-steps": FAILOVER_STEPS_RESERVED_CONCURRENCY,
+    "failover-orchestrator": FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY,
+    ...(role === "primary"
+      ? {
+          "ledger-schema": LEDGER_MIGRATION_RESERVED_CONCURRENCY,
+          "ledger-rotation": LEDGER_ROTATION_RESERVED_CONCURRENCY,
+        }
+      : {}),
+  };
+}
+
+/** The functions that read the active-region flag (ACTIVE_REGION_PARAMETER), by short name. */
+export const FLAG_READERS = [
+  "payments-api",
+  "payments-processor",
+  "authorize",
+  "health",
+  "sweeper",
+  "peer-watch",
+  "failover-orchestrator",
+] as const;
+
+/**
+ * The most GetParameter calls a region's functions make for the flag in a second: each warm
+ * environment of a reader reads it at most once per ACTIVE_REGION_CACHE_MS, and a reader has at
+ * most its reserved concurrency of environments.
+ */
+export function flagReadsPerSecond(reserved: Readonly<Record<string, number>>): number {
+  const environments = FLAG_READERS.reduce((sum, name) => sum + (reserved[name] ?? 0), 0);
+  return environments / (ACTIVE_REGION_CACHE_MS / 1000);
+}
 
 /**
  * The Aurora PostgreSQL versions this program accepts: minor versions of the newest majors that the
@@ -42,10 +99,6 @@ const FIXED_RESERVED_CONCURRENCY =
  * regions whether the chosen one is offered, with global database support, in this account.
  */
 export const AURORA_POSTGRESQL_VERSIONS = ["17.5", "17.6", "17.7"] as const;
-
-/** Concurrent executions a region's account keeps free for everything else (Lambda's rule). */
-const UNRESERVED_CONCURRENCY = 100;
-const ACCOUNT_CONCURRENCY = 1_000;
 
 export const DATA_CLASSIFICATIONS = ["public", "internal", "confidential", "restricted"] as const;
 
@@ -427,10 +480,19 @@ const keys = z.object({
     default: 10,
     description: "Timeout of the authorize Lambda in seconds (1-60).",
   }),
-  // The account keeps at least 100 of its default 1,000 concurrent executions unreserved.
   authorizeReservedConcurrency: configKey(integer(1, 900, "concurrent executions"), {
     default: 20,
-    description: "Reserved concurrency of the authorize Lambda (1-900, leaving 100 unreserved).",
+    description:
+      "Reserved concurrency of the authorize Lambda (1-900; every function's reservation counts against lambdaConcurrencyQuota).",
+  }),
+  lambdaConcurrencyQuota: configKey(integer(10, 1_000_000, "concurrent executions"), {
+    default: 1000,
+    description: `The account's Lambda "Concurrent executions" quota in both regions (Service Quotas ${LAMBDA_CONCURRENCY_QUOTA_CODE}; new accounts often have 10-50, not 1000). Each region's functions reserve at most this minus 100; npm run preflight reads the real quota.`,
+  }),
+  parameterStoreHighThroughput: configKey(z.boolean(), {
+    default: false,
+    description:
+      "Turn on Parameter Store's higher throughput in both regions (an account-wide, paid setting: 3000 instead of 40 GetParameter calls a second). Required when the functions' reserved concurrency could read the active-region flag more than 20 times a second.",
   }),
   hostedZoneId: configKey(
     z
@@ -455,9 +517,9 @@ const keys = z.object({
   }),
   // WAF's rate-based rules take 10 to 2,000,000,000 requests per 5-minute window.
   wafRateLimit: configKey(integer(10, 2_000_000_000, "requests per 5 minutes"), {
-    default: 2000,
+    default: 30_000,
     description:
-      "Requests per client IP per 5 minutes before the web ACL blocks it (production stacks, which put a WAF web ACL in front of the API).",
+      "Requests per client IP per 5 minutes before the web ACL blocks it (production stacks, which put a WAF web ACL in front of the API); at least apiThrottleRateLimit x 300, so a merchant behind one NAT address can use the stage's whole rate.",
   }),
   // API Gateway gives up on an integration after 29 s.
   apiTimeoutSeconds: configKey(integer(1, 29, "seconds"), {
@@ -494,10 +556,18 @@ const keys = z.object({
     default: 5,
     description: "Receives of a message before it moves to the dead-letter queue (1-1000).",
   }),
-  queueRetentionDays: configKey(integer(1, 14, "days (SQS keeps messages 1 to 14 days)"), {
-    default: 4,
-    description: "Days the payments queue and its dead-letter queue keep messages (1-14).",
-  }),
+  queueRetentionDays: configKey(
+    integer(
+      1,
+      13,
+      "days (SQS keeps messages at most 14 days, and the dead-letter queue must keep them longer)",
+    ),
+    {
+      default: 4,
+      description:
+        "Days the payments queue keeps messages (1-13); its dead-letter queue keeps them 14, SQS's longest, since a dead letter keeps its original enqueue time.",
+    },
+  ),
   sweeperMinAgeSeconds: configKey(integer(300, 86_400, "seconds"), {
     default: 900,
     description:
@@ -767,19 +837,49 @@ const validated = keys.superRefine((c, ctx) => {
       );
     }
   }
-  // The merchant authorizer reserves as much as the API it guards (components/compute.ts).
-  const reservations = [
+  const configured = [
     c.authorizeReservedConcurrency,
     c.apiReservedConcurrency,
-    c.apiReservedConcurrency,
     c.processorReservedConcurrency,
+    c.lambdaConcurrencyQuota,
   ];
-  const reserved = reservations.reduce((sum, n) => sum + n, FIXED_RESERVED_CONCURRENCY);
-  const eachInRange = reservations.every((n) => Number.isInteger(n) && n >= 1 && n <= 900);
-  if (eachInRange && reserved > ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY) {
+  // Only reservations inside their own ranges: one outside has its own problem already.
+  const reservationsValid =
+    configured.every((n) => Number.isInteger(n) && n >= 1) &&
+    configured.slice(0, 3).every((n) => n <= 900) &&
+    c.processorReservedConcurrency >= 4 &&
+    c.lambdaConcurrencyQuota >= 10;
+  if (reservationsValid) {
+    // The primary reserves the most: it also runs the ledger's migration and rotation.
+    const reserved = reservedConcurrencyByFunction(c, "primary");
+    const total = Object.values(reserved).reduce((sum, n) => sum + n, 0);
+    if (total > c.lambdaConcurrencyQuota - UNRESERVED_CONCURRENCY) {
+      fail(
+        "lambdaConcurrencyQuota",
+        `leaves ${c.lambdaConcurrencyQuota - UNRESERVED_CONCURRENCY} concurrent executions to reserve after Lambda's ${UNRESERVED_CONCURRENCY} unreserved, but the primary region's ${Object.keys(reserved).length} functions reserve ${total} (${Object.entries(
+          reserved,
+        )
+          .map(([name, n]) => `${name} ${n}`)
+          .join(
+            ", ",
+          )}); raise the account's quota (Service Quotas ${LAMBDA_CONCURRENCY_QUOTA_CODE}) to at least ${total + UNRESERVED_CONCURRENCY} in both regions and set this key to it, or lower the *ReservedConcurrency keys`,
+      );
+    }
+    const reads = flagReadsPerSecond(reserved);
+    const throughput = c.parameterStoreHighThroughput
+      ? PARAMETER_STORE_TPS.high
+      : PARAMETER_STORE_TPS.standard;
+    if (reads > throughput * PARAMETER_STORE_SHARE) {
+      fail(
+        "parameterStoreHighThroughput",
+        `is ${c.parameterStoreHighThroughput}, but at full concurrency the region's functions could read the active-region flag ${reads} times a second (one read per environment every ${ACTIVE_REGION_CACHE_MS / 1000} s), over half of Parameter Store's ${throughput} a second; set it to true (a paid, account-wide setting) or lower the *ReservedConcurrency keys`,
+      );
+    }
+  }
+  if (c.production && c.wafRateLimit < c.apiThrottleRateLimit * WAF_EVALUATION_WINDOW_SECONDS) {
     fail(
-      "processorReservedConcurrency",
-      `makes the region's functions reserve ${reserved} concurrent executions (authorize, api and its authorizer, processor and ${FIXED_RESERVED_CONCURRENCY} for health, failover, the sweeper and the peer watch); at most ${ACCOUNT_CONCURRENCY - UNRESERVED_CONCURRENCY} leaves ${UNRESERVED_CONCURRENCY} of the default ${ACCOUNT_CONCURRENCY} unreserved`,
+      "wafRateLimit",
+      `blocks a client IP after ${c.wafRateLimit} requests in ${WAF_EVALUATION_WINDOW_SECONDS} s, but the stage takes ${c.apiThrottleRateLimit} a second (${c.apiThrottleRateLimit * WAF_EVALUATION_WINDOW_SECONDS} in ${WAF_EVALUATION_WINDOW_SECONDS} s): a merchant behind one NAT address would be blocked at the stage's own rate; set it to at least ${c.apiThrottleRateLimit * WAF_EVALUATION_WINDOW_SECONDS}`,
     );
   }
   if (c.processorBatchSize > 10 && c.processorBatchWindowSeconds === 0) {
@@ -878,6 +978,10 @@ function stackConfigSchema(context: StackContext) {
       },
       /** Completed payments at or above these amounts notify the high-value topic. */
       highValueAmountMinor: amountsByCurrency(c.highValueAmounts),
+      /** Lambda concurrency: the account's quota in both regions. */
+      lambdaConcurrencyQuota: c.lambdaConcurrencyQuota,
+      /** Parameter Store's higher throughput, turned on in both regions. */
+      parameterStoreHighThroughput: c.parameterStoreHighThroughput,
       authorizeFunction: {
         timeoutSeconds: c.authorizeTimeoutSeconds,
         reservedConcurrency: c.authorizeReservedConcurrency,

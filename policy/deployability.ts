@@ -188,6 +188,44 @@ export const backupCopyPrerequisites: StackValidationPolicy = {
   },
 };
 
+/** SQS's default retention when a queue sets none: four days. */
+const SQS_DEFAULT_RETENTION_SECONDS = 345_600;
+
+/**
+ * A dead letter keeps its original enqueue time, so a dead-letter queue that keeps messages no
+ * longer than its source drops them as they arrive (Amazon SQS Developer Guide, "Using
+ * dead-letter queues": "always set the retention period of a dead-letter queue to be longer than
+ * the retention period of the original queue":
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+ */
+export const sqsDeadLetterOutlivesSource: StackValidationPolicy = {
+  name: "sqs-dead-letter-outlives-source",
+  description:
+    "A dead-letter queue keeps messages longer than its source queue (a dead letter keeps its original enqueue time).",
+  enforcementLevel: "mandatory",
+  validateStack: ({ resources }, reportViolation) => {
+    const queues = resourcesOfType(resources, "aws:sqs/queue:Queue");
+    const retention = (queue: PolicyResource) =>
+      typeof queue.props.messageRetentionSeconds === "number"
+        ? queue.props.messageRetentionSeconds
+        : SQS_DEFAULT_RETENTION_SECONDS;
+    for (const source of queues) {
+      const redrive = text(source.props.redrivePolicy);
+      if (redrive === undefined) {
+        continue;
+      }
+      const target = text(record(JSON.parse(redrive) as unknown).deadLetterTargetArn);
+      const dlq = queues.find((q) => text(q.props.arn) === target);
+      if (dlq !== undefined && retention(dlq) <= retention(source)) {
+        reportViolation(
+          `queue ${String(text(source.props.name))} keeps messages ${retention(source)} s, its dead-letter queue ${String(text(dlq.props.name))} ${retention(dlq)} s: a dead letter keeps its original enqueue time, so the dead-letter queue must keep messages longer`,
+          source.urn,
+        );
+      }
+    }
+  },
+};
+
 export const route53ZoneName = typedPolicy({
   name: "route53-zone-name",
   description:
@@ -519,6 +557,7 @@ export const deployabilityPolicies = [
   auroraGlobalMembers,
   auroraLifecycle,
   backupCopyPrerequisites,
+  sqsDeadLetterOutlivesSource,
   route53ZoneName,
   securityGroupInlineRules,
   securityGroupRuleResources,

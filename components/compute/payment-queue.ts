@@ -2,7 +2,11 @@
  * A queue the payments processor consumes, and its dead-letter queue, both encrypted with the
  * region's key: the payments queue (between accepting a payment and processing it) and the repair
  * queue (payments parked after their ledger step, ../orchestration.ts). The DLQ keeps messages
- * for SQS's maximum, longer than the source queue: a dead letter keeps its original enqueue time.
+ * for SQS's maximum, longer than the source queue: a dead letter keeps its original enqueue time,
+ * so a DLQ that keeps messages no longer than its source drops them as soon as they arrive (Amazon
+ * SQS Developer Guide, "Using dead-letter queues": "always set the retention period of a
+ * dead-letter queue to be longer than the retention period of the original queue":
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,9 +16,11 @@ import { movedChild, type PartOptions } from "../building-blocks/parts";
 
 /** Lambda's advice for SQS event sources: visibility at least six times the function's timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
-/** The longest SQS keeps a message. */
-export const MAX_RETENTION_DAYS = 14;
+/** The longest SQS keeps a message: the dead-letter queues' retention. */
+const MAX_RETENTION_DAYS = 14;
 const MAX_RETENTION_SECONDS = MAX_RETENTION_DAYS * 86_400;
+/** The longest a source queue keeps a message: a day less than its dead-letter queue. */
+export const MAX_SOURCE_RETENTION_DAYS = MAX_RETENTION_DAYS - 1;
 
 export interface PaymentQueueArgs {
   /** The queue's name base: `payments` (the default) or `payments-repair`. */
@@ -38,6 +44,11 @@ export class PaymentQueue extends pulumi.ComponentResource {
     super("payments:compute:PaymentQueue", name, {}, opts);
     const { namer, region } = args;
     const base = args.base ?? "payments";
+    if (args.retentionDays > MAX_SOURCE_RETENTION_DAYS) {
+      throw new Error(
+        `${name}: a source queue keeps messages at most ${MAX_SOURCE_RETENTION_DAYS} days, one less than its dead-letter queue`,
+      );
+    }
     const child = movedChild(this, { parent: opts.parent });
     const deadLetters = new aws.sqs.Queue(
       `${name}-dlq`,

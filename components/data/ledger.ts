@@ -17,6 +17,10 @@ import * as random from "@pulumi/random";
 import { LEDGER_SCHEMA_VERSION } from "../../handlers/ledger-schema";
 import { migrateLedger } from "../../handlers/ledger-schema.lambda";
 import { rotateLedgerCredentials } from "../../handlers/ledger-credentials.lambda";
+import {
+  LEDGER_MIGRATION_RESERVED_CONCURRENCY,
+  LEDGER_ROTATION_RESERVED_CONCURRENCY,
+} from "../../model/config";
 import type { Namer } from "../../model/naming";
 import type { AwsRegion } from "../../model/regions";
 import { serviceRole, type Statement } from "../building-blocks/iam";
@@ -410,7 +414,7 @@ export class Ledger extends pulumi.ComponentResource {
         // untilReady), short of Lambda's 900 s.
         timeoutSeconds: 300,
         memoryMb: 256,
-        reservedConcurrency: 1,
+        reservedConcurrency: LEDGER_MIGRATION_RESERVED_CONCURRENCY,
       },
       child,
     );
@@ -489,7 +493,7 @@ export class Ledger extends pulumi.ComponentResource {
         },
         timeoutSeconds: 60,
         memoryMb: 256,
-        reservedConcurrency: 1,
+        reservedConcurrency: LEDGER_ROTATION_RESERVED_CONCURRENCY,
       },
       this.child,
     );

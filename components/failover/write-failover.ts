@@ -12,7 +12,7 @@ import {
 } from "../../definitions/failover-runbook";
 import { failoverOrchestratorHandler } from "../../handlers/failover-orchestrator.lambda";
 import { failoverStepsHandler } from "../../handlers/failover-steps.lambda";
-import { ACTIVE_REGION_CACHE_MS } from "../../handlers/runtime";
+import { ACTIVE_REGION_CACHE_MAX_MS } from "../../model/quotas";
 import {
   FAILOVER_ORCHESTRATOR_RESERVED_CONCURRENCY,
   FAILOVER_STEPS_RESERVED_CONCURRENCY,
@@ -229,7 +229,7 @@ export class WriteFailover extends pulumi.ComponentResource {
             // Planned switchovers wait for the lag the RPO alarm allows.
             lagThresholdMs: thresholds.auroraRpoLagMs,
             fenceSettleSeconds: Math.ceil(
-              (ACTIVE_REGION_CACHE_MS + thresholds.dynamodbReplicationLatencyMs) / 1000,
+              (ACTIVE_REGION_CACHE_MAX_MS + thresholds.dynamodbReplicationLatencyMs) / 1000,
             ),
           }),
         ),

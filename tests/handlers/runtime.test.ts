@@ -18,6 +18,26 @@ describe("cached (the active-region flag's cache)", () => {
     assert.equal(loads, 2);
   });
 
+  it("draws each load's time to live when given a function, so environments spread their reads", async () => {
+    let now = 0;
+    let loads = 0;
+    const ttls = [5_000, 7_500];
+    const value = cached(
+      () => Promise.resolve(`v${++loads}`),
+      () => ttls.shift() ?? 0,
+      () => now,
+    );
+    assert.equal(await value(), "v1");
+    now = 4_999;
+    assert.equal(await value(), "v1");
+    now = 5_000;
+    assert.equal(await value(), "v2");
+    now = 12_499;
+    assert.equal(await value(), "v2");
+    now = 12_500;
+    assert.equal(await value(), "v3");
+  });
+
   it("does not keep a failed load", async () => {
     let fail = true;
     const value = cached(

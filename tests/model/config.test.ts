@@ -57,7 +57,9 @@ const DEV: RawConfig = {
   hostedZoneId: "",
   apiThrottleRateLimit: "100",
   apiThrottleBurstLimit: "200",
-  wafRateLimit: "2000",
+  lambdaConcurrencyQuota: "1000",
+  parameterStoreHighThroughput: "false",
+  wafRateLimit: "30000",
   apiTimeoutSeconds: "10",
   apiReservedConcurrency: "50",
   processorTimeoutSeconds: "30",
@@ -371,8 +373,33 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
   ],
   [
     "reserved concurrencies that together would starve the account",
-    { ...DEV, apiReservedConcurrency: "400", processorReservedConcurrency: "100" },
-    "payments-dr:processorReservedConcurrency = 100: makes the region's functions reserve 930 concurrent executions (authorize, api and its authorizer, processor and 10 for health, failover, the sweeper and the peer watch); at most 900 leaves 100 of the default 1000 unreserved",
+    {
+      ...DEV,
+      apiReservedConcurrency: "400",
+      processorReservedConcurrency: "100",
+      parameterStoreHighThroughput: "true",
+    },
+    "payments-dr:lambdaConcurrencyQuota = 1000: leaves 900 concurrent executions to reserve after Lambda's 100 unreserved, but the primary region's 11 functions reserve 932 (payments-api 400, merchant-authorizer 400, payments-processor 100, authorize 20, health 5, sweeper 1, peer-watch 1, failover-steps 2, failover-orchestrator 1, ledger-schema 1, ledger-rotation 1); raise the account's quota (Service Quotas L-B99A9384) to at least 1032 in both regions and set this key to it, or lower the *ReservedConcurrency keys",
+  ],
+  [
+    "an account with a new account's concurrency quota",
+    { ...DEV, lambdaConcurrencyQuota: "50" },
+    "payments-dr:lambdaConcurrencyQuota = 50: leaves -50 concurrent executions to reserve after Lambda's 100 unreserved, but the primary region's 11 functions reserve 142 (payments-api 50, merchant-authorizer 50, payments-processor 10, authorize 20, health 5, sweeper 1, peer-watch 1, failover-steps 2, failover-orchestrator 1, ledger-schema 1, ledger-rotation 1); raise the account's quota (Service Quotas L-B99A9384) to at least 242 in both regions and set this key to it, or lower the *ReservedConcurrency keys",
+  ],
+  [
+    "flag reads over half of Parameter Store's default throughput",
+    { ...DEV, apiReservedConcurrency: "100" },
+    "payments-dr:parameterStoreHighThroughput = false: is false, but at full concurrency the region's functions could read the active-region flag 27.6 times a second (one read per environment every 5 s), over half of Parameter Store's 40 a second; set it to true (a paid, account-wide setting) or lower the *ReservedConcurrency keys",
+  ],
+  [
+    "a WAF limit that blocks a merchant at the stage's own rate",
+    { ...PROD, apiThrottleRateLimit: "500", apiThrottleBurstLimit: "1000" },
+    "payments-dr:wafRateLimit = 30000: blocks a client IP after 30000 requests in 300 s, but the stage takes 500 a second (150000 in 300 s): a merchant behind one NAT address would be blocked at the stage's own rate; set it to at least 150000",
+  ],
+  [
+    "a payments queue that keeps messages as long as its dead-letter queue",
+    { ...DEV, queueRetentionDays: "14" },
+    "payments-dr:queueRetentionDays = 14: must be between 1 and 13 days (SQS keeps messages at most 14 days, and the dead-letter queue must keep them longer)",
   ],
   [
     "a high-value threshold in a currency that is not accepted",
@@ -462,7 +489,7 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
   [
     "a retention SQS does not offer",
     { ...DEV, queueRetentionDays: "15" },
-    "payments-dr:queueRetentionDays = 15: must be between 1 and 14 days (SQS keeps messages 1 to 14 days)",
+    "payments-dr:queueRetentionDays = 15: must be between 1 and 13 days (SQS keeps messages at most 14 days, and the dead-letter queue must keep them longer)",
   ],
   [
     "a prod stack without allowedAccountIds",

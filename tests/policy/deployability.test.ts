@@ -11,6 +11,7 @@ import {
   securityGroupRuleResources,
   auroraLifecycle,
   backupCopyPrerequisites,
+  sqsDeadLetterOutlivesSource,
 } from "../../policy/deployability";
 import { messagesOf, mutate, provider, resource, resourceCases, stackMessagesOf } from "./harness";
 
@@ -267,6 +268,38 @@ describe("deployability policies", () => {
         await messages(plan("payments", "cron(0 5 * * ? *)"), selection("payments", table)),
         expected,
       );
+    });
+  });
+
+  describe("sqs-dead-letter-outlives-source", () => {
+    const dlqArn = "arn:aws:sqs:us-east-1:123456789012:acmepay-dev-payments-dlq-use1";
+    const dlq = (seconds?: number) =>
+      resource("aws:sqs/queue:Queue", "dlq", {
+        name: "acmepay-dev-payments-dlq-use1",
+        arn: dlqArn,
+        ...(seconds === undefined ? {} : { messageRetentionSeconds: seconds }),
+      });
+    const source = (seconds?: number) =>
+      resource("aws:sqs/queue:Queue", "queue", {
+        name: "acmepay-dev-payments-use1",
+        arn: "arn:aws:sqs:us-east-1:123456789012:acmepay-dev-payments-use1",
+        redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+        ...(seconds === undefined ? {} : { messageRetentionSeconds: seconds }),
+      });
+    const messages = (...resources: Parameters<typeof stackMessagesOf>[1]) =>
+      stackMessagesOf(sqsDeadLetterOutlivesSource, resources);
+
+    it("passes a dead-letter queue that keeps messages longer", async () => {
+      assert.deepEqual(await messages(dlq(1_209_600), source(1_123_200)), []);
+      assert.deepEqual(await messages(dlq(1_209_600), source()), []);
+    });
+    it("rejects a dead-letter queue that keeps them as long, or SQS's default four days", async () => {
+      assert.deepEqual(await messages(dlq(1_209_600), source(1_209_600)), [
+        "queue acmepay-dev-payments-use1 keeps messages 1209600 s, its dead-letter queue acmepay-dev-payments-dlq-use1 1209600 s: a dead letter keeps its original enqueue time, so the dead-letter queue must keep messages longer",
+      ]);
+      assert.deepEqual(await messages(dlq(), source(345_600)), [
+        "queue acmepay-dev-payments-use1 keeps messages 345600 s, its dead-letter queue acmepay-dev-payments-dlq-use1 345600 s: a dead letter keeps its original enqueue time, so the dead-letter queue must keep messages longer",
+      ]);
     });
   });
 
