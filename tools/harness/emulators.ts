@@ -1,8 +1,8 @@
 /**
  * Local stand-ins for the AWS services the handlers call, on 127.0.0.1 only: dynalite for
- * DynamoDB (with a record of every operation it served), and a stub for the JSON-protocol services
- * that have no emulator on npm (SQS, SSM, Step Functions, Secrets Manager), answering from handlers
- * a test gives.
+ * DynamoDB (with a record of every operation it served), and a stub for the services that have no
+ * emulator on npm (SQS, SSM, Step Functions, Secrets Manager; the preflight's STS, Lambda, RDS, EC2,
+ * AWS Backup, Route 53 and ARC), answering from handlers and routes a test gives.
  */
 import { createHash, randomBytes } from "node:crypto";
 import * as http from "node:http";
@@ -128,11 +128,76 @@ export interface StubCall {
 /** An answer: a JSON body, or an AWS error (`__type`) with its HTTP status. */
 export type StubAnswer =
   | { readonly body: Record<string, unknown> }
-  /** A query-protocol service's answer (RDS, …): an XML document. */
-  | { readonly xml: string }
+  /**
+   * An XML protocol's answer (query: RDS, STS, EC2; REST-XML: Route 53): an XML document, with
+   * HTTP 200 unless `status` says otherwise (an XML error document).
+   */
+  | { readonly xml: string; readonly status?: number }
   | { readonly status: number; readonly error: string; readonly message: string };
 
 export type StubHandler = (body: Record<string, unknown>) => StubAnswer;
+
+/** What a route sees of a request besides its body. */
+export interface StubRequest {
+  readonly method: string;
+  /** The URL's path, without the query string. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** The `{name}` segments of the route's pattern, URL-decoded (`{FunctionName}`, `{Id}`…). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The region and service the request was signed for (SigV4 credential scope); "" if unsigned. */
+  readonly region: string;
+  readonly service: string;
+}
+
+/** A handler that also sees the request: the region it was signed for, its path parameters. */
+export type StubRoute = (body: Record<string, unknown>, request: StubRequest) => StubAnswer;
+
+/**
+ * The SigV4 credential scope, `<key>/<date>/<region>/<service>/aws4_request` (AWS Signature
+ * Version 4 for API requests: https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
+ */
+function signingScope(authorization: string | undefined): { region: string; service: string } {
+  const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? "");
+  return { region: scope?.[1] ?? "", service: scope?.[2] ?? "" };
+}
+
+/**
+ * The route for a request: one keyed by its exact target, else a REST pattern with `{name}`
+ * segments (`GET /2019-09-30/functions/{FunctionName}/concurrency`) matching its method and path.
+ */
+function matchRoute(
+  routes: Readonly<Record<string, StubRoute>>,
+  target: string,
+  method: string,
+  path: string,
+): { route: StubRoute; params: Record<string, string> } | undefined {
+  const exact = routes[target] as StubRoute | undefined;
+  if (exact !== undefined) {
+    return { route: exact, params: {} };
+  }
+  const segments = path.split("/");
+  for (const [key, route] of Object.entries(routes)) {
+    const [routeMethod, pattern = ""] = key.split(" ");
+    const expected = pattern.split("/");
+    if (routeMethod !== method || expected.length !== segments.length) {
+      continue;
+    }
+    const params: Record<string, string> = {};
+    const matches = expected.every((part, i) => {
+      const name = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (name === undefined) {
+        return part === segments[i];
+      }
+      params[name] = decodeURIComponent(segments[i]);
+      return segments[i] !== "";
+    });
+    if (matches) {
+      return { route, params };
+    }
+  }
+  return undefined;
+}
 
 export interface AwsStub {
   readonly endpoint: string;
@@ -172,7 +237,14 @@ export function ssmParameter(value: string): StubHandler {
   return (body) => ({ body: { Parameter: { Name: body.Name, Type: "String", Value: value } } });
 }
 
-export async function startAwsStub(handlers: Record<string, StubHandler>): Promise<AwsStub> {
+/**
+ * A stub of AWS APIs on 127.0.0.1. `handlers` answer by target; `routes` also see the request
+ * (signing region, path parameters) and answer what no handler does.
+ */
+export async function startAwsStub(
+  handlers: Record<string, StubHandler>,
+  routes: Readonly<Record<string, StubRoute>> = {},
+): Promise<AwsStub> {
   const calls: StubCall[] = [];
   const server = http.createServer((request, response) => {
     let text = "";
@@ -190,13 +262,25 @@ export async function startAwsStub(handlers: Record<string, StubHandler>): Promi
         : String(request.headers["x-amz-target"] ?? `${request.method ?? ""} ${request.url ?? ""}`);
       calls.push({ target, body });
       const handler = handlers[target] as StubHandler | undefined;
-      const answer: StubAnswer = handler?.(body) ?? {
-        status: 400,
-        error: "UnknownOperationException",
-        message: `the stub does not serve ${target}`,
-      };
+      const url = new URL(request.url ?? "/", "http://stub");
+      const method = request.method ?? "";
+      const routed =
+        handler === undefined ? matchRoute(routes, target, method, url.pathname) : undefined;
+      const stubRequest = (params: Record<string, string>): StubRequest => ({
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        params,
+        ...signingScope(request.headers.authorization),
+      });
+      const answer: StubAnswer = handler?.(body) ??
+        routed?.route(body, stubRequest(routed.params)) ?? {
+          status: 400,
+          error: "UnknownOperationException",
+          message: `the stub does not serve ${target}`,
+        };
       if ("xml" in answer) {
-        response.writeHead(200, { "Content-Type": "text/xml" });
+        response.writeHead(answer.status ?? 200, { "Content-Type": "text/xml" });
         response.end(answer.xml);
         return;
       }
