@@ -116,8 +116,16 @@ export class Backups extends pulumi.ComponentResource {
         ),
         resourceTypeManagementPreference: { DynamoDB: true, EFS: true },
       },
-      // Account-wide: removing this stack leaves them as they are.
-      { ...child, retainOnDelete: true },
+      // Account-wide: removing this stack leaves them as they are. The provider reads back both
+      // maps whole, and AWS adds resource types over time (terraform-provider-aws
+      // internal/service/backup/region_settings.go: read sets every type DescribeRegionSettings
+      // returns), so after the first deployment the maps are AWS's: otherwise every preview would
+      // show a change. `npm run preflight` checks the keys this stack needs.
+      {
+        ...child,
+        retainOnDelete: true,
+        ignoreChanges: ["resourceTypeOptInPreference", "resourceTypeManagementPreference"],
+      },
     );
     this.role = serviceRole(
       name,

@@ -1041,6 +1041,10 @@ describe("data tier", () => {
             EFS: true,
           });
           assert.equal(settings.options.retainOnDelete, true);
+          assert.deepEqual(settings.options.ignoreChanges, [
+            "resourceTypeOptInPreference",
+            "resourceTypeManagementPreference",
+          ]);
         }
       });
 
