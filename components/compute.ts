@@ -183,12 +183,7 @@ export class ComputeTier extends pulumi.ComponentResource {
             // What Lambda's SQS event source polls with, on the function's role
             // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
             sid: "ConsumeThePaymentAndRepairQueues",
-            actions: [
-              "sqs:ReceiveMessage",
-              "sqs:DeleteMessage",
-              "sqs:ChangeMessageVisibility",
-              "sqs:GetQueueAttributes",
-            ],
+            actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             resources: [queue.queueArn, orchestration.repairQueueArn],
           },
           {

@@ -96,7 +96,7 @@ describe("plan command", () => {
         writePath.unplanned.nominalSeconds,
         writePath.planned.nominalSeconds,
       ],
-      ["unplanned", 310, 710],
+      ["unplanned", 313, 713],
     );
   });
 
