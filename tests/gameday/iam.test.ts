@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { Evaluation } from "../../tools/engine/engine";
-import { AccessJudge } from "../../tools/gameday/iam";
+import { AccessJudge } from "../../tools/harness/access-judge";
 import { find, stackPlan } from "../fixtures/plan";
 
 interface PolicyDocument {

@@ -494,6 +494,15 @@ export function mockResourceState(
       const subscriptionArn = `${String(inputs.topic)}:${uuid(seed)}`;
       return { id: subscriptionArn, state: { ...common, arn: subscriptionArn } };
     }
+    // A service setting is named by its path: `servicesetting/ssm/parameter-store/…` (Systems
+    // Manager API reference, ServiceSetting: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ServiceSetting.html).
+    case "aws:ssm/serviceSetting:ServiceSetting": {
+      const settingId = String(inputs.settingId);
+      const settingArn = settingId.startsWith("arn:")
+        ? settingId
+        : arn(`servicesetting/${settingId.replace(/^\//, "")}`);
+      return { id: settingId, state: { ...common, arn: settingArn, status: "Default" } };
+    }
     // A secret version answers with its secret's ARN.
     case "aws:secretsmanager/secretVersion:SecretVersion": {
       const versionId = uuid(seed);

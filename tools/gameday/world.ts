@@ -5,7 +5,7 @@
  * health checks and TTL. Each AWS behaviour lives in its own model, which cites its page:
  * ./global-table.ts (DynamoDB), ./queues.ts and ./event-source.ts (SQS, Lambda's SQS poller),
  * ./aurora.ts (the ledger), ./route53.ts (DNS failover), ./cloudwatch.ts (metrics, alarms, SNS),
- * ./iam.ts (every call judged against the plan's policies). This file wires them: it answers the
+ * ../harness/access-judge.ts (every call judged against the plan's policies). This file wires them: it answers the
  * front door's calls (./front.ts) and the state machines' Tasks, and runs the pollers and
  * schedules. A region that is down answers nothing and runs nothing.
  */
@@ -31,7 +31,7 @@ import { CloudWatch } from "./cloudwatch";
 import { SqsEventSource } from "./event-source";
 import { type ApiAnswer, type AwsAnswer, type AwsRequest, FrontDoor } from "./front";
 import { GlobalTable } from "./global-table";
-import { AccessJudge } from "./iam";
+import { AccessJudge } from "../harness/access-judge";
 import { type FunctionSpec, LambdaFunction } from "./lambda";
 import { RegionQueues } from "./queues";
 import { Route53Failover } from "./route53";
