@@ -13,32 +13,15 @@ import type { LedgerTarget } from "../../handlers/ledger-credentials";
 import type { Evaluation } from "../../tools/engine/engine";
 import { runSerialized, serializedCode } from "../../tools/harness/serialized";
 import { parseCredentials } from "../../handlers/ledger-credentials";
-import { type AwsStub, secretsManagerFake, startAwsStub } from "../../tools/harness/emulators";
+import {
+  type AwsStub,
+  describeGlobalClustersXml,
+  secretsManagerFake,
+  startAwsStub,
+} from "../../tools/harness/emulators";
 
-/**
- * DescribeGlobalClusters' answer (RDS API reference, DescribeGlobalClusters, GlobalCluster,
- * GlobalClusterMember, FailoverState: the query protocol names each list item GlobalClusterMember;
- * FailoverState only while a switch is scheduled or running:
- * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeGlobalClusters.html).
- */
-function globalClusters(members: readonly string[], writer: string | null): string {
-  const member = (arn: string) =>
-    `<GlobalClusterMember><DBClusterArn>${arn}</DBClusterArn><IsWriter>${arn === writer}</IsWriter></GlobalClusterMember>`;
-  const switching =
-    writer === null ? "<FailoverState><Status>switching-over</Status></FailoverState>" : "";
-  return `<DescribeGlobalClustersResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
-  <DescribeGlobalClustersResult>
-    <GlobalClusters>
-      <GlobalClusterMember>
-        <GlobalClusterIdentifier>acmepay-dev-ledger</GlobalClusterIdentifier>
-        <Status>available</Status>
-        <GlobalClusterMembers>${members.map(member).join("")}</GlobalClusterMembers>${switching}
-      </GlobalClusterMember>
-    </GlobalClusters>
-  </DescribeGlobalClustersResult>
-  <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>
-</DescribeGlobalClustersResponse>`;
-}
+const globalClusters = (members: readonly string[], writer: string | null) =>
+  describeGlobalClustersXml("acmepay-dev-ledger", members, writer);
 
 describe("ledger schema migration", () => {
   describe("deployed form (serialized CallbackFunction) against local RDS, Data API and Secrets Manager stubs", function () {

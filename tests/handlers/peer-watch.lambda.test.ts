@@ -11,29 +11,21 @@ import { strict as assert } from "node:assert";
 import * as http from "node:http";
 import { stackPlan } from "../fixtures/plan";
 import { PEER_HEALTHY_METRIC, PEER_METRICS_NAMESPACE } from "../../handlers/peer-watch.lambda";
-import { type AwsStub, close, listen, startAwsStub } from "../../tools/harness/emulators";
+import {
+  type AwsStub,
+  close,
+  describeGlobalClustersXml,
+  listen,
+  startAwsStub,
+} from "../../tools/harness/emulators";
 import { runSerializedWithLogs, serializedCode } from "../../tools/harness/serialized";
 
 const OWN = "arn:aws:rds:us-east-1:111122223333:cluster:acmepay-dev-ledger-use1";
 const PEER = "arn:aws:rds:us-west-2:111122223333:cluster:acmepay-dev-ledger-usw2";
 const MAPPINGS = ["0f4d9c1e-3a57-4a8b-9d1c-7e2f5b6a8c90", "1a2b3c4d-5e6f-4a8b-9d1c-7e2f5b6a8c91"];
 
-function globalClusters(writer: string): string {
-  const member = (arn: string) =>
-    `<GlobalClusterMember><DBClusterArn>${arn}</DBClusterArn><IsWriter>${arn === writer}</IsWriter></GlobalClusterMember>`;
-  return `<DescribeGlobalClustersResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
-  <DescribeGlobalClustersResult>
-    <GlobalClusters>
-      <GlobalClusterMember>
-        <GlobalClusterIdentifier>acmepay-dev-ledger</GlobalClusterIdentifier>
-        <Status>available</Status>
-        <GlobalClusterMembers>${member(OWN)}${member(PEER)}</GlobalClusterMembers>
-      </GlobalClusterMember>
-    </GlobalClusters>
-  </DescribeGlobalClustersResult>
-  <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>
-</DescribeGlobalClustersResponse>`;
-}
+const globalClusters = (writer: string) =>
+  describeGlobalClustersXml("acmepay-dev-ledger", [OWN, PEER], writer);
 
 describe("peer watch handler (serialized)", function () {
   this.timeout(60_000);

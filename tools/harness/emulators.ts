@@ -241,6 +241,36 @@ export function ssmParameter(value: string): StubHandler {
  * A stub of AWS APIs on 127.0.0.1. `handlers` answer by target; `routes` also see the request
  * (signing region, path parameters) and answer what no handler does.
  */
+/**
+ * DescribeGlobalClusters' answer for one global cluster (RDS API reference, DescribeGlobalClusters,
+ * GlobalCluster, GlobalClusterMember and FailoverState: the query protocol names each list item
+ * GlobalClusterMember; FailoverState only while a switch is scheduled or running:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeGlobalClusters.html). No
+ * writer (null) reports a switchover under way.
+ */
+export function describeGlobalClustersXml(
+  identifier: string,
+  members: readonly string[],
+  writer: string | null,
+): string {
+  const member = (arn: string) =>
+    `<GlobalClusterMember><DBClusterArn>${arn}</DBClusterArn><IsWriter>${arn === writer}</IsWriter></GlobalClusterMember>`;
+  const switching =
+    writer === null ? "<FailoverState><Status>switching-over</Status></FailoverState>" : "";
+  return `<DescribeGlobalClustersResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
+  <DescribeGlobalClustersResult>
+    <GlobalClusters>
+      <GlobalClusterMember>
+        <GlobalClusterIdentifier>${identifier}</GlobalClusterIdentifier>
+        <Status>available</Status>
+        <GlobalClusterMembers>${members.map(member).join("")}</GlobalClusterMembers>${switching}
+      </GlobalClusterMember>
+    </GlobalClusters>
+  </DescribeGlobalClustersResult>
+  <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>
+</DescribeGlobalClustersResponse>`;
+}
+
 export async function startAwsStub(
   handlers: Record<string, StubHandler>,
   routes: Readonly<Record<string, StubRoute>> = {},
