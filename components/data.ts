@@ -196,10 +196,16 @@ export class DataTier extends pulumi.ComponentResource {
       // Parameter Store's default 40 reads a second (model/quotas.ts), so the stack asks for the
       // higher throughput (AWS Systems Manager User Guide, "Changing Parameter Store throughput":
       // https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html).
-      // Account-wide: removing this stack leaves it on for the others.
+      // Account-wide: removing this stack leaves it on for the others. The setting's ARN, which the
+      // provider reads back into settingId (terraform-provider-aws
+      // internal/service/ssm/service_setting.go): a bare path would show a change on every preview.
+      const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
       new aws.ssm.ServiceSetting(
         `${name}-parameter-throughput`,
-        { settingId: "/ssm/parameter-store/high-throughput-enabled", settingValue: "true" },
+        {
+          settingId: pulumi.interpolate`arn:aws:ssm:${region}:${account}:servicesetting/ssm/parameter-store/high-throughput-enabled`,
+          settingValue: "true",
+        },
         { parent: this, retainOnDelete: true },
       );
     }

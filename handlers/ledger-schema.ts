@@ -82,7 +82,7 @@ export async function applySchema(
 }
 
 /** Why the ledger cannot take the migration yet; the migration waits and asks again. */
-const notReady = (why: string) => namedError("LedgerNotReady", why);
+const ledgerNotReady = (why: string) => namedError("LedgerNotReady", why);
 
 /**
  * The region whose cluster is the global writer now: the primary at first, the other after a
@@ -96,11 +96,11 @@ export function writerTarget(
   targets: readonly LedgerTarget[],
 ): LedgerTarget {
   if (cluster === undefined) {
-    throw notReady("the global cluster does not exist yet");
+    throw ledgerNotReady("the global cluster does not exist yet");
   }
   const view = globalClusterView(cluster);
   if (view.writer === null) {
-    throw notReady(
+    throw ledgerNotReady(
       view.switching === null
         ? "no member of the global cluster is its writer"
         : `the global cluster is switching its writer (${view.switching})`,
@@ -134,7 +134,28 @@ export const NOT_READY_ERRORS: readonly string[] = [
   "InvalidResourceStateException",
   "InternalServerErrorException",
   "ServiceUnavailableError",
+  // DescribeGlobalClusters before the global cluster exists (RDS API Reference,
+  // DescribeGlobalClusters, Errors: GlobalClusterNotFoundFault:
+  // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeGlobalClusters.html).
+  "GlobalClusterNotFoundFault",
 ];
+
+/**
+ * A statement that reached a writer just demoted by a switchover: PostgreSQL refuses it as a
+ * read-only transaction (SQLSTATE 25006), which the Data API reports as a DatabaseErrorException;
+ * the next attempt asks DescribeGlobalClusters for the new writer.
+ */
+const DEMOTED_WRITER = /read-only transaction/;
+
+function notReady(error: unknown): boolean {
+  if (!(error instanceof Error)) {
+    return false;
+  }
+  return (
+    NOT_READY_ERRORS.includes(error.name) ||
+    (error.name === "DatabaseErrorException" && DEMOTED_WRITER.test(error.message))
+  );
+}
 
 export interface Patience {
   /** Milliseconds left before the caller gives up (Lambda: the context's remaining time). */
@@ -161,11 +182,10 @@ export async function untilReady<T>(
     try {
       return { result: await attempt(), attempts };
     } catch (error) {
-      const name = error instanceof Error ? error.name : "";
       const wait = Math.round(
         patience.random() * Math.min(LONGEST_WAIT_MS, FIRST_WAIT_MS * 2 ** (attempts - 1)),
       );
-      if (!NOT_READY_ERRORS.includes(name) || patience.remainingMs() - wait < RESERVE_MS) {
+      if (!notReady(error) || patience.remainingMs() - wait < RESERVE_MS) {
         throw error;
       }
       await patience.sleep(wait);

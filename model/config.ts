@@ -88,17 +88,18 @@ export function flagReadsPerSecond(reserved: Readonly<Record<string, number>>): 
 }
 
 /**
- * The Aurora PostgreSQL versions this program accepts: minor versions of the newest majors that the
- * Aurora PostgreSQL release notes list as currently available (Release Notes for Aurora PostgreSQL,
- * "Extension versions for Amazon Aurora PostgreSQL", the 17 table: 17.7, 17.6, 17.5, 17.4, read
- * 2026-11-30: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/AuroraPostgreSQL.Extensions.html),
- * without 17.4, the oldest. A version leaves standard support about a year after its release
- * (Aurora User Guide, "Amazon Aurora version support":
+ * The Aurora PostgreSQL versions this program accepts: the newest minor versions the Aurora
+ * PostgreSQL release notes list (Release Notes for Aurora PostgreSQL, "Aurora PostgreSQL query plan
+ * management updates": "Aurora PostgreSQL 17.9, April 6, 2026" and "17.7, December 18, 2025", read
+ * 2026-11-30: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/auroraqpm.updates.html).
+ * Both regions support Aurora global databases and the RDS Data API from 17.4 (Aurora User Guide,
+ * "Supported Regions and Aurora DB engines for RDS Data API"). A minor version leaves standard
+ * support about a year after its release (Aurora User Guide, "Amazon Aurora version support":
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.VersionPolicy.html), so this
  * list is reviewed with every release; `npm run preflight` asks DescribeDBEngineVersions in both
  * regions whether the chosen one is offered, with global database support, in this account.
  */
-export const AURORA_POSTGRESQL_VERSIONS = ["17.5", "17.6", "17.7"] as const;
+export const AURORA_POSTGRESQL_VERSIONS = ["17.7", "17.9"] as const;
 
 export const DATA_CLASSIFICATIONS = ["public", "internal", "confidential", "restricted"] as const;
 
@@ -385,7 +386,7 @@ const keys = z.object({
       error: `is not an Aurora PostgreSQL version this program accepts; allowed: ${AURORA_POSTGRESQL_VERSIONS.join(", ")} (model/config.ts lists the versions Aurora currently offers)`,
     }),
     {
-      default: "17.7",
+      default: "17.9",
       description: `Aurora PostgreSQL engine version of the global database (${AURORA_POSTGRESQL_VERSIONS.join(", ")}). The members follow the global cluster: AWS's minor upgrades are not undone, and raising this key upgrades every member in place.`,
     },
   ),

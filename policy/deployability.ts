@@ -27,7 +27,7 @@ export interface AuroraGlobalConfig {
 export const auroraGlobalMembers = typedPolicy({
   name: "aurora-global-members",
   description:
-    "Aurora Global Database members use no Backtrack and no RDS-managed password, and secondary members carry no database name or master credentials.",
+    "Aurora Global Database members use no Backtrack and no RDS-managed password, secondary members carry no database name or master credentials, and instances pin no engine version (they run their cluster's).",
   enforcementLevel: "mandatory",
   configSchema: { properties: { primaryRegion: { type: "string", default: "us-east-1" } } },
   checks: {
@@ -56,46 +56,44 @@ export const auroraGlobalMembers = typedPolicy({
       }
       return problems;
     },
+    // Inputs, not outputs: AWS reports every instance's running version (the provider reads
+    // engine_version back: internal/service/rds/cluster_instance.go), which a stack policy would
+    // see. An instance that declares one fights its cluster's upgrades (provider docs,
+    // aws.rds.ClusterInstance engineVersion: upgrades "must be done on the aws.rds.Cluster").
+    "aws:rds/clusterInstance:ClusterInstance": (props) =>
+      text(props.engineVersion) === undefined
+        ? undefined
+        : `instance ${text(props.identifier) ?? "?"} pins engine version ${String(text(props.engineVersion))}: an instance runs its cluster's`,
   },
 });
 
 /**
  * What a first deployment and the first AWS minor upgrade need of an Aurora Global Database: every
- * member ignores engineVersion and takes the global cluster's (provider docs, aws.rds.GlobalCluster,
- * "Upgrading Engine Versions": otherwise "Provider produced inconsistent final plan"), an instance
- * pins none (it runs its cluster's), and a cluster that exports a log to CloudWatch depends on the
- * encrypted group it writes to (RDS creates /aws/rds/cluster/<cluster>/<log> itself, unencrypted,
- * when the cluster exports first: Aurora User Guide, "Publishing Aurora PostgreSQL logs to Amazon
- * CloudWatch Logs": https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html).
+ * member ignores engineVersion and follows the global cluster (provider docs, aws.rds.GlobalCluster,
+ * "Upgrading Engine Versions": otherwise "Provider produced inconsistent final plan"), and a
+ * cluster that exports a log to CloudWatch depends on the encrypted group it writes to (RDS creates
+ * /aws/rds/cluster/<cluster>/<log> itself, unencrypted, when the cluster exports first: Aurora User
+ * Guide, "Publishing Aurora PostgreSQL logs to Amazon CloudWatch Logs":
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html).
+ * Versions are not compared here: a stack policy sees outputs, where AWS reports the version each
+ * cluster and instance runs (aurora-global-members checks the instances' inputs).
  */
 export const auroraLifecycle: StackValidationPolicy = {
   name: "aurora-lifecycle",
   description:
-    "Aurora Global Database members ignore engineVersion and match the global cluster's, instances pin no engine version, and a cluster depends on the encrypted log groups it exports to.",
+    "Aurora Global Database members ignore engineVersion (they follow the global cluster), and a cluster depends on the encrypted log groups it exports to.",
   enforcementLevel: "mandatory",
   validateStack: ({ resources }, reportViolation) => {
-    const globals = resourcesOfType(resources, "aws:rds/globalCluster:GlobalCluster");
     for (const cluster of resourcesOfType(resources, "aws:rds/cluster:Cluster")) {
       const id = text(cluster.props.clusterIdentifier) ?? cluster.name;
-      const globalId = text(cluster.props.globalClusterIdentifier);
-      if (globalId !== undefined) {
-        if (!cluster.opts.ignoreChanges.includes("engineVersion")) {
-          reportViolation(
-            `cluster ${id} is a Global Database member without ignoreChanges: ["engineVersion"]: the first minor upgrade of the global cluster makes an inconsistent plan`,
-            cluster.urn,
-          );
-        }
-        const global = globals.find(
-          (g) =>
-            text(g.props.id) === globalId || text(g.props.globalClusterIdentifier) === globalId,
+      if (
+        text(cluster.props.globalClusterIdentifier) !== undefined &&
+        !cluster.opts.ignoreChanges.includes("engineVersion")
+      ) {
+        reportViolation(
+          `cluster ${id} is a Global Database member without ignoreChanges: ["engineVersion"]: the first minor upgrade of the global cluster makes an inconsistent plan`,
+          cluster.urn,
         );
-        const version = text(global?.props.engineVersion);
-        if (version !== undefined && text(cluster.props.engineVersion) !== version) {
-          reportViolation(
-            `cluster ${id} declares engine version ${String(text(cluster.props.engineVersion))}, the global cluster ${version}: members must run the global cluster's`,
-            cluster.urn,
-          );
-        }
       }
       for (const log of asArray(
         cluster.props.enabledCloudwatchLogsExports as string[] | undefined,
@@ -115,14 +113,6 @@ export const auroraLifecycle: StackValidationPolicy = {
             cluster.urn,
           );
         }
-      }
-    }
-    for (const instance of resourcesOfType(resources, "aws:rds/clusterInstance:ClusterInstance")) {
-      if (text(instance.props.engineVersion) !== undefined) {
-        reportViolation(
-          `instance ${text(instance.props.identifier) ?? instance.name} pins engine version ${String(text(instance.props.engineVersion))}: an instance runs its cluster's`,
-          instance.urn,
-        );
       }
     }
   },

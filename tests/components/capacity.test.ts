@@ -72,13 +72,17 @@ describe("capacity: the plan's reservations are the ones the configuration count
         const settings = evaluation.resources.filter(
           (r) => r.type === "aws:ssm/serviceSetting:ServiceSetting",
         );
+        const account = String(
+          evaluation.resources.find((r) => r.type === "aws:kms/key:Key")?.outputs.arn,
+        ).split(":")[4];
         assert.deepEqual(
           settings.map((s) => [s.placement, s.rawInputs.settingId, s.rawInputs.settingValue]),
           stack === "prod"
-            ? [
-                ["us-east-1", "/ssm/parameter-store/high-throughput-enabled", "true"],
-                ["us-west-2", "/ssm/parameter-store/high-throughput-enabled", "true"],
-              ]
+            ? ["us-east-1", "us-west-2"].map((region) => [
+                region,
+                `arn:aws:ssm:${region}:${account}:servicesetting/ssm/parameter-store/high-throughput-enabled`,
+                "true",
+              ])
             : [],
         );
         assert.ok(settings.every((s) => s.options.retainOnDelete));

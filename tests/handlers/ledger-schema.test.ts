@@ -173,7 +173,35 @@ describe("ledger schema migration", () => {
       assert.deepEqual(clock.waits, [250, 500]);
     });
 
-    it("throws any other error at once", async () => {
+    it("retries a statement refused by a writer a switchover just demoted, and a global cluster not yet there", async () => {
+      const clock = patience(300_000);
+      const failures = [
+        namedError("GlobalClusterNotFoundFault", "GlobalCluster acmepay-dev-ledger not found"),
+        namedError(
+          "DatabaseErrorException",
+          "no ledger ran the statement: us-east-1: DatabaseErrorException: ERROR: cannot execute CREATE TABLE in a read-only transaction",
+        ),
+      ];
+      const outcome = await untilReady(async () => {
+        const failure = failures.shift();
+        if (failure !== undefined) {
+          throw failure;
+        }
+        return "migrated";
+      }, clock);
+      assert.deepEqual(outcome, { result: "migrated", attempts: 3 });
+    });
+
+    it("throws any other error at once, a database error included", async () => {
+      await assert.rejects(
+        untilReady(async () => {
+          throw namedError("DatabaseErrorException", 'ERROR: syntax error at or near "CREAT"');
+        }, patience(300_000)),
+        { name: "DatabaseErrorException" },
+      );
+    });
+
+    it("throws a bad request at once", async () => {
       const clock = patience(300_000);
       await assert.rejects(
         untilReady(async () => {

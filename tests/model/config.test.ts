@@ -38,7 +38,7 @@ const DEV: RawConfig = {
   pitrRecoveryDays: "35",
   receiptsInfrequentAccessDays: "30",
   noncurrentVersionExpirationDays: "90",
-  auroraEngineVersion: "17.7",
+  auroraEngineVersion: "17.9",
   auroraInstanceClass: "db.serverless",
   auroraMaxCapacity: "4",
   ledgerCredentialsRotationDays: "30",
@@ -309,7 +309,7 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
   [
     "a malformed engine version",
     { ...DEV, auroraEngineVersion: "16.6" },
-    'payments-dr:auroraEngineVersion = "16.6": is not an Aurora PostgreSQL version this program accepts; allowed: 17.5, 17.6, 17.7 (model/config.ts lists the versions Aurora currently offers)',
+    'payments-dr:auroraEngineVersion = "16.6": is not an Aurora PostgreSQL version this program accepts; allowed: 17.7, 17.9 (model/config.ts lists the versions Aurora currently offers)',
   ],
   [
     "a T instance class",
