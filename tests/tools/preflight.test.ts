@@ -83,6 +83,8 @@ interface World {
   lambda: Record<string, { quota: number; unreserved: number; deployed: Record<string, number> }>;
   /** Per region: the aurora-postgresql versions offered. */
   engineVersions: Record<string, { version: string; status: string; global: boolean }[]>;
+  /** The version the deployed global database runs; undefined before it exists. */
+  globalClusterVersion?: string;
   zones: Record<string, Zone[]>;
   /** Per region: each endpoint service's zones. */
   services: Record<string, Record<string, string[]>>;
@@ -271,6 +273,23 @@ function awsRoutes(world: () => World): Record<string, StubRoute> {
       return {
         xml: `<DescribeDBEngineVersionsResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBEngineVersionsResult><DBEngineVersions>${items.join("")}</DBEngineVersions></DescribeDBEngineVersionsResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></DescribeDBEngineVersionsResponse>`,
       };
+    },
+    /**
+     * RDS API Reference, DescribeGlobalClusters, "Response Elements" (GlobalClusters of
+     * GlobalCluster: GlobalClusterIdentifier, Engine, EngineVersion…) and "Errors"
+     * (GlobalClusterNotFoundFault, HTTP 404):
+     * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeGlobalClusters.html.
+     */
+    "Query.DescribeGlobalClusters": (body: Record<string, unknown>) => {
+      const version = world().globalClusterVersion;
+      return version === undefined
+        ? {
+            status: 404,
+            xml: `<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type><Code>GlobalClusterNotFoundFault</Code><Message>GlobalCluster ${String(body.GlobalClusterIdentifier)} not found.</Message></Error><RequestId>r-3</RequestId></ErrorResponse>`,
+          }
+        : {
+            xml: `<DescribeGlobalClustersResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeGlobalClustersResult><GlobalClusters><GlobalClusterMember><GlobalClusterIdentifier>${String(body.GlobalClusterIdentifier)}</GlobalClusterIdentifier><Engine>aurora-postgresql</Engine><EngineVersion>${version}</EngineVersion><Status>available</Status></GlobalClusterMember></GlobalClusters></DescribeGlobalClustersResult><ResponseMetadata><RequestId>r-3</RequestId></ResponseMetadata></DescribeGlobalClustersResponse>`,
+          };
     },
     /**
      * EC2 API Reference, DescribeAvailabilityZones, "Response Elements" and "Examples"
@@ -530,7 +549,7 @@ describe("preflight", function () {
       `✓ account ${DEV_ACCOUNT}: stack dev does not restrict accounts (allowedAccountIds is empty)`,
       `✓ us-east-1 Lambda concurrency: quota 1000 ≥ ${east + 100} (the stack reserves ${east}, Lambda keeps 100); unreserved 1000 now, ${1000 - east} after deploying (0 of the stack's ${counts[0]} reserving functions deployed)`,
       `✓ us-west-2 Lambda concurrency: quota 1000 ≥ ${west + 100} (the stack reserves ${west}, Lambda keeps 100); unreserved 1000 now, ${1000 - west} after deploying (0 of the stack's ${counts[1]} reserving functions deployed)`,
-      `✓ Aurora aurora-postgresql ${version}: available with global database support in us-east-1, us-west-2`,
+      `✓ Aurora aurora-postgresql ${version}: available with global database support in us-east-1, us-west-2; the global database is not created yet`,
       `✓ us-east-1 interface endpoints: all ${services[0]} services offered in the VPC's zones us-east-1a (use1-az6), us-east-1b (use1-az1)`,
       `✓ us-west-2 interface endpoints: all ${services[1]} services offered in the VPC's zones us-west-2a (usw2-az2), us-west-2b (usw2-az1)`,
       "✓ us-east-1 advanced DynamoDB backup (cross-Region copies of the tables' backups need it): on",
@@ -599,6 +618,24 @@ describe("preflight", function () {
       `✗ us-east-1 Lambda concurrency: quota 1000 ≥ ${east + 100}, but other functions reserve 880: after deploying, ${120 - east} would stay unreserved, under the 100 Lambda keeps (0 of the stack's ${functionsIn(dev, "us-east-1").length} reserving functions deployed) — fix: free ${east - 20} reserved executions of other functions in us-east-1, request a Service Quotas increase of Lambda "Concurrent executions" (L-B99A9384) in us-east-1 to at least ${1000 + east - 20} (aws service-quotas request-service-quota-increase --region us-east-1 --service-code lambda --quota-code L-B99A9384 --desired-value ${1000 + east - 20}), or lower the *ReservedConcurrency keys of the stack`,
     );
     assert.equal(result.code, 1);
+  });
+
+  it("after deployment, fails when AWS has upgraded the global database past the stack's version, and passes a raised one", async () => {
+    world = healthyWorld(dev, stub.endpoint);
+    const version = auroraVersion(dev);
+    world.globalClusterVersion = "17.10";
+    let result = await run(["--stack", "dev"]);
+    assert.equal(
+      line(result.out, "✗ Aurora"),
+      `✗ Aurora aurora-postgresql ${version}: the global database runs 17.10, newer than the stack's ${version} — fix: set auroraEngineVersion to 17.10 (AWS upgraded it); a pulumi up with ${version} would try to move it back, which RDS refuses`,
+    );
+    assert.equal(result.code, 1);
+    world.globalClusterVersion = "17.7";
+    result = await run(["--stack", "dev"]);
+    assert.equal(
+      line(result.out, "✓ Aurora"),
+      `✓ Aurora aurora-postgresql ${version}: available with global database support in us-east-1, us-west-2; pulumi up upgrades the global database from 17.7 in place`,
+    );
   });
 
   it("fails an Aurora version one region lacks, naming the versions both offer for global databases", async () => {

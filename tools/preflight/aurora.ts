@@ -1,8 +1,22 @@
 /** Check 3: both regions offer the global database's Aurora engine version. */
-import { type DBEngineVersion, DescribeDBEngineVersionsCommand } from "@aws-sdk/client-rds";
+import {
+  type DBEngineVersion,
+  DescribeDBEngineVersionsCommand,
+  DescribeGlobalClustersCommand,
+} from "@aws-sdk/client-rds";
 import type { PreflightAws } from "./aws";
 import type { StackRequirements } from "./requirements";
-import { call, type CheckResult, fail, guarded, list, pass, skip } from "./result";
+import {
+  AwsCallError,
+  call,
+  type CheckResult,
+  fail,
+  guarded,
+  isNamed,
+  list,
+  pass,
+  skip,
+} from "./result";
 
 /** Engine versions by their numbers, newest first (`17.10` after `17.9`). */
 function newestFirst(a: string, b: string): number {
@@ -51,6 +65,29 @@ async function engineVersions(
   return versions;
 }
 
+/**
+ * The version the global database runs, once deployed (RDS API Reference, DescribeGlobalClusters:
+ * GlobalCluster.EngineVersion; GlobalClusterNotFoundFault before it exists:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeGlobalClusters.html).
+ */
+async function runningVersion(
+  aws: PreflightAws,
+  region: string,
+  identifier: string,
+): Promise<string | undefined> {
+  try {
+    const answer = await aws
+      .rds(region)
+      .send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }));
+    return answer.GlobalClusters?.[0]?.EngineVersion;
+  } catch (error) {
+    if (isNamed(error, "GlobalClusterNotFoundFault")) {
+      return undefined;
+    }
+    throw new AwsCallError("rds:DescribeGlobalClusters", error);
+  }
+}
+
 /** Both regions must offer the global database's version, available, with global database support. */
 export async function checkAuroraVersion(
   req: StackRequirements,
@@ -77,7 +114,30 @@ export async function checkAuroraVersion(
       }
     }
     if (problems.length === 0) {
-      return [pass(`${subject}: available with global database support in ${list(regions)}`)];
+      const running = await runningVersion(
+        aws,
+        req.regions.primary,
+        req.aurora?.globalClusterIdentifier ?? "",
+      );
+      const offered = `${subject}: available with global database support in ${list(regions)}`;
+      if (running === undefined || running === version) {
+        return [
+          pass(
+            running === undefined ? `${offered}; the global database is not created yet` : offered,
+          ),
+        ];
+      }
+      if (newestFirst(running, version) < 0) {
+        // AWS upgraded the global database (end of a version's support): the GlobalCluster would
+        // try to move it back, and RDS does not downgrade.
+        return [
+          fail(
+            `${subject}: the global database runs ${running}, newer than the stack's ${version}`,
+            `set auroraEngineVersion to ${running} (AWS upgraded it); a pulumi up with ${version} would try to move it back, which RDS refuses`,
+          ),
+        ];
+      }
+      return [pass(`${offered}; pulumi up upgrades the global database from ${running} in place`)];
     }
     const offered = await Promise.all(
       regions.map(async (region) =>

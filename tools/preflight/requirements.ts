@@ -51,7 +51,12 @@ export interface StackRequirements {
   readonly allowedAccountIds: readonly string[];
   readonly perRegion: readonly RegionRequirements[];
   /** The Aurora global database's engine and version; undefined when the plan has none. */
-  readonly aurora?: { readonly engine: string; readonly version: string };
+  readonly aurora?: {
+    readonly engine: string;
+    readonly version: string;
+    /** The global cluster's identifier: once deployed, the version it runs is asked of it. */
+    readonly globalClusterIdentifier: string;
+  };
   readonly hostedZone: {
     readonly name: string;
     /** The existing zone the stack is given; undefined when the stack creates the zone. */
@@ -204,6 +209,7 @@ export function stackRequirements(evaluation: Evaluation): StackRequirements {
   const zone = resources.find((r) => r.type === ZONE);
   const engine = text(globalCluster?.rawInputs.engine);
   const version = text(globalCluster?.rawInputs.engineVersion);
+  const globalClusterIdentifier = text(globalCluster?.rawInputs.globalClusterIdentifier) ?? "";
   const comment = text(zone?.rawInputs.comment);
   const arc = config.arcRoutingControls ? arcRequirements(resources) : undefined;
   return {
@@ -211,7 +217,9 @@ export function stackRequirements(evaluation: Evaluation): StackRequirements {
     regions: { primary, secondary },
     allowedAccountIds: config.allowedAccountIds,
     perRegion: [primary, secondary].map((region) => regionRequirements(resources, region)),
-    ...(engine === undefined || version === undefined ? {} : { aurora: { engine, version } }),
+    ...(engine === undefined || version === undefined
+      ? {}
+      : { aurora: { engine, version, globalClusterIdentifier } }),
     hostedZone: {
       name: config.dnsZoneName,
       ...(config.hostedZoneId === undefined ? {} : { id: config.hostedZoneId }),
