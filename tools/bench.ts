@@ -35,12 +35,13 @@ async function planChild(stack: string): Promise<ChildReport> {
   const { evaluate } = await import("./engine/engine");
   const { checkInvariants } = await import("./engine/invariants");
   const { toPlanDocument } = await import("./engine/plan-document");
-  const { loadPackConfig, runPolicyPack } = await import("./engine/policy-runner");
+  const { runPolicyPack } = await import("./engine/policy-runner");
+  const { packConfigFor } = await import("./engine/pack-config");
   const { POLICIES } = await import("../policy/policies");
   const start = performance.now();
   const evaluation = await evaluate({ stack });
   checkInvariants(evaluation);
-  const pack = await runPolicyPack(POLICIES, evaluation, loadPackConfig(PROJECT_ROOT, stack));
+  const pack = await runPolicyPack(POLICIES, evaluation, packConfigFor(evaluation.config));
   JSON.stringify(toPlanDocument(evaluation, pack));
   return {
     evaluateMs: performance.now() - start,

@@ -12,7 +12,8 @@ import { POLICIES } from "../policy/policies";
 import { evaluate, type EvaluateOptions, PROJECT_ROOT } from "./engine/engine";
 import { checkInvariants } from "./engine/invariants";
 import { toPlanDocument } from "./engine/plan-document";
-import { loadPackConfig, policyConfigFile, runPolicyPack } from "./engine/policy-runner";
+import { packConfigFileState, packConfigFor } from "./engine/pack-config";
+import { policyConfigFile, runPolicyPack } from "./engine/policy-runner";
 import { renderPlan } from "./engine/report";
 import { StackFileError } from "./engine/stack-files";
 
@@ -62,9 +63,15 @@ export async function runPlan(
   }
   const invariants = checkInvariants(evaluation);
   const root = engine.root ?? PROJECT_ROOT;
-  const pack = await runPolicyPack(POLICIES, evaluation, loadPackConfig(root, stack));
-  const configFile = path.relative(root, policyConfigFile(root, stack));
-  io.out(renderPlan(evaluation, { invariants, pack, packConfigFile: configFile }));
+  // The pack runs with the configuration the stack's own config makes (one source of truth);
+  // the plan says when the file pulumi preview reads is missing or stale.
+  const pack = await runPolicyPack(POLICIES, evaluation, packConfigFor(evaluation.config));
+  const packConfig = {
+    file: path.relative(root, policyConfigFile(root, stack)),
+    stackFile: `Pulumi.${stack}.yaml`,
+    state: packConfigFileState(root, evaluation.config),
+  };
+  io.out(renderPlan(evaluation, { invariants, pack, packConfig }));
   if (json !== undefined) {
     fs.writeFileSync(json, `${JSON.stringify(toPlanDocument(evaluation, pack), null, 2)}\n`);
     io.out(`\nPlan JSON written to ${json}`);

@@ -145,6 +145,48 @@ describe("plan command", () => {
     );
   });
 
+  it("plans a new stack copied from dev with its own environment, its pack configuration derived from it", async function () {
+    this.timeout(120_000);
+    // A copy of the project (node_modules linked) with Pulumi.qa.yaml beside Pulumi.dev.yaml, as a
+    // team adds a stack: no policy/config/qa.json yet.
+    const project = path.join(dir, "project");
+    fs.mkdirSync(project);
+    for (const entry of [
+      "index.ts",
+      "package.json",
+      "tsconfig.json",
+      "Pulumi.yaml",
+      "Pulumi.dev.yaml",
+    ]) {
+      fs.copyFileSync(path.join(PROJECT_ROOT, entry), path.join(project, entry));
+    }
+    for (const folder of ["components", "handlers", "model", "definitions"]) {
+      fs.cpSync(path.join(PROJECT_ROOT, folder), path.join(project, folder), { recursive: true });
+    }
+    fs.cpSync(path.join(PROJECT_ROOT, "policy"), path.join(project, "policy"), {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}node_modules`),
+    });
+    fs.rmSync(path.join(project, "policy", "config", "dev.json"));
+    fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(project, "node_modules"));
+    fs.writeFileSync(
+      path.join(project, "Pulumi.qa.yaml"),
+      fs
+        .readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8")
+        .replace("payments-dr:environment: dev", "payments-dr:environment: qa"),
+    );
+    const { code, out } = await plan(["--stack", "qa"], { root: project });
+    assert.equal(code, 0, out);
+    assert.match(
+      out,
+      new RegExp(
+        `^Policies: ${POLICIES.length} run with the pack configuration Pulumi.qa.yaml makes \\(policy/config/qa.json is missing: npm run policy-config writes it for pulumi preview\\) · 0 mandatory, \\d+ advisory violations$`,
+        "m",
+      ),
+    );
+    assert.match(out, /acmepay-qa-payments-use1/);
+  });
+
   it("exits 2 with a clear message for an unknown stack", async () => {
     const { code, err } = await plan(["--stack", "staging"]);
     assert.equal(code, 2);

@@ -76,11 +76,17 @@ function renderRecovery(evaluation: Evaluation): string[] {
   return lines;
 }
 
-function renderPolicies(pack: PackResult, configFile: string | undefined): string[] {
+function renderPolicies(pack: PackResult, config: PackConfigSource | undefined): string[] {
   const count = (level: string) =>
     pack.violations.filter((v) => v.enforcementLevel === level).length;
+  const source =
+    config === undefined
+      ? ""
+      : config.state === "current"
+        ? ` with ${config.file}`
+        : ` with the pack configuration ${config.stackFile} makes (${config.file} is ${config.state}: npm run policy-config writes it for pulumi preview)`;
   const lines = [
-    `Policies: ${pack.policies.length} run${configFile === undefined ? "" : ` with ${configFile}`} · ${count("mandatory")} mandatory, ${count("advisory")} advisory violations`,
+    `Policies: ${pack.policies.length} run${source} · ${count("mandatory")} mandatory, ${count("advisory")} advisory violations`,
   ];
   for (const v of pack.violations) {
     const mark = v.enforcementLevel === "mandatory" ? "✗" : "!";
@@ -92,11 +98,18 @@ function renderPolicies(pack: PackResult, configFile: string | undefined): strin
   return lines;
 }
 
+/** Where the pack's configuration came from: the stack's, and whether its file agrees. */
+export interface PackConfigSource {
+  readonly file: string;
+  readonly stackFile: string;
+  readonly state: "current" | "missing" | "stale";
+}
+
 export interface PlanChecks {
   readonly invariants: readonly InvariantResult[];
   readonly pack: PackResult;
-  /** The policy config file the pack ran with, as shown to the reader. */
-  readonly packConfigFile?: string;
+  /** The pack configuration the pack ran with, as shown to the reader. */
+  readonly packConfig?: PackConfigSource;
 }
 
 export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
@@ -165,7 +178,7 @@ export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
   out.push(
     `Invariants: ${invariants.length} checked, ${violations.length} violated`,
     ...violations,
-    ...renderPolicies(checks.pack, checks.packConfigFile),
+    ...renderPolicies(checks.pack, checks.packConfig),
     ...renderRecovery(evaluation),
   );
 

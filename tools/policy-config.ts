@@ -1,0 +1,57 @@
+/**
+ * `npm run policy-config`: writes policy/config/<stack>.json for every stack file
+ * (Pulumi.<stack>.yaml), derived from the stack's configuration (tools/engine/pack-config.ts), in
+ * the project's Prettier style. `pulumi preview --policy-pack-config policy/config/<stack>.json`
+ * reads them; a test fails when a committed file and its stack disagree. Exits 2 on a bad stack
+ * configuration, naming it, and writes nothing then.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as prettier from "prettier";
+import { ConfigError, parseStackConfig, type StackConfig } from "../model/config";
+import { packConfigFor } from "./engine/pack-config";
+import { policyConfigFile } from "./engine/policy-runner";
+import {
+  listStacks,
+  projectKeys,
+  readProject,
+  readStackSettings,
+  StackFileError,
+} from "./engine/stack-files";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+export function stackConfigOf(root: string, stack: string): StackConfig {
+  const project = readProject(root);
+  const settings = readStackSettings(root, project, stack);
+  return parseStackConfig(projectKeys(project, settings.config), { project: project.name, stack });
+}
+
+export async function writePolicyConfigs(root: string): Promise<string[]> {
+  const configs = listStacks(root).map((stack) => stackConfigOf(root, stack));
+  const written: string[] = [];
+  for (const config of configs) {
+    const file = policyConfigFile(root, config.stack);
+    const text = await prettier.format(JSON.stringify(packConfigFor(config), null, 2), {
+      ...((await prettier.resolveConfig(file)) ?? {}),
+      parser: "json",
+    });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    written.push(path.relative(root, file));
+  }
+  return written;
+}
+
+if (require.main === module) {
+  writePolicyConfigs(PROJECT_ROOT).then(
+    (files) => console.log(`written: ${files.join(", ")}`),
+    (error: unknown) => {
+      if (ConfigError.isConfigError(error) || error instanceof StackFileError) {
+        console.error(`error: ${error.message}`);
+        process.exit(2);
+      }
+      throw error;
+    },
+  );
+}
