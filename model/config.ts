@@ -138,8 +138,11 @@ export const LOG_RETENTION_DAYS = [
   3653,
 ] as const;
 
-/** Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. */
-export type RawConfig = Readonly<Partial<Record<ConfigKey, string>>>;
+/**
+ * Raw values by bare key, as Pulumi hands them to the program: strings, arrays as JSON. Every
+ * project key the stack sets, declared or not: a key this project does not declare is refused.
+ */
+export type RawConfig = Readonly<Record<string, string | undefined>>;
 
 export class ConfigError extends Error {
   /**
@@ -1125,9 +1128,50 @@ function deepFreeze<T>(value: T): Frozen<T> {
   return value as Frozen<T>;
 }
 
+/** Edit distance between two keys, case-insensitive (a misspelling's distance to the key). */
+function distance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[y.length];
+}
+
+/** The declared key nearest to an unknown one, when it is near enough to be what was meant. */
+export function nearestConfigKey(unknown: string): ConfigKey | undefined {
+  const [best] = CONFIG_KEY_LIST.map((key) => ({ key, d: distance(unknown, key) })).sort(
+    (a, b) => a.d - b.d,
+  );
+  return best !== undefined && best.d <= Math.max(2, Math.floor(unknown.length / 4))
+    ? best.key
+    : undefined;
+}
+
+/** Keys the stack sets that this project does not declare: a misspelling silently ignored. */
+function unknownKeyProblems(raw: RawConfig, project: string): string[] {
+  return Object.keys(raw)
+    .filter(
+      (key) => raw[key] !== undefined && !(CONFIG_KEY_LIST as readonly string[]).includes(key),
+    )
+    .sort()
+    .map((key) => {
+      const nearest = nearestConfigKey(key);
+      return `${qualified(project, key)} is not a configuration key of this project${nearest === undefined ? "" : `; did you mean ${nearest}?`} (Pulumi.yaml lists them)`;
+    });
+}
+
 /** Validates raw stack configuration. Throws a ConfigError listing every problem at once. */
 export function parseStackConfig(raw: RawConfig, context: StackContext): StackConfig {
-  const problems: string[] = [];
+  const problems: string[] = unknownKeyProblems(raw, context.project);
   const environment =
     raw.environment === undefined || raw.environment === "" ? context.stack : raw.environment;
   const typed = typeValues({ ...raw, environment }, context.project, problems);

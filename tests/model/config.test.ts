@@ -545,6 +545,22 @@ describe("stack configuration", () => {
     );
   });
 
+  it("refuses a key the project does not declare, naming the nearest one", () => {
+    assert.deepEqual(
+      problemsOf({
+        ...DEV,
+        automaticWriteFailovr: "true",
+        arcRoutingControl: "true",
+        colour: "blue",
+      }),
+      [
+        "payments-dr:arcRoutingControl is not a configuration key of this project; did you mean arcRoutingControls? (Pulumi.yaml lists them)",
+        "payments-dr:automaticWriteFailovr is not a configuration key of this project; did you mean automaticWriteFailover? (Pulumi.yaml lists them)",
+        "payments-dr:colour is not a configuration key of this project (Pulumi.yaml lists them)",
+      ],
+    );
+  });
+
   it("reports every problem at once", () => {
     const problems = problemsOf({ ...DEV, primaryRegion: "mars-1", dnsZoneName: "example.com" });
     assert.equal(problems.length, 2);

@@ -176,7 +176,17 @@ describe("offline engine", () => {
     it("names a value of the wrong type", () => {
       write("Pulumi.dev.yaml", "config:\n  demo:owner: team\n  demo:zones: two\n");
       assert.throws(() => readStackSettings(dir, readProject(dir), "dev"), {
-        message: "Stack 'dev' with configuration key 'zones' must be of type 'integer'",
+        message:
+          "Stack 'dev' with configuration key 'zones' must be of type 'integer', not \"two\" (Pulumi.dev.yaml)",
+      });
+    });
+
+    it("names the file, line and column of a YAML syntax error", () => {
+      write("Pulumi.dev.yaml", "config:\n  demo:owner: team\n  demo:ids: [1, 2\n");
+      assert.throws(() => readStackSettings(dir, readProject(dir), "dev"), {
+        name: "StackFileError",
+        message:
+          "Pulumi.dev.yaml:4:1: unexpected end of the stream within a flow collection (not valid YAML)",
       });
     });
 

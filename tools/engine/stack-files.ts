@@ -34,8 +34,19 @@ export class StackFileError extends Error {
   override name = "StackFileError";
 }
 
+/** A YAML file's content; a syntax error names the file, line and column (js-yaml's mark). */
 function readYaml(file: string): unknown {
-  return yaml.load(fs.readFileSync(file, "utf8"));
+  try {
+    return yaml.load(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    if (error instanceof yaml.YAMLException) {
+      const { line, column } = error.mark;
+      throw new StackFileError(
+        `${path.basename(file)}:${line + 1}:${column + 1}: ${error.reason} (not valid YAML)`,
+      );
+    }
+    throw error;
+  }
 }
 
 export function readProject(root: string): ProjectFile {
@@ -131,7 +142,7 @@ export function readStackSettings(
           ? `List<${declaration.items?.type ?? "any"}>`
           : declaration.type;
       throw new StackFileError(
-        `Stack '${stack}' with configuration key '${key}' must be of type '${typeName}'`,
+        `Stack '${stack}' with configuration key '${key}' must be of type '${typeName}', not ${JSON.stringify(value)} (Pulumi.${stack}.yaml)`,
       );
     }
   }
