@@ -17,7 +17,12 @@ import { policyConfigFile, runPolicyPack } from "./engine/policy-runner";
 import { renderPlan } from "./engine/report";
 import { StackFileError } from "./engine/stack-files";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--json <file>]";
+const USAGE = `usage: npm run plan -- --stack <name> [--json <file>]
+
+Evaluates the stack offline (no Pulumi CLI, no AWS account) and prints what pulumi preview would
+create, the program's invariants, the policy pack's findings and the recovery budget; --json also
+writes the plan document. Exits 0 when the plan is clean, 1 when it breaks an invariant or a
+mandatory policy, 2 on bad arguments or a bad stack configuration.`;
 
 export interface PlanIo {
   readonly out: (text: string) => void;
@@ -34,21 +39,47 @@ export async function runPlan(
 ): Promise<number> {
   let stack: string | undefined;
   let json: string | undefined;
+  let help: boolean | undefined;
   try {
     ({
-      values: { stack, json },
+      values: { stack, json, help },
     } = parseArgs({
       args: [...args],
-      options: { stack: { type: "string" }, json: { type: "string" } },
+      options: {
+        stack: { type: "string" },
+        json: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
     }));
   } catch (error) {
-    io.err(`error: ${(error as Error).message}\n${USAGE}`);
+    io.err(`error: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
+  if (help === true) {
+    io.out(USAGE);
+    return 0;
+  }
   if (stack === undefined) {
-    io.err(`error: --stack is required\n${USAGE}`);
+    // `npm run plan --stack dev` (no `--`) gives npm the flag, and the script no arguments.
+    io.err(
+      `error: --stack is required (with npm, the arguments go after --: npm run plan -- --stack dev)\n\n${USAGE}`,
+    );
     return 2;
+  }
+  if (json !== undefined) {
+    // Before the evaluation, so that a bad path costs seconds, not a whole plan.
+    const folder = path.dirname(path.resolve(json));
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
+      io.err(`error: --json ${json}: the folder ${folder} does not exist`);
+      return 2;
+    }
+    try {
+      fs.accessSync(folder, fs.constants.W_OK);
+    } catch {
+      io.err(`error: --json ${json}: the folder ${folder} is not writable`);
+      return 2;
+    }
   }
 
   let evaluation;

@@ -207,13 +207,36 @@ describe("plan command", () => {
     );
   });
 
-  it("exits 2 with usage when --stack is missing", async () => {
+  it("exits 2 with usage, and the hint npm needs, when --stack is missing", async () => {
     const { code, err } = await plan([]);
     assert.equal(code, 2);
+    const [first, , usage] = err.split("\n");
     assert.equal(
-      err,
-      "error: --stack is required\nusage: npm run plan -- --stack <name> [--json <file>]",
+      first,
+      "error: --stack is required (with npm, the arguments go after --: npm run plan -- --stack dev)",
     );
+    assert.equal(usage, "usage: npm run plan -- --stack <name> [--json <file>]");
+  });
+
+  it("prints its usage for --help and exits 0", async () => {
+    const { code, out, err } = await plan(["--help"]);
+    assert.deepEqual([code, err], [0, ""]);
+    assert.match(
+      out,
+      /^usage: npm run plan -- --stack <name> \[--json <file>\]\n\nEvaluates the stack offline/,
+    );
+  });
+
+  it("refuses a --json path whose folder does not exist before evaluating anything", async () => {
+    const file = path.join(dir, "no", "plan.json");
+    let evaluated = false;
+    const { code, out, err } = await plan(["--stack", "dev", "--json", file], {
+      program: () => {
+        evaluated = true;
+      },
+    });
+    assert.deepEqual([code, out, evaluated], [2, "", false]);
+    assert.equal(err, `error: --json ${file}: the folder ${path.join(dir, "no")} does not exist`);
   });
 
   it("runs as the README says: npm run plan -- --stack dev", () => {
