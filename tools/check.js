@@ -62,6 +62,29 @@ function mocha() {
   });
 }
 
+/** Whether PostgreSQL's server binaries are here (the ledger's tests start a throw-away one). */
+function hasPostgres() {
+  const fs = require("node:fs");
+  const dirs = [
+    ...(process.env.PATH ?? "").split(path.delimiter),
+    ...(fs.existsSync("/usr/lib/postgresql")
+      ? fs.readdirSync("/usr/lib/postgresql").map((v) => `/usr/lib/postgresql/${v}/bin`)
+      : []),
+  ];
+  return dirs.some((dir) => fs.existsSync(path.join(dir, "initdb")));
+}
+
+if (WITH_MOCHA) {
+  process.stdout.write(
+    [
+      "npm test: the type check, ESLint and Prettier beside the mocha suite (game days included),",
+      `about 3-4 minutes on 2 cores (${os.cpus().length} here). Needs Node 22 (npm ci installs it)`,
+      `and PostgreSQL's server binaries (${hasPostgres() ? "found" : "NOT FOUND: apt-get install postgresql"}).`,
+      "",
+    ].join("\n") + "\n",
+  );
+}
+
 void Promise.all([...CHECKS.map(check), ...(WITH_MOCHA ? [mocha()] : [])]).then((results) => {
   process.exitCode = results.every(Boolean) ? 0 : 1;
 });
