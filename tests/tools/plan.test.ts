@@ -112,16 +112,25 @@ describe("plan command", () => {
     assert.match(lines[primary + 1], /^ {2}\+ pulumi:providers:aws +aws-primary$/);
     assert.equal(lines[primary + 2], "  fixture:index:Tier primary");
     assert.deepEqual(
-      lines.slice(primary + 3, primary + 6).map((l) => l.trim().split(/ +/)),
+      lines.slice(primary + 3, primary + 5).map((l) => l.trim().split(/ +/)),
       [
         ["+", "aws:cloudwatch/metricAlarm:MetricAlarm", "primary-dlq-depth"],
         ["+", "aws:dynamodb/table:Table", "primary-table"],
-        ["+", "aws:iam/role:Role", "primary-role"],
       ],
+    );
+    // IAM is global: each tier's role is listed under "global", in its tier, not in the region.
+    const global = lines.indexOf("global");
+    assert.ok(global > 0 && global < primary);
+    assert.deepEqual(
+      lines
+        .slice(global, primary)
+        .filter((l) => l.includes("aws:iam/"))
+        .map((l) => l.trim().split(/ +/)[2]),
+      ["primary-role", "secondary-role"],
     );
     assert.ok(
       lines.includes(
-        "Resources: 23 to create (20 custom, 3 components) · global 1 · us-east-1 11 · us-west-2 11",
+        "Resources: 23 to create (20 custom, 3 components) · global 3 · us-east-1 10 · us-west-2 10",
       ),
     );
     assert.ok(lines.includes("Invariants: 7 checked, 0 violated"));

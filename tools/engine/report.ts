@@ -120,10 +120,14 @@ export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
     [config.regions.primary, "primary"],
     [config.regions.secondary, "secondary"],
   ]);
+  // A global service's resource (IAM, Route 53, …) is listed under "global", whichever regional
+  // provider created it: it has no region (the plan JSON's `region` is null for it too).
+  const section = (r: RecordedResource) =>
+    r.custom && r.type.startsWith("aws:") && r.region === null ? null : r.placement;
   const regionOrder: (string | null)[] = [null, config.regions.primary, config.regions.secondary];
   for (const r of resources) {
-    if (!regionOrder.includes(r.placement)) {
-      regionOrder.push(r.placement);
+    if (!regionOrder.includes(section(r))) {
+      regionOrder.push(section(r));
     }
   }
 
@@ -133,7 +137,7 @@ export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
     "",
   ];
   for (const region of regionOrder) {
-    const members = resources.filter((r) => r.placement === region);
+    const members = resources.filter((r) => section(r) === region);
     if (members.length === 0) {
       continue;
     }
@@ -166,7 +170,7 @@ export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
   const custom = resources.filter((r) => r.custom).length;
   const perRegion = regionOrder
     .map(
-      (region) => `${region ?? "global"} ${resources.filter((r) => r.placement === region).length}`,
+      (region) => `${region ?? "global"} ${resources.filter((r) => section(r) === region).length}`,
     )
     .join(" · ");
   out.push(
