@@ -32,16 +32,10 @@ import {
   type MerchantKey,
   newApiKey,
 } from "../handlers/merchant-keys";
-import { ConfigError, parseStackConfig, type StackConfig } from "../model/config";
+import { ConfigError, type StackConfig } from "../model/config";
 import { Namer } from "../model/naming";
 import type { AwsRegion } from "../model/regions";
-import {
-  listStacks,
-  projectKeys,
-  readProject,
-  readStackSettings,
-  StackFileError,
-} from "./engine/stack-files";
+import { listStacks, readStackConfig, StackFileError } from "./engine/stack-files";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -234,13 +228,6 @@ function parseInvocation(argv: readonly string[], root: string): Invocation {
     table: namer.global("dynamodbTable", "merchants"),
     pepperSecret: namer.global("secret", "merchant-key-pepper"),
   };
-}
-
-/** The stack's configuration as the program sees it (the offline engine reads it the same way). */
-function readStackConfig(root: string, stack: string): StackConfig {
-  const project = readProject(root);
-  const settings = readStackSettings(root, project, stack);
-  return parseStackConfig(projectKeys(project, settings.config), { project: project.name, stack });
 }
 
 /** A key as listed: its record without the hash. */

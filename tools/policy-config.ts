@@ -8,27 +8,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as prettier from "prettier";
-import { ConfigError, parseStackConfig, type StackConfig } from "../model/config";
+import { ConfigError } from "../model/config";
 import { packConfigFor } from "./engine/pack-config";
 import { policyConfigFile } from "./engine/policy-runner";
-import {
-  listStacks,
-  projectKeys,
-  readProject,
-  readStackSettings,
-  StackFileError,
-} from "./engine/stack-files";
+import { listStacks, readStackConfig, StackFileError } from "./engine/stack-files";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
-export function stackConfigOf(root: string, stack: string): StackConfig {
-  const project = readProject(root);
-  const settings = readStackSettings(root, project, stack);
-  return parseStackConfig(projectKeys(project, settings.config), { project: project.name, stack });
-}
-
 export async function writePolicyConfigs(root: string): Promise<string[]> {
-  const configs = listStacks(root).map((stack) => stackConfigOf(root, stack));
+  const configs = listStacks(root).map((stack) => readStackConfig(root, stack));
   const written: string[] = [];
   for (const config of configs) {
     const file = policyConfigFile(root, config.stack);

@@ -20,15 +20,9 @@
 import * as dns from "node:dns";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, parseStackConfig } from "../model/config";
+import { ConfigError } from "../model/config";
 import { evaluate, type Evaluation } from "./engine/engine";
-import {
-  listStacks,
-  projectKeys,
-  readProject,
-  readStackSettings,
-  StackFileError,
-} from "./engine/stack-files";
+import { listStacks, readStackConfig, StackFileError } from "./engine/stack-files";
 import { type PreflightAws, sdkClients } from "./preflight/aws";
 import { checkAccount } from "./preflight/account";
 import { checkRoutingControls } from "./preflight/arc";
@@ -89,9 +83,7 @@ function parseInvocation(argv: readonly string[], root: string): string {
   if (!stacks.includes(stack)) {
     throw new UsageError(`--stack "${stack}" is not a stack; stacks: ${stacks.join(", ")}`);
   }
-  const project = readProject(root);
-  const settings = readStackSettings(root, project, stack);
-  parseStackConfig(projectKeys(project, settings.config), { project: project.name, stack });
+  readStackConfig(root, stack);
   return stack;
 }
 

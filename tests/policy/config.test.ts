@@ -2,17 +2,12 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { POLICIES, POLICY_DOMAINS } from "../../policy/policies";
-import { parseStackConfig } from "../../model/config";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
 import { packConfigFor } from "../../tools/engine/pack-config";
 import { enforcementLevelOf, loadPackConfig } from "../../tools/engine/policy-runner";
-import { projectKeys, readProject, readStackSettings } from "../../tools/engine/stack-files";
+import { readStackConfig } from "../../tools/engine/stack-files";
 
-function stackConfig(stack: string) {
-  const project = readProject(PROJECT_ROOT);
-  const settings = readStackSettings(PROJECT_ROOT, project, stack);
-  return parseStackConfig(projectKeys(project, settings.config), { project: project.name, stack });
-}
+const stackConfig = (stack: string) => readStackConfig(PROJECT_ROOT, stack);
 
 describe("the policy pack's configuration", () => {
   it("has unique policy names, each described", () => {

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { parseStackConfig, type StackConfig } from "../../model/config";
 
 type ConfigType = "string" | "integer" | "boolean" | "array";
 
@@ -163,4 +164,14 @@ export function readStackSettings(
     secretKeys,
     disabledDefaultProviders: Array.isArray(disabled) ? disabled.map(String) : [],
   };
+}
+
+/**
+ * A stack's configuration as the program sees it, read from its files the way the offline engine
+ * reads them (the operator tools and tests use it). Throws a StackFileError or a ConfigError.
+ */
+export function readStackConfig(root: string, stack: string): StackConfig {
+  const project = readProject(root);
+  const settings = readStackSettings(root, project, stack);
+  return parseStackConfig(projectKeys(project, settings.config), { project: project.name, stack });
 }
