@@ -227,6 +227,21 @@ describe("plan command", () => {
     assert.equal(usage, "usage: npm run plan -- --stack <name> [--json <file>]");
   });
 
+  it("folds long outputs by path under a heading that says they are stand-ins", async () => {
+    const { out } = await plan(["--stack", "dev"], { program: fixtureProgram() });
+    const lines = out.split("\n");
+    const heading = lines.indexOf(
+      "Outputs (offline stand-ins: the ids, ARNs, endpoints and name servers are mocked; pulumi up creates the real ones):",
+    );
+    assert.ok(heading > 0);
+    const outputs = lines.slice(heading + 1);
+    assert.ok(outputs.length > 0);
+    assert.ok(
+      outputs.every((l) => /^ {2}[\w.[\]]+: /.test(l) && (l.length <= 100 || !l.includes(": {"))),
+      outputs.join("\n"),
+    );
+  });
+
   it("prints its usage for --help and exits 0", async () => {
     const { code, out, err } = await plan(["--help"]);
     assert.deepEqual([code, err], [0, ""]);

@@ -186,9 +186,32 @@ export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
     ...renderRecovery(evaluation),
   );
 
-  out.push("", "Outputs:");
+  // Offline, every id, ARN, endpoint and name server is the engine's stand-in: a reader must not
+  // take one for the real thing (a mocked name server copied into a parent zone breaks DNS).
+  out.push(
+    "",
+    "Outputs (offline stand-ins: the ids, ARNs, endpoints and name servers are mocked; pulumi up creates the real ones):",
+  );
   for (const [key, value] of Object.entries(evaluation.outputs)) {
-    out.push(`  ${key}: ${JSON.stringify(value)}`);
+    out.push(...foldedOutput(key, value));
   }
   return out.join("\n");
+}
+
+/** The plan's print width (the project's Prettier width). */
+const WIDTH = 100;
+
+/**
+ * An output on one line when it fits the width; otherwise each member of an object (or item of a
+ * list) on its own line, under its dotted path, as deep as it takes.
+ */
+function foldedOutput(path: string, value: unknown): string[] {
+  const line = `  ${path}: ${JSON.stringify(value)}`;
+  if (line.length <= WIDTH || typeof value !== "object" || value === null) {
+    return [line];
+  }
+  const members = Array.isArray(value)
+    ? value.map((item, i) => [`${path}[${i}]`, item] as const)
+    : Object.entries(value).map(([key, item]) => [`${path}.${key}`, item] as const);
+  return members.length === 0 ? [line] : members.flatMap(([p, v]) => foldedOutput(p, v));
 }
