@@ -32,10 +32,10 @@ import {
   type MerchantKey,
   newApiKey,
 } from "../handlers/merchant-keys";
-import { ConfigError, type StackConfig } from "../model/config";
+import type { StackConfig } from "../model/config";
 import { Namer } from "../model/naming";
 import type { AwsRegion } from "../model/regions";
-import { listStacks, readStackConfig, StackFileError } from "./engine/stack-files";
+import { invocationError, stackArgument, UsageError } from "./cli";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -99,8 +99,6 @@ interface Invocation {
   readonly pepperSecret: string;
 }
 
-class UsageError extends Error {}
-
 /** Runs one command of the tool; returns its exit code. */
 export async function runMerchantCommand(
   argv: readonly string[],
@@ -114,15 +112,12 @@ export async function runMerchantCommand(
   try {
     invocation = parseInvocation(argv, deps.root ?? PROJECT_ROOT);
   } catch (error) {
-    if (error instanceof UsageError) {
-      deps.err(`error: ${error.message}\n\n${USAGE}`);
-      return 2;
+    const message = invocationError(error, USAGE);
+    if (message === undefined) {
+      throw error;
     }
-    if (ConfigError.isConfigError(error) || error instanceof StackFileError) {
-      deps.err(`error: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    deps.err(message);
+    return 2;
   }
   const { action } = invocation;
   const tool = new MerchantTool(invocation, deps);
@@ -204,25 +199,18 @@ function parseInvocation(argv: readonly string[], root: string): Invocation {
     );
   }
 
-  const stacks = listStacks(root);
-  if (values.stack === undefined) {
-    throw new UsageError(`--stack is required; stacks: ${stacks.join(", ")}`);
-  }
-  if (!stacks.includes(values.stack)) {
-    throw new UsageError(`--stack "${values.stack}" is not a stack; stacks: ${stacks.join(", ")}`);
-  }
-  const config = readStackConfig(root, values.stack);
+  const config = stackArgument(root, values.stack);
   const { primary, secondary } = config.regions;
   const region = values.region ?? primary;
   if (region !== primary && region !== secondary) {
     throw new UsageError(
-      `--region ${region} is not a region of stack ${values.stack}: ${primary} (primary) or ${secondary} (secondary)`,
+      `--region ${region} is not a region of stack ${config.stack}: ${primary} (primary) or ${secondary} (secondary)`,
     );
   }
   const namer = new Namer({ prefix: config.namePrefix, environment: config.environment });
   return {
     action,
-    stack: values.stack,
+    stack: config.stack,
     config,
     region,
     table: namer.global("dynamodbTable", "merchants"),

@@ -20,9 +20,8 @@
 import * as dns from "node:dns";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../model/config";
 import { evaluate, type Evaluation } from "./engine/engine";
-import { listStacks, readStackConfig, StackFileError } from "./engine/stack-files";
+import { invocationError, stackArgument, UsageError } from "./cli";
 import { type PreflightAws, sdkClients } from "./preflight/aws";
 import { checkAccount } from "./preflight/account";
 import { checkRoutingControls } from "./preflight/arc";
@@ -57,8 +56,6 @@ export interface PreflightDeps {
   readonly plan?: (stack: string) => Promise<Evaluation>;
 }
 
-class UsageError extends Error {}
-
 const MARKS: Record<CheckResult["verdict"], string> = { pass: "✓", fail: "✗", skip: "·" };
 
 function formatResult(result: CheckResult): string {
@@ -76,15 +73,7 @@ function parseInvocation(argv: readonly string[], root: string): string {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const stacks = listStacks(root);
-  if (stack === undefined) {
-    throw new UsageError(`--stack is required; stacks: ${stacks.join(", ")}`);
-  }
-  if (!stacks.includes(stack)) {
-    throw new UsageError(`--stack "${stack}" is not a stack; stacks: ${stacks.join(", ")}`);
-  }
-  readStackConfig(root, stack);
-  return stack;
+  return stackArgument(root, stack).stack;
 }
 
 /** Runs the preflight; returns its exit code. */
@@ -99,15 +88,9 @@ export async function runPreflight(argv: readonly string[], deps: PreflightDeps)
     const stack = parseInvocation(argv, root);
     evaluation = await (deps.plan ?? ((name) => evaluate({ stack: name, root })))(stack);
   } catch (error) {
-    if (error instanceof UsageError) {
-      deps.err(`error: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (ConfigError.isConfigError(error) || error instanceof StackFileError) {
-      deps.err(`error: ${error.message}`);
-      return 2;
-    }
-    deps.err(`error: the offline plan failed: ${describeError(error)}`);
+    deps.err(
+      invocationError(error, USAGE) ?? `error: the offline plan failed: ${describeError(error)}`,
+    );
     return 2;
   }
 

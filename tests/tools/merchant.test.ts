@@ -5,8 +5,6 @@
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -20,6 +18,7 @@ import {
   startDynamoDb,
 } from "../../tools/harness/emulators";
 import { readPepper, runMerchantCommand } from "../../tools/merchant";
+import { withDevStackVariant } from "../fixtures/stack-files";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** The dev stack's names (Namer: acmepay-dev-…) and its authorizer cache TTL (the default, 60). */
@@ -476,26 +475,20 @@ describe("merchant key tool", function () {
     });
 
     it("a bad stack configuration gives the ConfigError message", async () => {
-      const root = fs.mkdtempSync(path.join(os.tmpdir(), "merchant-"));
-      try {
-        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-        fs.writeFileSync(
-          path.join(root, "Pulumi.dev.yaml"),
-          fs
-            .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
-            .replace("payments-dr:namePrefix: acmepay", "payments-dr:namePrefix: Acme"),
-        );
-        const operations = db.operations.length;
-        const result = await run(["create", "--stack", "dev", "--merchant", "m-1"], { root });
-        assert.equal(result.code, 2);
-        assert.equal(
-          result.err,
-          'error: Invalid configuration for stack "dev":\n  - payments-dr:namePrefix = "Acme": must be 2–10 lowercase letters or digits starting with a letter (it prefixes every physical name)',
-        );
-        assert.deepEqual(db.operations.slice(operations), []);
-      } finally {
-        fs.rmSync(root, { recursive: true, force: true });
-      }
+      await withDevStackVariant(
+        "payments-dr:namePrefix: acmepay",
+        "payments-dr:namePrefix: Acme",
+        async (root) => {
+          const operations = db.operations.length;
+          const result = await run(["create", "--stack", "dev", "--merchant", "m-1"], { root });
+          assert.equal(result.code, 2);
+          assert.equal(
+            result.err,
+            'error: Invalid configuration for stack "dev":\n  - payments-dr:namePrefix = "Acme": must be 2–10 lowercase letters or digits starting with a letter (it prefixes every physical name)',
+          );
+          assert.deepEqual(db.operations.slice(operations), []);
+        },
+      );
     });
   });
 

@@ -7,9 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import * as fs from "node:fs";
 import * as http from "node:http";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { Evaluation } from "../../tools/engine/engine";
 import {
@@ -22,6 +20,7 @@ import {
 } from "../../tools/harness/emulators";
 import { runPreflight } from "../../tools/preflight";
 import { sdkClients } from "../../tools/preflight/aws";
+import { withDevStackVariant } from "../fixtures/stack-files";
 import { stackPlan } from "../fixtures/plan";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -939,25 +938,19 @@ describe("preflight", function () {
     }
 
     it("a bad stack configuration gives the ConfigError message", async () => {
-      const root = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
-      try {
-        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-        fs.writeFileSync(
-          path.join(root, "Pulumi.dev.yaml"),
-          fs
-            .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
-            .replace("payments-dr:namePrefix: acmepay", "payments-dr:namePrefix: Acme"),
-        );
-        const result = await run(["--stack", "dev"], { root });
-        assert.equal(result.code, 2);
-        assert.equal(
-          result.err,
-          'error: Invalid configuration for stack "dev":\n  - payments-dr:namePrefix = "Acme": must be 2–10 lowercase letters or digits starting with a letter (it prefixes every physical name)',
-        );
-        assert.deepEqual(result.calls, []);
-      } finally {
-        fs.rmSync(root, { recursive: true, force: true });
-      }
+      await withDevStackVariant(
+        "payments-dr:namePrefix: acmepay",
+        "payments-dr:namePrefix: Acme",
+        async (root) => {
+          const result = await run(["--stack", "dev"], { root });
+          assert.equal(result.code, 2);
+          assert.equal(
+            result.err,
+            'error: Invalid configuration for stack "dev":\n  - payments-dr:namePrefix = "Acme": must be 2–10 lowercase letters or digits starting with a letter (it prefixes every physical name)',
+          );
+          assert.deepEqual(result.calls, []);
+        },
+      );
     });
 
     it("--help prints the usage and exits 0", async () => {

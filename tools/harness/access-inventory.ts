@@ -1058,14 +1058,12 @@ function machineCalls(plan: Plan, machine: MachineView): AccessCall[] {
     resource: string,
     page: string,
     context?: Record<string, string>,
-  ): AccessCall => ({
-    principal: machine.role,
-    action,
-    resource,
-    ...(context === undefined ? {} : { context }),
-    origin: `${machine.resource.name}: Step Functions with the machine's role`,
-    page,
-  });
+  ): AccessCall =>
+    asCall(
+      machine.role,
+      { action, resource, page, context },
+      `${machine.resource.name}: Step Functions with the machine's role`,
+    );
   if (logging?.level !== undefined && logging.level !== "OFF") {
     calls.push(
       ...[
@@ -1460,14 +1458,7 @@ const replicationConfig: Source = (plan, config) => {
     resource: string,
     page: string,
     context?: Record<string, string>,
-  ): AccessCall => ({
-    principal: role,
-    action,
-    resource,
-    ...(context === undefined ? {} : { context }),
-    origin,
-    page,
-  });
+  ): AccessCall => asCall(role, { action, resource, page, context }, origin);
   const calls: AccessCall[] = [
     assume(role, "s3.amazonaws.com", `${config.name}: S3 replicates`, PAGES.replication),
     call("s3:GetReplicationConfiguration", source, PAGES.replication),
@@ -1534,12 +1525,7 @@ const backupSelection: Source = (plan, selection) => {
     page: string,
     context?: Record<string, string>,
   ): AccessCall => ({
-    principal: role,
-    action,
-    resource,
-    ...(context === undefined ? {} : { context }),
-    origin,
-    page,
+    ...asCall(role, { action, resource, page, context }, origin),
     managedPolicy: policy,
   });
   const calls: AccessCall[] = [assume(role, "backup.amazonaws.com", origin, PAGES.backupRole)];
