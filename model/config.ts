@@ -251,6 +251,12 @@ interface KeyDoc {
   readonly description: string;
   /** The value Pulumi uses when the stack sets none; without one the key is required. */
   readonly default?: unknown;
+  /**
+   * A valid value that stands in for an encrypted (`secure:`) one offline, where the stack's
+   * secrets provider cannot decrypt it; needed where the default (or "not set") would plan a
+   * different set of resources than any real value does.
+   */
+  readonly offlineStandIn?: unknown;
 }
 
 const keyDocs = z.registry<KeyDoc>();
@@ -261,11 +267,34 @@ const keyDocs = z.registry<KeyDoc>();
  */
 function configKey<T extends z.ZodType>(
   schema: T,
-  doc: { readonly description: string; readonly default?: z.output<T> },
+  doc: {
+    readonly description: string;
+    readonly default?: z.output<T>;
+    readonly offlineStandIn?: NonNullable<z.output<T>>;
+  },
 ): T {
   const declared = schema.clone();
   keyDocs.add(declared, doc);
   return declared;
+}
+
+/**
+ * What the offline engine puts in place of an encrypted (`secure:`) value of a key, as the CLI
+ * passes values (a string; JSON for a list): only the stack's secrets provider can decrypt it. The
+ * key's offline stand-in, else its default: a value the key's own schema accepts, so the rest of
+ * the configuration is still checked. Undefined for a key that has neither (its value decides
+ * which resources exist, so no stand-in would plan the same stack) and for an unknown key.
+ */
+export function offlineSecretStandIn(key: string): string | undefined {
+  if (!(CONFIG_KEY_LIST as readonly string[]).includes(key)) {
+    return undefined;
+  }
+  const doc = keyDocs.get(keys.shape[key as ConfigKey]);
+  const value = doc?.offlineStandIn ?? doc?.default;
+  if (value === undefined) {
+    return undefined;
+  }
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 /** Every config key of this project, in the order problems are reported. */
@@ -282,6 +311,7 @@ const keys = z.object({
   environment: configKey(nameSegment("it is part of every physical name").optional(), {
     description:
       "Environment name used in every physical name and in the Environment tag; 2-10 lowercase letters or digits. Empty means the stack name.",
+    offlineStandIn: "xsecretenv",
   }),
   production: configKey(z.boolean(), {
     default: false,
@@ -296,10 +326,12 @@ const keys = z.object({
   namePrefix: configKey(nameSegment("it prefixes every physical name"), {
     description:
       "Short organisation prefix (2-10 lowercase letters or digits) that starts every physical name and keeps names in global namespaces such as S3 unique to your organisation.",
+    offlineStandIn: "xsecretpfx",
   }),
   dnsZoneName: configKey(dnsName, {
     description:
       "DNS zone the API is served under (api.<zone>); a domain your organisation owns or delegates. Reserved names (example.com, *.test, localhost, ...) cannot be Route 53 zones.",
+    offlineStandIn: "secret-dns-zone-name.net",
   }),
   alertEmail: configKey(
     z
@@ -308,6 +340,7 @@ const keys = z.object({
       .optional(),
     {
       description: "E-mail address subscribed to the alarm topics in both regions; empty for none.",
+      offlineStandIn: "secret-alert-email@secret-dns-zone-name.net",
     },
   ),
   allowedAccountIds: configKey(
@@ -316,12 +349,17 @@ const keys = z.object({
       default: [],
       description:
         "AWS account ids the providers may act in (a guard against deploying with the wrong credentials). Required for production stacks.",
+      offlineStandIn: ["000000000000"],
     },
   ),
   owner: configKey(tagValue("Owner"), {
     description: "Owner tag value (team or person accountable for the stack).",
+    offlineStandIn: "secret-owner",
   }),
-  costCenter: configKey(tagValue("CostCenter"), { description: "CostCenter tag value." }),
+  costCenter: configKey(tagValue("CostCenter"), {
+    description: "CostCenter tag value.",
+    offlineStandIn: "secret-cost-center",
+  }),
   dataClassification: configKey(
     z.enum(DATA_CLASSIFICATIONS, { error: `must be one of ${DATA_CLASSIFICATIONS.join(", ")}` }),
     {
@@ -508,6 +546,7 @@ const keys = z.object({
     {
       description:
         "Id of an existing public Route 53 hosted zone for dnsZoneName, already delegated (certificates validate through it). Empty: the program creates the zone and outputs its name servers.",
+      offlineStandIn: "ZSECRETHOSTEDZONEID",
     },
   ),
   apiThrottleRateLimit: configKey(integer(1, 10_000, "requests per second"), {

@@ -3,9 +3,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
-import { evaluate, type Evaluation, type RecordedResource } from "../../tools/engine/engine";
+import {
+  evaluate,
+  type Evaluation,
+  PROJECT_ROOT,
+  type RecordedResource,
+} from "../../tools/engine/engine";
 import { toPlanDocument } from "../../tools/engine/plan-document";
-import { readProject, readStackSettings } from "../../tools/engine/stack-files";
+import { projectKeys, readProject, readStackSettings } from "../../tools/engine/stack-files";
+import { CONFIG_KEYS, offlineSecretStandIn, parseStackConfig } from "../../model/config";
+import { withDevStackVariant } from "../fixtures/stack-files";
 import { fixtureProgram } from "../fixtures/programs";
 
 function find(evaluation: Evaluation, name: string): RecordedResource {
@@ -190,11 +197,22 @@ describe("offline engine", () => {
       });
     });
 
-    it("marks encrypted values secret", () => {
-      write("Pulumi.dev.yaml", "config:\n  demo:owner:\n    secure: v1:abc\n");
+    it("marks another package's encrypted value secret", () => {
+      write(
+        "Pulumi.dev.yaml",
+        "config:\n  demo:owner: team\n  aws:secretKey:\n    secure: v1:abc\n",
+      );
       const settings = readStackSettings(dir, readProject(dir), "dev");
-      assert.deepEqual(settings.secretKeys, ["demo:owner"]);
-      assert.equal(settings.config["demo:owner"], "[secret]");
+      assert.deepEqual(settings.secretKeys, ["aws:secretKey"]);
+      assert.equal(settings.config["aws:secretKey"], "[secret]");
+    });
+
+    it("refuses a secure: value that is not ciphertext", () => {
+      write("Pulumi.dev.yaml", "config:\n  demo:owner:\n    secure: [1]\n");
+      assert.throws(() => readStackSettings(dir, readProject(dir), "dev"), {
+        message:
+          "Pulumi.dev.yaml: demo:owner has a secure: value that is not ciphertext (pulumi config set --secret demo:owner <value> writes it)",
+      });
     });
 
     it("names an unknown stack and lists the known ones", () => {
@@ -202,6 +220,47 @@ describe("offline engine", () => {
       assert.throws(() => readStackSettings(dir, readProject(dir), "qa"), {
         message: 'unknown stack "qa": there is no Pulumi.qa.yaml (stacks: dev)',
       });
+    });
+  });
+
+  describe("encrypted values of this project's keys, offline", () => {
+    const settingsOf = (from: string, to: string) =>
+      withDevStackVariant(from, to, async (root) =>
+        readStackSettings(root, readProject(root), "dev"),
+      );
+
+    it("stand in with a value the key accepts, and are listed as secret", async () => {
+      const settings = await settingsOf(
+        "payments-dr:alertEmail: payments-dev-alerts@acmepay.io",
+        "payments-dr:alertEmail:\n    secure: v1:c2VjcmV0",
+      );
+      assert.deepEqual(settings.secretKeys, ["payments-dr:alertEmail"]);
+      const standIn = settings.config["payments-dr:alertEmail"];
+      assert.equal(standIn, offlineSecretStandIn("alertEmail"));
+      assert.doesNotThrow(() =>
+        parseStackConfig(
+          { ...projectKeys(readProject(PROJECT_ROOT), settings.config) },
+          { project: "payments-dr", stack: "dev" },
+        ),
+      );
+    });
+
+    it("refuse a key no stand-in can plan, naming it", async () => {
+      await assert.rejects(
+        settingsOf(
+          "payments-dr:natGateways: none",
+          "payments-dr:natGateways: none\n  payments-dr:dynamodbWitnessRegion:\n    secure: v1:c2VjcmV0",
+        ),
+        {
+          message:
+            "Pulumi.dev.yaml: payments-dr:dynamodbWitnessRegion is encrypted, and offline its value cannot be read; it decides which resources the stack has, so the offline plan cannot stand in for it. Keep it in plain text (it names a region or a file, not a secret).",
+        },
+      );
+    });
+
+    it("stand in for every key but the two that decide which resources exist", () => {
+      const without = Object.keys(CONFIG_KEYS).filter((k) => offlineSecretStandIn(k) === undefined);
+      assert.deepEqual(without.sort(), ["dynamodbWitnessRegion", "mutualTlsTruststore"]);
     });
   });
 });

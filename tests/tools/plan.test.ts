@@ -9,6 +9,8 @@ import { isGlobalServiceType } from "../../model/regions";
 import { POLICIES } from "../../policy/policies";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
 import { runPlan } from "../../tools/plan";
+import { offlineSecretStandIn } from "../../model/config";
+import type { PlanDocument } from "../../tools/engine/plan-document";
 import { fixtureProgram } from "../fixtures/programs";
 
 async function plan(args: string[], engine = {}) {
@@ -16,6 +18,34 @@ async function plan(args: string[], engine = {}) {
   const err: string[] = [];
   const code = await runPlan(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, engine);
   return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/**
+ * A copy of the project (node_modules linked) in `into`, as a team has it: without policy/config
+ * for the stacks it adds. `edit` writes stack files into it.
+ */
+function projectCopy(into: string, edit: (project: string) => void): string {
+  const project = fs.mkdtempSync(path.join(into, "project-"));
+  for (const entry of [
+    "index.ts",
+    "package.json",
+    "tsconfig.json",
+    "Pulumi.yaml",
+    "Pulumi.dev.yaml",
+    "Pulumi.prod.yaml",
+  ]) {
+    fs.copyFileSync(path.join(PROJECT_ROOT, entry), path.join(project, entry));
+  }
+  for (const folder of ["components", "handlers", "model", "definitions"]) {
+    fs.cpSync(path.join(PROJECT_ROOT, folder), path.join(project, folder), { recursive: true });
+  }
+  fs.cpSync(path.join(PROJECT_ROOT, "policy"), path.join(project, "policy"), {
+    recursive: true,
+    filter: (source) => !source.includes(`${path.sep}node_modules`),
+  });
+  fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(project, "node_modules"));
+  edit(project);
+  return project;
 }
 
 describe("plan command", () => {
@@ -156,33 +186,14 @@ describe("plan command", () => {
 
   it("plans a new stack copied from dev with its own environment, its pack configuration derived from it", async function () {
     this.timeout(120_000);
-    // A copy of the project (node_modules linked) with Pulumi.qa.yaml beside Pulumi.dev.yaml, as a
-    // team adds a stack: no policy/config/qa.json yet.
-    const project = path.join(dir, "project");
-    fs.mkdirSync(project);
-    for (const entry of [
-      "index.ts",
-      "package.json",
-      "tsconfig.json",
-      "Pulumi.yaml",
-      "Pulumi.dev.yaml",
-    ]) {
-      fs.copyFileSync(path.join(PROJECT_ROOT, entry), path.join(project, entry));
-    }
-    for (const folder of ["components", "handlers", "model", "definitions"]) {
-      fs.cpSync(path.join(PROJECT_ROOT, folder), path.join(project, folder), { recursive: true });
-    }
-    fs.cpSync(path.join(PROJECT_ROOT, "policy"), path.join(project, "policy"), {
-      recursive: true,
-      filter: (source) => !source.includes(`${path.sep}node_modules`),
-    });
-    fs.rmSync(path.join(project, "policy", "config", "dev.json"));
-    fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(project, "node_modules"));
-    fs.writeFileSync(
-      path.join(project, "Pulumi.qa.yaml"),
-      fs
-        .readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8")
-        .replace("payments-dr:environment: dev", "payments-dr:environment: qa"),
+    // Pulumi.qa.yaml copied from Pulumi.dev.yaml, as a team adds a stack: no policy/config/qa.json.
+    const project = projectCopy(dir, (root) =>
+      fs.writeFileSync(
+        path.join(root, "Pulumi.qa.yaml"),
+        fs
+          .readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8")
+          .replace("payments-dr:environment: dev", "payments-dr:environment: qa"),
+      ),
     );
     const { code, out } = await plan(["--stack", "qa"], { root: project });
     assert.equal(code, 0, out);
@@ -194,6 +205,46 @@ describe("plan command", () => {
       ),
     );
     assert.match(out, /acmepay-qa-payments-use1/);
+  });
+
+  it("plans a stack whose e-mail and account ids are encrypted, printing them as [secret]", async function () {
+    this.timeout(120_000);
+    // As `pulumi config set --secret` leaves them: ciphertext only the stack's secrets provider reads.
+    const project = projectCopy(dir, (root) => {
+      const file = path.join(root, "Pulumi.prod.yaml");
+      const text = fs
+        .readFileSync(file, "utf8")
+        .replace(
+          /payments-dr:alertEmail: .*/,
+          "payments-dr:alertEmail:\n    secure: v1:Ym9ndXMgY2lwaGVydGV4dA==",
+        )
+        .replace(
+          /payments-dr:allowedAccountIds:\n( {4}- .*\n)+/,
+          "payments-dr:allowedAccountIds:\n    secure: v1:YW5vdGhlciBjaXBoZXJ0ZXh0\n",
+        );
+      assert.match(text, /alertEmail:\n {4}secure/);
+      assert.match(text, /allowedAccountIds:\n {4}secure/);
+      fs.writeFileSync(file, text);
+    });
+    const json = path.join(dir, "secret-plan.json");
+    const { code, out } = await plan(["--stack", "prod", "--json", json], { root: project });
+    assert.equal(code, 0, out);
+    assert.match(out, /^Policies: .* · 0 mandatory, \d+ advisory violations$/m);
+    assert.match(
+      out,
+      /alarmTopics\.primary: "arn:aws:sns:us-east-1:\[secret\]:acmepay-prod-alarms-use1"/,
+    );
+    const written = fs.readFileSync(json, "utf8");
+    for (const standIn of [offlineSecretStandIn("alertEmail"), "000000000000"]) {
+      assert.ok(standIn !== undefined && !out.includes(standIn), `the printout shows ${standIn}`);
+      assert.ok(!written.includes(standIn), `the plan JSON shows ${standIn}`);
+    }
+    const subscriptions = (JSON.parse(written) as PlanDocument).resources.filter(
+      (r) =>
+        r.type === "aws:sns/topicSubscription:TopicSubscription" && r.inputs.protocol === "email",
+    );
+    assert.ok(subscriptions.length > 0);
+    assert.ok(subscriptions.every((s) => s.inputs.endpoint === "[secret]"));
   });
 
   it("exits 2 with a clear message for an unknown stack", async () => {

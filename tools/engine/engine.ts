@@ -13,7 +13,13 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import { type StackConfig, parseStackConfig, type RawConfig } from "../../model/config";
 import { isGlobalServiceType } from "../../model/regions";
 import { type AwsContext, mockInvoke, mockResourceState } from "./aws-attributes";
-import { type ProjectFile, projectKeys, readProject, readStackSettings } from "./stack-files";
+import {
+  type ProjectFile,
+  projectKeys,
+  readProject,
+  readStackSettings,
+  type StackSettings,
+} from "./stack-files";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
@@ -219,6 +225,41 @@ function engineUrn(
   return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
 }
 
+/**
+ * The strings an encrypted config value stands for offline (a list's items one by one). Numbers,
+ * booleans and short strings are left out: they cannot be told apart from other values.
+ */
+function secretStandIns(settings: StackSettings): string[] {
+  return settings.secretKeys
+    .map((key) => settings.config[key])
+    .flatMap((value) => {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        return Array.isArray(parsed) ? parsed.map(String) : [];
+      } catch {
+        return [value];
+      }
+    })
+    .filter((value) => value !== "[secret]" && value.length >= 6);
+}
+
+/** Every occurrence of a secret's stand-in in a printable value replaced with "[secret]". */
+function maskSecrets(value: unknown, secrets: readonly string[]): unknown {
+  if (secrets.length === 0) {
+    return value;
+  }
+  if (typeof value === "string") {
+    return secrets.reduce((text, secret) => text.split(secret).join("[secret]"), value);
+  }
+  if (Array.isArray(value)) {
+    return value.map((item) => maskSecrets(item, secrets));
+  }
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, secrets)]));
+  }
+  return value;
+}
+
 /** Turns serialized property values into plain, printable JSON. */
 export function redact(value: unknown): unknown {
   if (value === rpc.unknownValue) {
@@ -348,7 +389,14 @@ class Recorder {
     private readonly stack: string,
     private readonly account: string,
     readonly resources: RecordedResource[],
+    /** Offline stand-ins of encrypted config values: printed as "[secret]", never as themselves. */
+    private readonly secrets: readonly string[] = [],
   ) {}
+
+  /** A serialized value as it may be printed or stored: redacted, stand-ins of secrets masked. */
+  printable(value: unknown): unknown {
+    return maskSecrets(redact(value), this.secrets);
+  }
 
   private providerRecord(reference: string): RecordedResource | undefined {
     return reference === "" ? undefined : this.byUrn.get(providerUrn(reference));
@@ -436,7 +484,7 @@ class Recorder {
       parent,
       provider,
       region,
-      inputs: redact(serialized) as Record<string, unknown>,
+      inputs: this.printable(serialized) as Record<string, unknown>,
       options: {
         protect: request.getProtect(),
         retainOnDelete: request.getRetainondelete(),
@@ -488,6 +536,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
     options.stack,
     pinnedAccount(raw) ?? DEFAULT_ACCOUNT_ID,
     options.sink ?? [],
+    secretStandIns(stackSettings),
   );
 
   pulumi.runtime.setAllConfig(values, [...stackSettings.secretKeys]);
@@ -527,7 +576,7 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (request, callback) => {
     if (request.getUrn().split("::")[2] === ROOT_STACK_TYPE) {
-      recorder.stackOutputs = redact(request.getOutputs().toJavaScript()) as Record<
+      recorder.stackOutputs = recorder.printable(request.getOutputs().toJavaScript()) as Record<
         string,
         unknown
       >;

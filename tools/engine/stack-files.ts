@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { parseStackConfig, type StackConfig } from "../../model/config";
+import { offlineSecretStandIn, parseStackConfig, type StackConfig } from "../../model/config";
 
 type ConfigType = "string" | "integer" | "boolean" | "array";
 
@@ -26,6 +26,7 @@ export interface StackSettings {
   readonly stack: string;
   /** Fully qualified keys (`project:key`) to values as the CLI passes them: strings, JSON. */
   readonly config: Readonly<Record<string, string>>;
+  /** Keys whose value is encrypted (`secure:`); offline, `config` holds a stand-in for each. */
   readonly secretKeys: readonly string[];
   /** Packages whose default provider the stack disables (`pulumi:disable-default-providers`). */
   readonly disabledDefaultProviders: readonly string[];
@@ -100,6 +101,34 @@ export function projectKeys(
   );
 }
 
+/**
+ * What stands in offline for an encrypted value, which only the stack's secrets provider can
+ * decrypt: for this project's keys a value the key's schema accepts (model/config.ts), so the
+ * plan is checked as the real one would be; for other packages' keys a marker. The ciphertext
+ * itself is checked as far as it can be: `pulumi config set --secret` writes a non-empty string.
+ */
+function offlineSecret(project: ProjectFile, stack: string, key: string, secure: unknown): string {
+  const file = `Pulumi.${stack}.yaml`;
+  if (typeof secure !== "string" || secure.trim() === "") {
+    throw new StackFileError(
+      `${file}: ${key} has a secure: value that is not ciphertext (pulumi config set --secret ${key} <value> writes it)`,
+    );
+  }
+  const prefix = `${project.name}:`;
+  if (!key.startsWith(prefix)) {
+    return "[secret]";
+  }
+  const bare = key.slice(prefix.length);
+  const standIn = offlineSecretStandIn(bare);
+  if (standIn === undefined && bare in project.config) {
+    throw new StackFileError(
+      `${file}: ${key} is encrypted, and offline its value cannot be read; it decides which resources the stack has, so the offline plan cannot stand in for it. Keep it in plain text (it names a region or a file, not a secret).`,
+    );
+  }
+  // An unknown key keeps a marker: the program refuses it by name, with the nearest valid key.
+  return standIn ?? "[secret]";
+}
+
 export function readStackSettings(
   root: string,
   project: ProjectFile,
@@ -116,9 +145,7 @@ export function readStackSettings(
   const secretKeys: string[] = [];
   for (const [key, value] of values) {
     if (typeof value === "object" && value !== null && "secure" in value) {
-      // Ciphertext can only be decrypted by the stack's secrets provider; offline, the program
-      // sees a marked secret in its place.
-      values.set(key, "[secret]");
+      values.set(key, offlineSecret(project, stack, key, (value as { secure: unknown }).secure));
       secretKeys.push(key);
     }
   }
