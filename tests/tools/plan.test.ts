@@ -67,6 +67,7 @@ describe("plan command", () => {
       "policies",
       "policiesRun",
       "recovery",
+      "knownAfterDeploy",
     ]);
     assert.equal(document.project, "payments-dr");
     assert.equal(document.stack, "prod");
@@ -106,6 +107,29 @@ describe("plan command", () => {
       ]);
     }
     assert.deepEqual((document.outputs as Record<string, unknown>).regions, document.regions);
+    // The mocked values stay, marked: each path leads to a mocked string, and what is known is not.
+    const marked = document.knownAfterDeploy as {
+      outputs: string[];
+      inputs: Record<string, string[]>;
+    };
+    const at = (value: unknown, dotted: string) =>
+      dotted
+        .split(/\.|\[(\d+)\]/)
+        .filter((part) => part !== undefined && part !== "")
+        .reduce((v, part) => (v as Record<string, unknown>)[part], value);
+    assert.ok(marked.outputs.includes("dns.nameServers[0]"));
+    assert.ok(marked.outputs.includes("vpcIds.primary"));
+    assert.ok(!marked.outputs.some((p) => p.startsWith("regions") || p.startsWith("dns.apiUrl")));
+    for (const p of marked.outputs) {
+      assert.equal(typeof at(document.outputs, p), "string", p);
+    }
+    const byUrn = new Map(resources.map((r) => [String(r.urn), r]));
+    assert.ok(Object.keys(marked.inputs).length > 0);
+    for (const [urn, paths] of Object.entries(marked.inputs)) {
+      for (const p of paths) {
+        assert.equal(typeof at(byUrn.get(urn)?.inputs, p), "string", `${urn} ${p}`);
+      }
+    }
     assert.deepEqual(document.policies, []);
     const run = document.policiesRun as { policy: string; enforcementLevel: string }[];
     assert.equal(run.length, POLICIES.length);
@@ -204,7 +228,7 @@ describe("plan command", () => {
         "m",
       ),
     );
-    assert.match(out, /acmepay-qa-payments-use1/);
+    assert.match(out, /failoverRunsTables.primary: "acmepay-qa-failover-runs-use1"/);
   });
 
   it("plans a stack whose e-mail and account ids are encrypted, printing them as [secret]", async function () {
@@ -230,11 +254,13 @@ describe("plan command", () => {
     const { code, out } = await plan(["--stack", "prod", "--json", json], { root: project });
     assert.equal(code, 0, out);
     assert.match(out, /^Policies: .* · 0 mandatory, \d+ advisory violations$/m);
-    assert.match(
-      out,
-      /alarmTopics\.primary: "arn:aws:sns:us-east-1:\[secret\]:acmepay-prod-alarms-use1"/,
-    );
+    assert.match(out, /^ {2}accountIds: {"primary":"\[secret\]","secondary":"\[secret\]"}$/m);
     const written = fs.readFileSync(json, "utf8");
+    const { outputs } = JSON.parse(written) as { outputs: { alarmTopics: { primary: string } } };
+    assert.equal(
+      outputs.alarmTopics.primary,
+      "arn:aws:sns:us-east-1:[secret]:acmepay-prod-alarms-use1",
+    );
     for (const standIn of [offlineSecretStandIn("alertEmail"), "000000000000"]) {
       assert.ok(standIn !== undefined && !out.includes(standIn), `the printout shows ${standIn}`);
       assert.ok(!written.includes(standIn), `the plan JSON shows ${standIn}`);
@@ -278,14 +304,17 @@ describe("plan command", () => {
     assert.equal(usage, "usage: npm run plan -- --stack <name> [--json <file>]");
   });
 
-  it("folds long outputs by path under a heading that says they are stand-ins", async () => {
+  it("shows values only AWS can give as known after deploy, and folds long outputs by path", async () => {
     const { out } = await plan(["--stack", "dev"], { program: fixtureProgram() });
     const lines = out.split("\n");
-    const heading = lines.indexOf(
-      "Outputs (offline stand-ins: the ids, ARNs, endpoints and name servers are mocked; pulumi up creates the real ones):",
-    );
+    const heading = lines.indexOf("Outputs:");
     assert.ok(heading > 0);
     const outputs = lines.slice(heading + 1);
+    // The queue's URL is SQS's answer to CreateQueue; the secret is the program's own.
+    assert.deepEqual(outputs.slice(0, 2), [
+      "  primaryQueueUrl: (known after deploy)",
+      '  secret: "[secret]"',
+    ]);
     assert.ok(outputs.length > 0);
     assert.ok(
       outputs.every((l) => /^ {2}[\w.[\]]+: /.test(l) && (l.length <= 100 || !l.includes(": {"))),

@@ -11,7 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { type StackConfig, parseStackConfig, type RawConfig } from "../../model/config";
-import { isGlobalServiceType } from "../../model/regions";
+import { AWS_REGIONS, isGlobalServiceType } from "../../model/regions";
+import { madeUpValues } from "./made-up";
 import { type AwsContext, mockInvoke, mockResourceState } from "./aws-attributes";
 import {
   type ProjectFile,
@@ -77,6 +78,8 @@ export interface Evaluation {
   readonly resources: readonly RecordedResource[];
   readonly invokes: readonly RecordedInvoke[];
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** The values the engine made up for attributes AWS assigns (tools/engine/made-up.ts). */
+  readonly madeUp: ReadonlySet<string>;
 }
 
 export type Program = () => unknown;
@@ -387,7 +390,7 @@ class Recorder {
 
   constructor(
     private readonly stack: string,
-    private readonly account: string,
+    readonly account: string,
     readonly resources: RecordedResource[],
     /** Offline stand-ins of encrypted config values: printed as "[secret]", never as themselves. */
     private readonly secrets: readonly string[] = [],
@@ -620,5 +623,8 @@ async function evaluateOnce(options: EvaluateOptions): Promise<Evaluation> {
     resources: recorder.resources,
     invokes: recorder.invokes,
     outputs: recorder.stackOutputs,
+    madeUp: madeUpValues(recorder.resources, [recorder.account, ...AWS_REGIONS], (value) =>
+      recorder.printable(value),
+    ),
   };
 }

@@ -12,6 +12,7 @@ import {
 } from "../../model/recovery";
 import type { StackConfig } from "../../model/config";
 import type { Evaluation, RecordedResource } from "./engine";
+import { madeUpPaths } from "./made-up";
 
 type StackConfigTargets = StackConfig["targets"];
 import type { PackResult, PolicyViolation } from "./policy-runner";
@@ -33,6 +34,15 @@ export interface PlanDocument {
   readonly policiesRun: PackResult["policies"];
   /** The recovery-objective budget, computed from the resources' inputs, and the stack's targets. */
   readonly recovery: RecoveryBudget;
+  /**
+   * Where this document holds values the offline engine made up (ids, ARNs, endpoints, name
+   * servers), which `pulumi preview` shows as unknown and `pulumi up` learns from AWS: dotted
+   * paths into `outputs`, and into each resource's `inputs` by URN.
+   */
+  readonly knownAfterDeploy: {
+    readonly outputs: readonly string[];
+    readonly inputs: Readonly<Record<string, readonly string[]>>;
+  };
 }
 
 export interface RecoveryBudget {
@@ -84,5 +94,13 @@ export function toPlanDocument(evaluation: Evaluation, pack: PackResult): PlanDo
     policies: pack.violations,
     policiesRun: pack.policies,
     recovery: recoveryBudget(evaluation),
+    knownAfterDeploy: {
+      outputs: madeUpPaths(evaluation.outputs, evaluation.madeUp),
+      inputs: Object.fromEntries(
+        evaluation.resources
+          .map((r) => [r.urn, madeUpPaths(r.inputs, evaluation.madeUp)] as const)
+          .filter(([, paths]) => paths.length > 0),
+      ),
+    },
   };
 }

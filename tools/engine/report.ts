@@ -7,6 +7,7 @@ import type { InvariantResult } from "./invariants";
 import { writeFailoverDetectionSeconds } from "../../model/recovery";
 import { recoveryBudget } from "./plan-document";
 import type { PackResult } from "./policy-runner";
+import { asPrinted, withUnknowns } from "./made-up";
 
 const TYPE_WIDTH = 48;
 
@@ -188,12 +189,9 @@ export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
 
   // Offline, every id, ARN, endpoint and name server is the engine's stand-in: a reader must not
   // take one for the real thing (a mocked name server copied into a parent zone breaks DNS).
-  out.push(
-    "",
-    "Outputs (offline stand-ins: the ids, ARNs, endpoints and name servers are mocked; pulumi up creates the real ones):",
-  );
+  out.push("", "Outputs:");
   for (const [key, value] of Object.entries(evaluation.outputs)) {
-    out.push(...foldedOutput(key, value));
+    out.push(...foldedOutput(key, withUnknowns(value, evaluation.madeUp)));
   }
   return out.join("\n");
 }
@@ -206,7 +204,7 @@ const WIDTH = 100;
  * list) on its own line, under its dotted path, as deep as it takes.
  */
 function foldedOutput(path: string, value: unknown): string[] {
-  const line = `  ${path}: ${JSON.stringify(value)}`;
+  const line = `  ${path}: ${asPrinted(value)}`;
   if (line.length <= WIDTH || typeof value !== "object" || value === null) {
     return [line];
   }
