@@ -50,6 +50,7 @@ const networks = perRegion(
         cidrBlock: config.vpcCidrs[role],
         availabilityZoneCount: config.availabilityZoneCount,
         natGateways: config.natGateways,
+        interfaceEndpoints: config.interfaceEndpoints,
         namer,
       },
       inRegion(role),

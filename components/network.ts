@@ -10,22 +10,30 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import type { NatStrategy } from "../model/config";
+import type { InterfaceEndpointChoice, NatStrategy } from "../model/config";
 import { subnetLayout } from "../model/subnets";
 import type { Namer } from "../model/naming";
 import type { AwsRegion } from "../model/regions";
 
-/** Services the handlers call from the private subnets, through interface endpoints. */
+/**
+ * The services the VPC-attached functions (payments API, merchant authorizer, processor, health,
+ * sweeper) call: their roles' actions, less what the Lambda service does for them. Lambda ships
+ * their logs ("Lambda automatically captures logs ... and sends them to CloudWatch Logs",
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html), decrypts their
+ * environment at start-up (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html)
+ * and creates their network interfaces; SQS, DynamoDB and Secrets Manager call KMS for the keys
+ * of what they store (e.g. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+ * The pack's vpc-functions-reach-their-services checks this list against the roles in the plan.
+ */
+export const CALLED_FROM_THE_VPC = ["sqs", "states", "secretsmanager", "ssm", "rds-data"] as const;
+
+/** Every service the program uses that has an interface endpoint (interfaceEndpoints: all). */
 export const INTERFACE_ENDPOINT_SERVICES = [
-  "sqs",
+  ...CALLED_FROM_THE_VPC,
   "sns",
-  "states",
-  "secretsmanager",
   "kms",
   "logs",
   "events",
-  "ssm",
-  "rds-data",
   "sts",
 ] as const;
 
@@ -48,6 +56,7 @@ export interface NetworkArgs {
   readonly cidrBlock: string;
   readonly availabilityZoneCount: number;
   readonly natGateways: NatStrategy;
+  readonly interfaceEndpoints: InterfaceEndpointChoice;
   readonly namer: Namer;
 }
 
@@ -179,7 +188,9 @@ export class Network extends pulumi.ComponentResource {
     const subnetsByZone = pulumi
       .all([zones, vpc.privateSubnetIds])
       .apply(([names, ids]) => ids.map((id, i) => ({ id, zone: names[i] })));
-    for (const service of INTERFACE_ENDPOINT_SERVICES) {
+    const services =
+      args.interfaceEndpoints === "all" ? INTERFACE_ENDPOINT_SERVICES : CALLED_FROM_THE_VPC;
+    for (const service of services) {
       const serviceName = `com.amazonaws.${region}.${service}`;
       // The zones of this account that offer the service (DescribeVpcEndpointServices).
       const offered = aws.ec2.getVpcEndpointServiceOutput(

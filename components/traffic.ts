@@ -141,7 +141,7 @@ export class TrafficFailover extends pulumi.ComponentResource {
   /**
    * ARC routing controls: a cluster (five regional data-plane endpoints), a control panel, one
    * routing control per region and a safety rule that keeps at least one of them on. Controls are
-   * created off: turn both on once after the first deployment (README, Failover).
+   * created off: turn both on once after the first deployment (docs/failover.md, "ARC routing controls").
    */
   private arc(
     name: string,

@@ -105,6 +105,14 @@ export const DATA_CLASSIFICATIONS = ["public", "internal", "confidential", "rest
 
 /** How the private subnets reach AWS services: VPC endpoints only, or also through NAT gateways. */
 export const NAT_STRATEGIES = ["none", "single", "onePerAz"] as const;
+
+/**
+ * Which interface endpoints each VPC gets: those the VPC-attached functions call
+ * (components/network.ts lists them, and the pack checks them against the functions' roles), or
+ * every service the program uses. Each is billed per zone and hour.
+ */
+export const INTERFACE_ENDPOINT_CHOICES = ["called", "all"] as const;
+export type InterfaceEndpointChoice = (typeof INTERFACE_ENDPOINT_CHOICES)[number];
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
 
 export const DYNAMODB_CONSISTENCY = ["eventual", "strong"] as const;
@@ -403,6 +411,16 @@ const keys = z.object({
         "NAT gateways per region: none (private subnets reach AWS through VPC endpoints only), single, or onePerAz (zone-independent egress).",
     },
   ),
+  interfaceEndpoints: configKey(
+    z.enum(INTERFACE_ENDPOINT_CHOICES, {
+      error: `must be one of ${INTERFACE_ENDPOINT_CHOICES.join(", ")}`,
+    }),
+    {
+      default: "called",
+      description:
+        "Interface VPC endpoints per region: called (only the services the VPC-attached functions call: SQS, Step Functions, Secrets Manager, Parameter Store, RDS Data API) or all (also SNS, EventBridge, KMS, CloudWatch Logs, STS). Each endpoint is billed per zone and hour.",
+    },
+  ),
   pitrRecoveryDays: configKey(integer(1, 35, "days (DynamoDB point-in-time recovery)"), {
     default: 35,
     description: "Days of DynamoDB point-in-time recovery (1-35).",
@@ -658,6 +676,16 @@ const keys = z.object({
     default: 5,
     description:
       "Target for the payment stores' recovery point (the payments table and the ledger), seconds. The plan computes it from the table's replica mode and the replication alarms; a stack policy fails the preview when it exceeds the target.",
+  }),
+  estimatedPaymentsPerMonth: configKey(integer(0, 10_000_000_000, "payments a month"), {
+    default: 1_000_000,
+    description:
+      "Payments a month the plan's cost estimate assumes for its usage-based items (API requests, writes, workflow transitions, ...; model/cost.ts states the work per payment).",
+  }),
+  monthlyCostBudgetUsd: configKey(integer(0, 100_000_000, "US dollars a month"), {
+    default: 0,
+    description:
+      "Monthly budget in USD the advisory policy monthly-cost-budget compares the plan's cost estimate with; 0 for none.",
   }),
   eventBridgeGlobalEndpoint: configKey(z.boolean(), {
     default: false,
@@ -1001,6 +1029,7 @@ function stackConfigSchema(context: StackContext) {
       logRetentionDays: c.logRetentionDays,
       vpcCidrs: { primary: c.primaryVpcCidr, secondary: c.secondaryVpcCidr },
       natGateways: c.natGateways,
+      interfaceEndpoints: c.interfaceEndpoints,
       pitrRecoveryDays: c.pitrRecoveryDays,
       receiptsInfrequentAccessDays: c.receiptsInfrequentAccessDays,
       noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays,
@@ -1096,6 +1125,10 @@ function stackConfigSchema(context: StackContext) {
       },
       /** Recovery objectives the plan's budget must meet (the recovery-objectives policy). */
       targets: { rtoTrafficSeconds: c.rtoTrafficSeconds, rpoSeconds: c.rpoSeconds },
+      cost: {
+        paymentsPerMonth: c.estimatedPaymentsPerMonth,
+        budgetUsd: c.monthlyCostBudgetUsd === 0 ? undefined : c.monthlyCostBudgetUsd,
+      },
     };
   });
 }

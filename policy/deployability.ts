@@ -543,6 +543,64 @@ export const lambdaRoleNoFullAccess: StackValidationPolicy = {
   },
 };
 
+/**
+ * Services a function's role reaches that the Lambda service, or the service called, handles
+ * for it: logs (Lambda ships them, https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html),
+ * network interfaces (Lambda creates them), KMS (Lambda decrypts the environment, and SQS,
+ * DynamoDB and Secrets Manager call KMS for the keys of what they store,
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+ */
+const CALLED_FOR_THE_FUNCTION = new Set(["logs", "ec2", "kms"]);
+
+/** IAM service prefixes whose endpoint service has another name. */
+const ENDPOINT_SERVICE_OF: Readonly<Record<string, string>> = { cloudwatch: "monitoring" };
+
+export const vpcFunctionsReachTheirServices: StackValidationPolicy = {
+  name: "vpc-functions-reach-their-services",
+  description:
+    "A function in a VPC without NAT reaches every AWS service its role allows through a VPC endpoint; without one, its calls time out (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html).",
+  enforcementLevel: "mandatory",
+  validateStack: ({ resources }, reportViolation) => {
+    const roles = resourcesOfType(resources, "aws:iam/role:Role");
+    const policies = resourcesOfType(resources, "aws:iam/rolePolicy:RolePolicy");
+    const endpoints = resourcesOfType(resources, "aws:ec2/vpcEndpoint:VpcEndpoint");
+    // awsx's NAT gateways: its children under pulumi up, its strategy offline.
+    const natRegions = new Set(
+      [
+        ...resourcesOfType(resources, "aws:ec2/natGateway:NatGateway"),
+        ...resourcesOfType(resources, "awsx:ec2:Vpc").filter((vpc) => {
+          const nat = record(vpc.props.natGateways);
+          return nat.strategy !== undefined && nat.strategy !== "None";
+        }),
+      ].map((r) => regionOf(r)),
+    );
+    for (const fn of resourcesOfType(resources, "aws:lambda/function:Function")) {
+      const region = regionOf(fn);
+      if (asArray(record(fn.props.vpcConfig).subnetIds).length === 0 || natRegions.has(region)) {
+        continue;
+      }
+      const role = roles.find((r) => text(r.props.arn) === text(fn.props.role));
+      const services = new Set(
+        policies
+          .filter((p) => role !== undefined && text(p.props.role) === text(role.props.name))
+          .flatMap((p) => statements(p.props.policy))
+          .flatMap((s) => asArray(s.Action as string | string[] | undefined))
+          .map((action) => action.split(":")[0])
+          .filter((service) => !CALLED_FOR_THE_FUNCTION.has(service)),
+      );
+      for (const service of [...services].sort()) {
+        const serviceName = `com.amazonaws.${String(region)}.${ENDPOINT_SERVICE_OF[service] ?? service}`;
+        if (!endpoints.some((e) => text(e.props.serviceName) === serviceName)) {
+          reportViolation(
+            `function ${String(fn.props.name ?? fn.name)} runs in a VPC without NAT and its role calls ${service}, but there is no ${serviceName} endpoint: its calls would time out (interfaceEndpoints: all, or add the service to CALLED_FROM_THE_VPC in components/network.ts)`,
+            fn.urn,
+          );
+        }
+      }
+    }
+  },
+};
+
 export const deployabilityPolicies = [
   auroraGlobalMembers,
   auroraLifecycle,
@@ -556,4 +614,5 @@ export const deployabilityPolicies = [
   physicalNameLimits,
   iamNoWildcards,
   lambdaRoleNoFullAccess,
+  vpcFunctionsReachTheirServices,
 ];

@@ -1,6 +1,7 @@
 /** Every policy of the pack, by domain: what index.ts assembles and the offline plan runs. */
 import type { Policies } from "@pulumi/policy";
 import { accessPolicies } from "./access";
+import { costPolicies } from "./cost";
 import { deployabilityPolicies } from "./deployability";
 import { encryptionPolicies } from "./encryption";
 import { recoveryPolicies } from "./recovery";
@@ -16,6 +17,7 @@ export const POLICY_DOMAINS = {
   deployability: deployabilityPolicies,
   regions: regionPolicies,
   recovery: recoveryPolicies,
+  cost: costPolicies,
 } as const;
 
 export const POLICIES: Policies = Object.values(POLICY_DOMAINS).flat();

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { stackPlan } from "../fixtures/plan";
 import * as aws from "@pulumi/aws";
 import {
+  CALLED_FROM_THE_VPC,
   GATEWAY_ENDPOINT_SERVICES,
   INTERFACE_ENDPOINT_SERVICES,
   Network,
@@ -81,11 +82,18 @@ describe("network tier", () => {
             assert.equal(providerRegion(evaluation, vpc().componentAwsProvider), region());
           });
 
-          it("reaches every service the handlers call through an interface endpoint in the private subnets", () => {
+          it("reaches the services the VPC-attached handlers call through interface endpoints in the private subnets, and no others (interfaceEndpoints: called)", () => {
             const privateSubnets = vpc().outputs.privateSubnetIds as string[];
             assert.equal(privateSubnets.length, expected.zones);
             const endpointsGroup = one("aws:ec2/securityGroup:SecurityGroup", "endpoints");
-            for (const service of INTERFACE_ENDPOINT_SERVICES) {
+            assert.deepEqual(
+              inRegion(evaluation, role, "aws:ec2/vpcEndpoint:VpcEndpoint")
+                .filter((e) => e.rawInputs.vpcEndpointType === "Interface")
+                .map((e) => String(e.rawInputs.serviceName).split(".").slice(3).join("."))
+                .sort(),
+              [...CALLED_FROM_THE_VPC].sort(),
+            );
+            for (const service of CALLED_FROM_THE_VPC) {
               const endpoint = one("aws:ec2/vpcEndpoint:VpcEndpoint", service).rawInputs;
               assert.equal(endpoint.serviceName, `com.amazonaws.${region()}.${service}`);
               assert.equal(endpoint.vpcEndpointType, "Interface");
@@ -152,26 +160,29 @@ describe("network tier", () => {
     });
 
     /** One region's network alone, as index.ts builds it: faster than the whole program. */
-    const networkOnly = () => {
-      const provider = new aws.Provider("aws-primary", { region: "us-east-1" });
-      new Network(
-        "primary-network",
-        {
-          region: "us-east-1",
-          cidrBlock: "10.110.0.0/16",
-          availabilityZoneCount: 2,
-          natGateways: "none",
-          namer: new Namer({ prefix: "acmepay", environment: "dev" }),
-        },
-        { providers: { aws: provider } },
-      );
-    };
+    const networkOnly =
+      (interfaceEndpoints: "called" | "all" = "called") =>
+      () => {
+        const provider = new aws.Provider("aws-primary", { region: "us-east-1" });
+        new Network(
+          "primary-network",
+          {
+            region: "us-east-1",
+            cidrBlock: "10.110.0.0/16",
+            availabilityZoneCount: 2,
+            natGateways: "none",
+            interfaceEndpoints,
+            namer: new Namer({ prefix: "acmepay", environment: "dev" }),
+          },
+          { providers: { aws: provider } },
+        );
+      };
 
     it("places each interface endpoint only in the subnets of the zones that offer it", async () => {
       const evaluation = await evaluate({
         stack: "dev",
         root: PROJECT_ROOT,
-        program: networkOnly,
+        program: networkOnly(),
         invokeOverrides: offeredIn({ "rds-data": ["b", "c"] }),
       });
       for (const role of ["primary"] as const) {
@@ -186,12 +197,27 @@ describe("network tier", () => {
       }
     });
 
+    it("adds an endpoint for every service the program uses with interfaceEndpoints: all", async () => {
+      const evaluation = await evaluate({
+        stack: "dev",
+        root: PROJECT_ROOT,
+        program: networkOnly("all"),
+      });
+      assert.deepEqual(
+        inRegion(evaluation, "primary", "aws:ec2/vpcEndpoint:VpcEndpoint")
+          .filter((e) => e.rawInputs.vpcEndpointType === "Interface")
+          .map((e) => String(e.rawInputs.serviceName).split(".").slice(3).join("."))
+          .sort(),
+        [...INTERFACE_ENDPOINT_SERVICES].sort(),
+      );
+    });
+
     it("fails the deployment, naming the service and the zones, when a service is in none of them", async () => {
       await assert.rejects(
         evaluate({
           stack: "dev",
           root: PROJECT_ROOT,
-          program: networkOnly,
+          program: networkOnly(),
           invokeOverrides: offeredIn({ sqs: ["c"] }),
         }),
         (error: Error) => {

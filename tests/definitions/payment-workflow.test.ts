@@ -10,6 +10,7 @@
  * - Authorize: the real authorization core.
  * - S3, EventBridge and SQS: in-memory records of the request (their answers are not read).
  */
+import { PER_PAYMENT } from "../../model/cost";
 import { strict as assert } from "node:assert";
 import { GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { StateMachine } from "aws-local-stepfunctions";
@@ -246,9 +247,19 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
         retryIntervalOverrides: Object.fromEntries(TASKS.map((state) => [state, 0])),
       },
     });
+    // The states entered, in order: Step Functions bills a Standard workflow per state transition.
+    const entered: string[] = [];
+    const logged = (async () => {
+      for await (const event of run.eventLogs) {
+        if (event.type === "StateEntered") {
+          entered.push(event.state.name);
+        }
+      }
+    })();
     try {
       const output = (await run.result) as Record<string, unknown>;
-      return { output, error: undefined, calls, history: [...history, output] };
+      await logged;
+      return { output, error: undefined, calls, history: [...history, output], entered };
     } catch (error) {
       const failure = error as Error & { cause?: Error };
       return { output: undefined, error: failure.cause?.name ?? failure.name, calls, history };
@@ -263,8 +274,10 @@ describe("payment workflow (aws-local-stepfunctions, dynalite, PostgreSQL)", fun
   it("settles a payment once: COMPLETED, one ledger entry, a receipt and an event without the payment method", async () => {
     const payment = newPayment();
     await record(payment);
-    const { error, calls, history } = await execute({ payment });
+    const { error, calls, history, entered } = await execute({ payment });
     assert.equal(error, undefined);
+    // The cost estimate's transitions per payment are the interpreter's count of states entered.
+    assert.equal(entered?.length, PER_PAYMENT.workflowTransitions, entered?.join(", "));
     // The table keeps the token; nothing in the execution's history does (ReadPayment projects
     // the fields the workflow reads).
     assert.equal(

@@ -35,6 +35,9 @@ const DEV: RawConfig = {
   primaryVpcCidr: "10.10.0.0/16",
   secondaryVpcCidr: "10.20.0.0/16",
   natGateways: "none",
+  interfaceEndpoints: "called",
+  estimatedPaymentsPerMonth: "1000000",
+  monthlyCostBudgetUsd: "0",
   pitrRecoveryDays: "35",
   receiptsInfrequentAccessDays: "30",
   noncurrentVersionExpirationDays: "90",
@@ -280,6 +283,11 @@ const CASES: readonly [string, RawConfig, string, string?][] = [
     "an unknown NAT strategy",
     { ...DEV, natGateways: "two" },
     'payments-dr:natGateways = "two": must be one of none, single, onePerAz',
+  ],
+  [
+    "an unknown choice of interface endpoints",
+    { ...DEV, interfaceEndpoints: "some" },
+    'payments-dr:interfaceEndpoints = "some": must be one of called, all',
   ],
   [
     "point-in-time recovery beyond 35 days",
@@ -656,10 +664,10 @@ describe("stack configuration", () => {
       assert.deepEqual(undescribed, []);
     });
 
-    it("each documented in the README's configuration reference", () => {
-      const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    it("each documented in docs/configuration.md", () => {
+      const doc = fs.readFileSync(path.join(PROJECT_ROOT, "docs/configuration.md"), "utf8");
       const undocumented = Object.keys(declared).filter(
-        (k) => !new RegExp(`^\\| \`${k}\` +\\|`, "m").test(readme),
+        (k) => !new RegExp(`^\\| \`${k}\` +\\|`, "m").test(doc),
       );
       assert.deepEqual(undocumented, []);
     });

@@ -61,6 +61,35 @@ describe("the policy pack on the program", () => {
     });
   }
 
+  it("fails every VPC-attached function that calls a service its VPC has no endpoint for (dev: no NAT)", async () => {
+    const dev = await stackPlan("dev");
+    const withoutSsm: Evaluation = {
+      ...dev,
+      resources: dev.resources.filter(
+        (r) =>
+          !(
+            r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" &&
+            String(r.rawInputs.serviceName).endsWith(".ssm")
+          ),
+      ),
+    };
+    const failed = (await runPack(withoutSsm)).violations
+      .filter((v) => v.policy === "vpc-functions-reach-their-services")
+      .map((v) => v.message.split(" ")[1])
+      .sort();
+    // The functions in the private subnets that read the active-region flag.
+    assert.deepEqual(failed, [
+      "acmepay-dev-health-use1",
+      "acmepay-dev-health-usw2",
+      "acmepay-dev-payments-api-use1",
+      "acmepay-dev-payments-api-usw2",
+      "acmepay-dev-payments-processor-use1",
+      "acmepay-dev-payments-processor-usw2",
+      "acmepay-dev-sweeper-use1",
+      "acmepay-dev-sweeper-usw2",
+    ]);
+  });
+
   it("finds no violation in prod with multi-Region strong consistency", async () => {
     const evaluation = await evaluate({
       stack: "prod",

@@ -10,6 +10,7 @@ import { POLICIES } from "../../policy/policies";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
 import { runPlan } from "../../tools/plan";
 import { offlineSecretStandIn } from "../../model/config";
+import { PRICES_AS_OF } from "../../model/prices";
 import type { PlanDocument } from "../../tools/engine/plan-document";
 import { fixtureProgram } from "../fixtures/programs";
 
@@ -67,6 +68,7 @@ describe("plan command", () => {
       "policies",
       "policiesRun",
       "recovery",
+      "cost",
       "knownAfterDeploy",
     ]);
     assert.equal(document.project, "payments-dr");
@@ -107,6 +109,10 @@ describe("plan command", () => {
       ]);
     }
     assert.deepEqual((document.outputs as Record<string, unknown>).regions, document.regions);
+    const cost = document.cost as { totalUsd: number; unpriced: string[]; pricesAsOf: string };
+    assert.ok(cost.totalUsd > 0);
+    assert.deepEqual(cost.unpriced, []);
+    assert.equal(cost.pricesAsOf, PRICES_AS_OF);
     // The mocked values stay, marked: each path leads to a mocked string, and what is known is not.
     const marked = document.knownAfterDeploy as {
       outputs: string[];
@@ -271,6 +277,38 @@ describe("plan command", () => {
     );
     assert.ok(subscriptions.length > 0);
     assert.ok(subscriptions.every((s) => s.inputs.endpoint === "[secret]"));
+  });
+
+  it("judges the recovery targets the stack sets: a longer TTL passes under a raised RTO target, an RPO of 0 fails in eventual mode", async () => {
+    const { code, out } = await plan(["--stack", "dev"], {
+      configOverrides: {
+        failoverRecordTtlSeconds: "300",
+        rtoTrafficSeconds: "400",
+        rpoSeconds: "0",
+      },
+    });
+    assert.equal(code, 1);
+    const violations = out.split("\n").filter((l) => l.includes("recovery-objectives"));
+    assert.equal(violations.length, 2, violations.join("\n"));
+    assert.match(
+      violations[0],
+      /✗ \[mandatory\] recovery-objectives: the payments table's RPO is 5 s .*, over the target of 0 s/,
+    );
+    assert.match(
+      violations[1],
+      /✗ \[mandatory\] recovery-objectives: the ledger's RPO is 1 s .*, over the target of 0 s/,
+    );
+  });
+
+  it("exits 2 naming a misspelt key and the key it resembles", async () => {
+    const { code, err } = await plan(["--stack", "prod"], {
+      configOverrides: { automaticWriteFailovr: "true" },
+    });
+    assert.equal(code, 2);
+    assert.equal(
+      err,
+      'error: Invalid configuration for stack "prod":\n  - payments-dr:automaticWriteFailovr is not a configuration key of this project; did you mean automaticWriteFailover? (Pulumi.yaml lists them)',
+    );
   });
 
   it("exits 2 with a clear message for an unknown stack", async () => {

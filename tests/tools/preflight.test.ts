@@ -655,12 +655,12 @@ describe("preflight", function () {
   it("fails an endpoint service none of the VPC's zones offer, and notes one some zones lack", async () => {
     world = healthyWorld(dev, stub.endpoint);
     world.services["us-east-1"]["com.amazonaws.us-east-1.rds-data"] = ["us-east-1a", "us-east-1c"];
-    world.services["us-east-1"]["com.amazonaws.us-east-1.sts"] = ["us-east-1d"];
-    Reflect.deleteProperty(world.services["us-east-1"], "com.amazonaws.us-east-1.kms");
+    world.services["us-east-1"]["com.amazonaws.us-east-1.states"] = ["us-east-1d"];
+    Reflect.deleteProperty(world.services["us-east-1"], "com.amazonaws.us-east-1.ssm");
     const result = await run(["--stack", "dev"]);
     assert.equal(
       line(result.out, "✗ us-east-1 interface endpoints"),
-      "✗ us-east-1 interface endpoints: in the VPC's zones us-east-1a (use1-az6), us-east-1b (use1-az1), kms is not offered in us-east-1; sts is offered only in us-east-1d — fix: an endpoint needs at least one of the VPC's zones to offer its service: choose another region",
+      "✗ us-east-1 interface endpoints: in the VPC's zones us-east-1a (use1-az6), us-east-1b (use1-az1), states is offered only in us-east-1d; ssm is not offered in us-east-1 — fix: an endpoint needs at least one of the VPC's zones to offer its service: choose another region",
     );
     assert.match(line(result.out, "✓ us-west-2 interface endpoints"), /^✓ /);
     assert.equal(result.code, 1);
@@ -827,7 +827,7 @@ describe("preflight", function () {
       const result = await run(["--stack", "prod"]);
       assert.equal(
         line(result.out, "· ARC"),
-        `· ARC routing controls: ${controlNames(prod).join(", ")} not created yet; after the first pulumi up, turn the routing controls On (README, "ARC routing controls") and run the preflight again`,
+        `· ARC routing controls: ${controlNames(prod).join(", ")} not created yet; after the first pulumi up, turn the routing controls On (docs/failover.md, "ARC routing controls") and run the preflight again`,
       );
       assert.equal(
         line(result.out, `✓ account`),

@@ -47,6 +47,13 @@ export function packConfigFor(config: StackConfig): PackConfig {
       rtoTrafficSeconds: config.targets.rtoTrafficSeconds,
       rpoSeconds: config.targets.rpoSeconds,
     },
+    "monthly-cost-budget": {
+      paymentsPerMonth: config.cost.paymentsPerMonth,
+      activeRegion: config.regions.primary,
+      ...(config.cost.budgetUsd === undefined
+        ? {}
+        : { monthlyCostBudgetUsd: config.cost.budgetUsd }),
+    },
   } as PackConfig;
 }
 

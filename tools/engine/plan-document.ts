@@ -11,6 +11,8 @@ import {
   writePathBudgetOf,
 } from "../../model/recovery";
 import type { StackConfig } from "../../model/config";
+import { type CostEstimate, estimateMonthlyCost } from "../../model/cost";
+import { isGlobalServiceType } from "../../model/regions";
 import type { Evaluation, RecordedResource } from "./engine";
 import { madeUpPaths } from "./made-up";
 
@@ -34,6 +36,8 @@ export interface PlanDocument {
   readonly policiesRun: PackResult["policies"];
   /** The recovery-objective budget, computed from the resources' inputs, and the stack's targets. */
   readonly recovery: RecoveryBudget;
+  /** The estimated monthly cost per region and component, with its prices' date (model/cost.ts). */
+  readonly cost: CostEstimate;
   /**
    * Where this document holds values the offline engine made up (ids, ARNs, endpoints, name
    * servers), which `pulumi preview` shows as unknown and `pulumi up` learns from AWS: dotted
@@ -65,6 +69,22 @@ export function recoveryBudget(evaluation: Evaluation): RecoveryBudget {
   };
 }
 
+/** The stack's estimated monthly cost (model/cost.ts), at the payments its config assumes. */
+export function costEstimate(evaluation: Evaluation): CostEstimate {
+  return estimateMonthlyCost(
+    evaluation.resources.map((r) => ({
+      type: r.type,
+      urn: r.urn,
+      region: isGlobalServiceType(r.type) ? null : (r.region ?? r.placement),
+      props: r.rawInputs,
+    })),
+    {
+      paymentsPerMonth: evaluation.config.cost.paymentsPerMonth,
+      activeRegion: evaluation.config.regions.primary,
+    },
+  );
+}
+
 export function toPlanDocument(evaluation: Evaluation, pack: PackResult): PlanDocument {
   return {
     project: evaluation.project,
@@ -94,6 +114,7 @@ export function toPlanDocument(evaluation: Evaluation, pack: PackResult): PlanDo
     policies: pack.violations,
     policiesRun: pack.policies,
     recovery: recoveryBudget(evaluation),
+    cost: costEstimate(evaluation),
     knownAfterDeploy: {
       outputs: madeUpPaths(evaluation.outputs, evaluation.madeUp),
       inputs: Object.fromEntries(

@@ -5,7 +5,8 @@
 import type { Evaluation, RecordedResource } from "./engine";
 import type { InvariantResult } from "./invariants";
 import { writeFailoverDetectionSeconds } from "../../model/recovery";
-import { recoveryBudget } from "./plan-document";
+import { costEstimate, recoveryBudget } from "./plan-document";
+import { type CostEstimate, PER_PAYMENT } from "../../model/cost";
 import type { PackResult } from "./policy-runner";
 import { asPrinted, withUnknowns } from "./made-up";
 
@@ -99,6 +100,34 @@ function renderPolicies(pack: PackResult, config: PackConfigSource | undefined):
   return lines;
 }
 
+const usd = (amount: number) => Math.round(amount).toLocaleString("en-US");
+
+/** The cost estimate in a few lines: the total, where it goes, and what it assumes. */
+function renderCost(cost: CostEstimate): string[] {
+  const spread = (by: Readonly<Record<string, number>>) =>
+    Object.entries(by)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, amount]) => `${name} ${usd(amount)}`)
+      .join(" · ");
+  const total = (basis: string) =>
+    usd(cost.lines.filter((l) => l.basis === basis).reduce((s, l) => s + l.usd, 0));
+  const byPrice: Record<string, number> = {};
+  for (const line of cost.lines) {
+    byPrice[line.price] = (byPrice[line.price] ?? 0) + line.usd;
+  }
+  const largest = spread(byPrice).split(" · ").slice(0, 4).join(" · ");
+  const p = PER_PAYMENT;
+  return [
+    `Cost estimate: ≈ ${usd(cost.totalUsd)} USD a month (list prices of ${cost.pricesAsOf} in model/prices.ts, free tiers ignored; every function on ${cost.lambdaArchitecture})`,
+    `  by region: ${spread(cost.byRegion)}`,
+    `  by component: ${spread(cost.byComponent)}`,
+    `  fixed ${total("fixed")} · usage ${total("usage")} at ${cost.assumptions.paymentsPerMonth.toLocaleString("en-US")} payments a month (estimatedPaymentsPerMonth), each ${p.apiRequests} API requests, ${p.tableWrites} table writes, ${p.workflowTransitions} workflow transitions, ${p.dataApiRequests} Data API requests (model/cost.ts)`,
+    `  largest: ${largest}`,
+    ...(cost.unpriced.length > 0 ? [`  not priced: ${cost.unpriced.join("; ")}`] : []),
+    `  not estimated: ${cost.notEstimated.join("; ")}`,
+  ];
+}
+
 /** Where the pack's configuration came from: the stack's, and whether its file agrees. */
 export interface PackConfigSource {
   readonly file: string;
@@ -185,6 +214,7 @@ export function renderPlan(evaluation: Evaluation, checks: PlanChecks): string {
     ...violations,
     ...renderPolicies(checks.pack, checks.packConfig),
     ...renderRecovery(evaluation),
+    ...renderCost(costEstimate(evaluation)),
   );
 
   // Offline, every id, ARN, endpoint and name server is the engine's stand-in: a reader must not

@@ -70,7 +70,7 @@ async function controlState(
 /**
  * Once deployed, every routing control of the stack must be On: a failover record's health check
  * needs its region's control On (components/traffic.ts), the program creates the controls Off
- * (README, "ARC routing controls"), and with a control Off traffic cannot move to (or stay in) that
+ * (docs/failover.md, "ARC routing controls"), and with a control Off traffic cannot move to (or stay in) that
  * region without a person. The control plane is the cluster, control panel and controls by name
  * (Recovery Control Config API Reference, ListClusters, ListControlPanels, ListRoutingControls:
  * https://docs.aws.amazon.com/recovery-cluster/latest/api/cluster.html,
@@ -85,7 +85,7 @@ export async function checkRoutingControls(
   const subject = "ARC routing controls";
   const notYet = (what: string) =>
     skip(
-      `${subject}: ${what} not created yet; after the first pulumi up, turn the routing controls On (README, "ARC routing controls") and run the preflight again`,
+      `${subject}: ${what} not created yet; after the first pulumi up, turn the routing controls On (docs/failover.md, "ARC routing controls") and run the preflight again`,
     );
   return guarded(subject, async () => {
     const control = aws.arcControl(arc.controlRegion);
