@@ -3,7 +3,8 @@
  * priced with model/prices.ts. Fixed items come from the resources themselves (an endpoint in two
  * zones is two endpoint-hours an hour); usage items from an assumed number of payments a month
  * and the per-payment work below, each stated, so a reader can redo the sum. Free tiers are
- * ignored and list prices used, so the figure is an upper bound of the bill for that volume.
+ * ignored (which raises the figure) and what is not estimated is listed beside it (which would
+ * raise it): an estimate for that volume, not a bound.
  */
 import { PRICES, PRICES_AS_OF, type Price, type PriceItem } from "./prices";
 
@@ -35,13 +36,27 @@ export const PER_PAYMENT = {
   /** POST /payments and one GET /payments/{id}: API Gateway requests, each inspected by WAF. */
   apiRequests: 2,
   /**
-   * DynamoDB writes of at most 1 KB (one write request unit each): the accept, the workflow's
-   * Recorded/LedgerAttempted/Completed marks, the merchant's velocity counter. The global table
-   * replicates each to the other region, which bills a replicated write there.
+   * Writes of the payment item, at most 1 KB (one write request unit each): the API's PutItem and
+   * the workflow's MarkLedgerAttempted and MarkCompleted. The global table replicates each to the
+   * other region, which bills a replicated write there.
    */
-  tableWrites: 5,
-  /** DynamoDB reads: the workflow's ReadPayment and the GET. */
-  tableReads: 2,
+  tableWrites: 3,
+  /**
+   * Writes to the table's global secondary indexes, billed as table writes in each region ("Updates
+   * to Global Secondary Indexes (GSIs) are billed using the same units as single-Region DynamoDB
+   * tables, even if the base table for the GSI is a replica table",
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/global-tables-billing.html):
+   * byMerchant (all attributes) follows each of the 3 item writes, pending (all attributes) holds
+   * the item from the accept to MarkCompleted (3), bySettledHour takes it at MarkCompleted (1).
+   */
+  indexWrites: 7,
+  /**
+   * Reads: the GET, the workflow's ReadPayment, and the authorize step's velocity query of the
+   * merchant's recent payments (assumed within 4 KB). The merchant authorizer's reads are cached.
+   */
+  tableReads: 3,
+  /** X-Ray traces: each API request and the workflow execution (tracing is on for both). */
+  traces: 3,
   /** Standard workflow state transitions on the way to Completed (handlers/payments workflow). */
   workflowTransitions: 13,
   /** SQS requests: the API's SendMessage; the processor's receives and deletes are per batch. */
@@ -103,13 +118,14 @@ const IDLE_POLLS_PER_MONTH = (5 * SECONDS_PER_MONTH) / 20;
 
 /** What the estimate leaves out, said beside the figure. */
 export const NOT_ESTIMATED = [
-  // Ignored, so the figure is an upper bound.
-  "free tiers",
+  // Payments are API calls and callbacks: a few KB a payment.
   "data transfer to the internet",
-  // The functions reach AWS through endpoints; NAT carries little.
-  "NAT data processing",
+  // A few KB a payment through the endpoints; NAT carries little.
+  "endpoint and NAT data processing",
   // Aurora's is free up to the cluster's size; AWS Backup's grows with the data kept.
-  "backup storage",
+  "backup storage, copies and restore tests",
+  // Grow with retention: logs are priced as they are written.
+  "log and event archive storage",
   // The services cache data keys; the handlers cache secrets and the active-region flag.
   "KMS, Secrets Manager and Parameter Store requests",
   // Minutes a month.
@@ -330,6 +346,13 @@ export function estimateMonthlyCost(
         if (objectOf(p.pointInTimeRecovery).enabled === true || p.pointInTimeRecovery === true) {
           add(r, "dynamodbPitrGbMonth", gb, `${name} point-in-time recovery`, "usage");
         }
+        add(
+          r,
+          "dynamodbWriteRequestPerMillion",
+          payments * PER_PAYMENT.indexWrites,
+          `${name} index writes`,
+          "usage",
+        );
         if (isActive(r)) {
           add(
             r,
@@ -431,6 +454,25 @@ export function estimateMonthlyCost(
             "payment API requests",
             "usage",
           );
+          const requests = payments * PER_PAYMENT.apiRequests;
+          add(
+            r,
+            "cloudwatchLogsIngestGb",
+            gigabytes(requests * LOG_BYTES_PER_RUN),
+            "API access logs",
+            "usage",
+          );
+        }
+        break;
+      case "aws:apigateway/stage:Stage":
+        if (isActive(r) && p.xrayTracingEnabled === true) {
+          add(
+            r,
+            "xrayTracePerMillion",
+            payments * PER_PAYMENT.traces,
+            "X-Ray traces of the API and the workflow",
+            "usage",
+          );
         }
         break;
       case "aws:wafv2/webAcl:WebAcl": {
@@ -465,6 +507,11 @@ export function estimateMonthlyCost(
             Number(p.requestInterval) === 10,
             "route53HealthCheckFastIntervalOptionMonth",
             "10-second interval",
+          ],
+          [
+            String(p.type).endsWith("_STR_MATCH"),
+            "route53HealthCheckStringMatchOptionMonth",
+            "string matching",
           ],
         ];
         for (const [on, price, what] of options) {
@@ -565,9 +612,14 @@ export function estimateMonthlyCost(
             "receipts stored",
             "usage",
           );
-          if (isActive(r)) {
-            add(r, "s3PutPer1000", payments, "receipt PUTs", "usage");
-          }
+          // The replica is a PUT in the destination bucket too.
+          add(
+            r,
+            "s3PutPer1000",
+            payments,
+            isActive(r) ? "receipt PUTs" : "replicated receipt PUTs",
+            "usage",
+          );
         }
         break;
       case "aws:s3/bucketReplicationConfig:BucketReplicationConfig":

@@ -27,6 +27,8 @@ export interface Price {
 
 export type PriceItem =
   | "natGatewayHour"
+  | "route53HealthCheckStringMatchOptionMonth"
+  | "xrayTracePerMillion"
   | "publicIpv4AddressHour"
   | "rdsDataApiRequestPerMillion"
   | "route53HealthCheckFastIntervalOptionMonth"
@@ -81,6 +83,7 @@ const LAMBDA_WP =
 const APIGW = "https://aws.amazon.com/api-gateway/pricing/";
 const WAF = "https://aws.amazon.com/waf/pricing/";
 const R53 = "https://aws.amazon.com/route53/pricing/";
+const XRAY = "https://aws.amazon.com/xray/pricing/";
 const ARC = "https://aws.amazon.com/application-recovery-controller/pricing/";
 const KMS = "https://aws.amazon.com/kms/pricing/";
 const SECRETS = "https://aws.amazon.com/secrets-manager/pricing/";
@@ -96,6 +99,8 @@ type Row = readonly [usd: number, unit: string, source: string, verified: boolea
 
 const ROWS: Readonly<Record<PriceItem, Row>> = {
   natGatewayHour: [0.045, "per NAT gateway-hour", VPC, false],
+  route53HealthCheckStringMatchOptionMonth: [1, "per health check per month", R53, false],
+  xrayTracePerMillion: [5, "per million traces recorded", XRAY, false],
   publicIpv4AddressHour: [0.005, "per public IPv4 address-hour", VPC, false],
   rdsDataApiRequestPerMillion: [0.35, "per million Data API requests", AURORA, false],
   route53HealthCheckFastIntervalOptionMonth: [1, "per health check per month", R53, false],
@@ -137,7 +142,7 @@ const ROWS: Readonly<Record<PriceItem, Row>> = {
   cloudwatchCompositeAlarmMonth: [0.5, "per composite alarm per month", CW, false],
   cloudwatchDashboardMonth: [3, "per dashboard per month", CW, false],
   cloudwatchLogsIngestGb: [0.5, "per GB ingested", CW, false],
-  stepFunctionsStandardPer1000Transitions: [0.025, "per 1,000 state transitions", SFN, false],
+  stepFunctionsStandardPer1000Transitions: [0.025, "per 1,000 state transitions", SFN, true],
   sqsStandardRequestPerMillion: [0.4, "per million requests", SQS, false],
   s3StandardGbMonth: [0.023, "per GB-month", S3, false],
   s3PutPer1000: [0.005, "per 1,000 requests", S3, false],
@@ -151,6 +156,8 @@ const NOT_SEARCHED = "Not found in stored AWS text (not searched in depth); wide
 const TOOLKIT = "AWS's aws/agent-toolkit-for-aws static us-east-1 price table";
 
 const NOTES: Readonly<Record<PriceItem, string>> = {
+  route53HealthCheckStringMatchOptionMonth: `Optional feature (string matching), per health check per month: $1.00 for AWS endpoints, $2.00 for others. Secondary sources only.`,
+  xrayTracePerMillion: `Traces recorded, after the free 100,000 a month (ignored); retrieval and scanning are billed apart. ${NOT_SEARCHED}`,
   publicIpv4AddressHour: `Every public IPv4 address, in use or not, since February 2024 (a NAT gateway holds one). Rate from secondary sources; the VPC pricing page's table is dynamic.`,
   rdsDataApiRequestPerMillion: `RDS Data API with Aurora PostgreSQL (Serverless v2 and provisioned), first billion requests; each 32 KB of request and response counts as one request. ${NOT_SEARCHED}`,
   route53HealthCheckFastIntervalOptionMonth: `Optional feature (10-second interval), per health check per month: $1.00 for AWS endpoints, $2.00 for others. Secondary sources only.`,
@@ -188,7 +195,7 @@ const NOTES: Readonly<Record<PriceItem, string>> = {
   cloudwatchCompositeAlarmMonth: `${SECONDARY} secondary sources.`,
   cloudwatchDashboardMonth: `Custom dashboard; 3 free ignored. ${SECONDARY} secondary sources.`,
   cloudwatchLogsIngestGb: `Standard log class, first tier. ${SECONDARY} secondary sources.`,
-  stepFunctionsStandardPer1000Transitions: `Standard workflows; free tier ignored. AWS-authored agent-toolkit guidance says '$0.025/1000 transitions'; pricing page text not found.`,
+  stepFunctionsStandardPer1000Transitions: `Standard workflows; free tier ignored. AWS page: "$0.025 per 1,000 state transitions", US East (N. Virginia) and US West (Oregon) $0.0250.`,
   sqsStandardRequestPerMillion: `First 100 billion/month; each 64 KB chunk is a request. Secondary sources only.`,
   s3StandardGbMonth: `First 50 TB/month. ${NOT_SEARCHED}`,
   s3PutPer1000: `PUT, COPY, POST, LIST on S3 Standard. ${NOT_SEARCHED}`,
@@ -204,6 +211,7 @@ const GLOBAL_ITEMS: ReadonlySet<PriceItem> = new Set<PriceItem>([
   "route53HealthCheckHttpsOptionMonth",
   "route53HealthCheckLatencyOptionMonth",
   "route53HealthCheckFastIntervalOptionMonth",
+  "route53HealthCheckStringMatchOptionMonth",
   "arcClusterHour",
 ]);
 

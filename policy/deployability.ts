@@ -550,6 +550,9 @@ export const lambdaRoleNoFullAccess: StackValidationPolicy = {
  * DynamoDB and Secrets Manager call KMS for the keys of what they store,
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
  */
+// The handlers call KMS only through those services; a handler that called KMS itself would need
+// interfaceEndpoints: all, which this check cannot tell from the role. It reads the roles' inline
+// policies, the only kind this program gives its functions (lambda-explicit-role).
 const CALLED_FOR_THE_FUNCTION = new Set(["logs", "ec2", "kms"]);
 
 /** IAM service prefixes whose endpoint service has another name. */
