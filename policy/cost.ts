@@ -64,7 +64,7 @@ export const monthlyCostBudget: StackValidationPolicy = {
         .map(([component, usd]) => `${component} ${Math.round(usd)}`)
         .join(", ");
       reportViolation(
-        `the estimated cost is ${Math.round(estimate.totalUsd)} USD a month at ${estimate.assumptions.paymentsPerMonth} payments (prices of ${estimate.pricesAsOf}), over the budget of ${config.monthlyCostBudgetUsd} USD; largest: ${largest}`,
+        `the estimated monthly cost is ${Math.round(estimate.totalUsd)} USD (${estimate.assumptions.paymentsPerMonth.toLocaleString("en-US")} payments a month, prices of ${estimate.pricesAsOf}), over the budget of ${config.monthlyCostBudgetUsd} USD; largest: ${largest}`,
       );
     }
   },

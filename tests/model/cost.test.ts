@@ -7,7 +7,7 @@ import {
   FUNCTION_WORK,
   HOURS_PER_MONTH,
 } from "../../model/cost";
-import { PRICES } from "../../model/prices";
+import { PRICES, PRICES_AS_OF } from "../../model/prices";
 import { lambdaArm64, monthlyCostBudget } from "../../policy/cost";
 import { PROJECT_ROOT } from "../../tools/engine/engine";
 import { costEstimate } from "../../tools/engine/plan-document";
@@ -165,7 +165,7 @@ describe("cost policies", () => {
         "monthly-cost-budget": { monthlyCostBudgetUsd: 1000, paymentsPerMonth: 0 },
       }),
       [
-        `the estimated cost is 1825 USD a month at 0 payments (prices of ${"2026-11-30"}), over the budget of 1000 USD; largest: Stack 1825`,
+        `the estimated monthly cost is 1825 USD (0 payments a month, prices of ${PRICES_AS_OF}), over the budget of 1000 USD; largest: Stack 1825`,
       ],
     );
   });
