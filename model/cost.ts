@@ -7,6 +7,7 @@
  * raise it): an estimate for that volume, not a bound.
  */
 import { PRICES, PRICES_AS_OF, type Price, type PriceItem } from "./prices";
+import { asArray, record } from "./props";
 
 /** Hours in a month, as AWS pricing pages count them (730 = 8760 / 12). */
 export const HOURS_PER_MONTH = 730;
@@ -167,20 +168,19 @@ function componentOf(urn: string): string {
   return chain.includes("$") ? (top.split(":").pop() ?? top) : "Stack";
 }
 
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const parsed = (value: unknown): unknown => {
-  try {
-    return typeof value === "string" ? (JSON.parse(value) as unknown) : value;
-  } catch {
-    return value;
-  }
-};
-const objectOf = (value: unknown): Record<string, unknown> => {
-  const v = parsed(value);
-  return typeof v === "object" && v !== null && !Array.isArray(v)
-    ? (v as Record<string, unknown>)
-    : {};
-};
+/** A function's memory and the GB-second price of its architecture. */
+function runTimeOf(props: Readonly<Record<string, unknown>>): {
+  memoryGb: number;
+  gbSecond: PriceItem;
+} {
+  return {
+    memoryGb: Number(props.memorySize ?? 128) / 1024,
+    gbSecond: asArray(props.architectures).includes("arm64")
+      ? "lambdaArmGbSecond"
+      : "lambdaX86GbSecond",
+  };
+}
+
 const round = (usd: number) => Math.round(usd * 100) / 100;
 
 /**
@@ -256,7 +256,7 @@ export function estimateMonthlyCost(
         if (of("aws:ec2/natGateway:NatGateway").length > 0) {
           break;
         }
-        const nat = objectOf(p.natGateways).strategy;
+        const nat = record(p.natGateways).strategy;
         const zones = Number(p.numberOfAvailabilityZones ?? 2);
         const count = nat === "OnePerAz" ? zones : nat === "Single" ? 1 : 0;
         add(r, "natGatewayHour", count * HOURS_PER_MONTH, `${count} NAT gateways, every hour`);
@@ -284,7 +284,7 @@ export function estimateMonthlyCost(
         const instanceClass = String(p.instanceClass);
         if (instanceClass === "db.serverless") {
           const cluster = clusters.find((c) => c.props.clusterIdentifier === p.clusterIdentifier);
-          const scaling = objectOf(cluster?.props.serverlessv2ScalingConfiguration);
+          const scaling = record(cluster?.props.serverlessv2ScalingConfiguration);
           const acus = Number(scaling.minCapacity ?? 0.5);
           add(
             r,
@@ -343,7 +343,7 @@ export function estimateMonthlyCost(
         }
         const gb = gigabytes(retained * TABLE_ITEM_BYTES);
         add(r, "dynamodbStorageGbMonth", gb, `${name} storage`, "usage");
-        if (objectOf(p.pointInTimeRecovery).enabled === true || p.pointInTimeRecovery === true) {
+        if (record(p.pointInTimeRecovery).enabled === true || p.pointInTimeRecovery === true) {
           add(r, "dynamodbPitrGbMonth", gb, `${name} point-in-time recovery`, "usage");
         }
         add(
@@ -380,10 +380,7 @@ export function estimateMonthlyCost(
         break;
       }
       case "aws:lambda/function:Function": {
-        const memoryGb = Number(p.memorySize ?? 128) / 1024;
-        const gbSecond: PriceItem = asArray(p.architectures).includes("arm64")
-          ? "lambdaArmGbSecond"
-          : "lambdaX86GbSecond";
+        const { memoryGb, gbSecond } = runTimeOf(p);
         const work = FUNCTION_WORK[baseOf(p.name, Object.keys(FUNCTION_WORK)) ?? ""];
         if (work !== undefined && isActive(r)) {
           const mapping = of("aws:lambda/eventSourceMapping:EventSourceMapping").find(
@@ -407,7 +404,7 @@ export function estimateMonthlyCost(
         const scheduled = SCHEDULED_SECONDS[baseOf(p.name, Object.keys(SCHEDULED_SECONDS)) ?? ""];
         if (scheduled !== undefined) {
           const schedule = of("aws:scheduler/schedule:Schedule").find((s) =>
-            String(objectOf(s.props.target).arn).endsWith(`:function:${String(p.name)}`),
+            String(record(s.props.target).arn).endsWith(`:function:${String(p.name)}`),
           );
           const every = /rate\((\d+) minutes?\)/.exec(String(schedule?.props.scheduleExpression));
           const invocations = SECONDS_PER_MONTH / 60 / Number(every?.[1] ?? 1);
@@ -550,10 +547,11 @@ export function estimateMonthlyCost(
             "fixed",
             region,
           );
+          const health = runTimeOf(healthFn?.props ?? {});
           add(
             r,
-            "lambdaArmGbSecond",
-            requests * HEALTH_SECONDS * (Number(healthFn?.props.memorySize ?? 256) / 1024),
+            health.gbSecond,
+            requests * HEALTH_SECONDS * health.memoryGb,
             "health function run time",
             "fixed",
             region,
@@ -577,12 +575,12 @@ export function estimateMonthlyCost(
             1,
             "secret replica",
             "fixed",
-            String(objectOf(replica).region),
+            String(record(replica).region),
           );
         }
         break;
       case "aws:cloudwatch/metricAlarm:MetricAlarm": {
-        const metrics = asArray(p.metricQueries).filter((q) => objectOf(q).metric !== undefined);
+        const metrics = asArray(p.metricQueries).filter((q) => record(q).metric !== undefined);
         add(r, "cloudwatchAlarmStandardMonth", Math.max(1, metrics.length), "alarm metrics");
         break;
       }

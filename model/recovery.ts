@@ -9,6 +9,7 @@
  */
 
 import type { StackConfig } from "./config";
+import { record } from "./props";
 
 export const ALIAS_TARGET_TTL_SECONDS = 60;
 /** S3 Replication Time Control's commitment, the only one S3 offers: 99.99 % within 15 minutes. */
@@ -109,12 +110,6 @@ function alarmThresholdMs(
     .filter((r) => r.props.metricName === metricName && typeof r.props.threshold === "number")
     .map((r) => r.props.threshold as number);
   return thresholds.length === 0 ? undefined : Math.max(...thresholds);
-}
-
-function record(value: unknown): Readonly<Record<string, unknown>> {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
 }
 
 /** What bounds each store's RPO, as the plan's resources (or the stack's config) say. */

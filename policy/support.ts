@@ -10,33 +10,8 @@ import type {
   ResourceValidationPolicy,
 } from "@pulumi/policy";
 
-export type Props = Readonly<Record<string, unknown>>;
-
-/** Parses JSON text (IAM documents, provider properties); other values pass through. */
-export function jsonValue(value: unknown): unknown {
-  if (typeof value !== "string") {
-    return value;
-  }
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return value;
-  }
-}
-
-export function asArray<T>(value: T | readonly T[] | undefined | null): readonly T[] {
-  if (value === undefined || value === null) {
-    return [];
-  }
-  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
-}
-
-export function record(value: unknown): Props {
-  const parsed = jsonValue(value);
-  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-    ? (parsed as Props)
-    : {};
-}
+export { asArray, jsonValue, type Props, record } from "../model/props";
+import { asArray, type Props, record } from "../model/props";
 
 export function text(value: unknown): string | undefined {
   return typeof value === "string" && value.length > 0 ? value : undefined;
